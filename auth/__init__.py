@@ -1,0 +1,1 @@
+"""Who is calling: sessions, CSRF, the Principal and permission checks."""

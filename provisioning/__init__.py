@@ -1,0 +1,1 @@
+"""The business rules, free of GraphQL and HTTP."""

@@ -1,0 +1,62 @@
+"""The first admin of an organization, made from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio.to_thread
+
+from auth.principal import ADMIN
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import Problem, ValidationFailed
+from provisioning.organizations import create_organization
+from provisioning.users import ACTIVE, FULL, UserDraft, create_user
+from store.organizations import OrganizationRecord
+from store.users import UserRecord
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class AdminCreated:
+    organization: OrganizationRecord
+    organization_created: bool
+    user: UserRecord
+
+
+async def create_admin(
+    deps: Dependencies,
+    slug: str,
+    email: str,
+    password: str,
+    first_name: str = "Admin",
+    last_name: str = "User",
+) -> AdminCreated:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            Problem(
+                "INVALID",
+                f"The password must be at least {MIN_PASSWORD_LENGTH} characters.",
+                ("password",),
+            )
+        )
+    organization = await deps.store.organizations.get_by_slug(slug.strip().lower())
+    created = organization is None
+    if organization is None:
+        organization = await create_organization(deps, slug, slug)
+    password_hash = await anyio.to_thread.run_sync(deps.hasher.hash, password)
+    user = await create_user(
+        deps,
+        Caller.system(organization.id),
+        UserDraft(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            roles=(ADMIN,),
+            seat=FULL,
+            status=ACTIVE,
+            password_hash=password_hash,
+        ),
+    )
+    return AdminCreated(organization=organization, organization_created=created, user=user)

@@ -1,0 +1,56 @@
+"""Who asks for a change, and the permission checks made on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.principal import Principal
+from provisioning.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The principal of a request (None for the command line) and its request id."""
+
+    principal: Principal | None
+    request_id: str | None = None
+    org_id_override: str | None = None
+
+    @classmethod
+    def system(cls, org_id: str) -> Caller:
+        """The operator at the command line: acts within one organization with full rights."""
+        return cls(principal=None, org_id_override=org_id)
+
+    @property
+    def org_id(self) -> str:
+        if self.principal is not None:
+            return self.principal.org_id
+        if self.org_id_override is None:
+            raise Forbidden("Sign in first.")
+        return self.org_id_override
+
+    @property
+    def user_id(self) -> str | None:
+        return self.principal.user_id if self.principal else None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.principal is None or self.principal.is_admin
+
+    def require_signed_in(self) -> str:
+        """The caller's organization; Forbidden for an anonymous request."""
+        return self.org_id
+
+    def require_admin(self) -> str:
+        org_id = self.require_signed_in()
+        if not self.is_admin:
+            raise Forbidden("Only an organization admin may do this.")
+        return org_id
+
+    @property
+    def actor_type(self) -> str:
+        return self.principal.actor_type if self.principal else "system"
+
+    @property
+    def actor_id(self) -> str | None:
+        return self.principal.actor_id if self.principal else None

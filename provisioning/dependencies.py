@@ -1,0 +1,34 @@
+"""What the business rules need from outside, passed in rather than imported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from auth.passwords import PasswordHasher
+from store.database import Store
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """Now, to the millisecond: what MongoDB stores, so a value survives a round trip."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass(frozen=True)
+class Limits:
+    session_ttl_seconds: int = 7 * 24 * 3600
+    login_failures_per_login: int = 5
+    login_failures_per_address: int = 30
+    login_failure_window_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    store: Store
+    hasher: PasswordHasher
+    clock: Clock = utc_now
+    limits: Limits = Limits()

@@ -1,0 +1,75 @@
+"""Expected failures, named after domain facts. The GraphQL edge turns them into userErrors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: tuple[str, ...] | None = None
+
+
+class DomainError(Exception):
+    """Carries one or more problems, each with a contract error code."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+
+class ValidationFailed(DomainError):
+    pass
+
+
+class EmailTaken(DomainError):
+    def __init__(self, field: tuple[str, ...] = ("input", "email")) -> None:
+        super().__init__(
+            Problem("EMAIL_TAKEN", "Another user in this organization has that email.", field)
+        )
+
+
+class UsernameTaken(DomainError):
+    def __init__(self, field: tuple[str, ...] = ("input", "username")) -> None:
+        super().__init__(
+            Problem("USERNAME_TAKEN", "Another user in this organization has that username.", field)
+        )
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str, field: tuple[str, ...] | None = None) -> None:
+        super().__init__(Problem("NOT_FOUND", f"{what} not found.", field))
+
+
+class Forbidden(DomainError):
+    def __init__(self, message: str = "You are not allowed to do this.") -> None:
+        super().__init__(Problem("FORBIDDEN", message))
+
+
+class SeatLimitReached(DomainError):
+    def __init__(self, limit: int | None) -> None:
+        super().__init__(
+            Problem(
+                "SEAT_LIMIT",
+                f"No full seat left: the organization's limit is {limit}.",
+                ("input", "seat"),
+            )
+        )
+
+
+class InvalidCredentials(DomainError):
+    def __init__(self) -> None:
+        super().__init__(Problem("INVALID_CREDENTIALS", "The login or password is wrong."))
+
+
+class RateLimited(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            Problem(
+                "RATE_LIMITED",
+                f"Too many failed sign-ins. Try again in {retry_after_seconds} seconds.",
+            )
+        )
+        self.retry_after_seconds = retry_after_seconds

@@ -1,0 +1,118 @@
+"""Password sign-in and server-side sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import anyio.to_thread
+
+from auth.principal import Principal
+from provisioning.audit import record_event
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import InvalidCredentials, RateLimited
+from provisioning.users import DISABLED
+from store.sessions import SessionRecord
+from store.users import UserRecord
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    user: UserRecord
+    expires_in_seconds: int
+
+
+async def sign_in(
+    deps: Dependencies,
+    organization_slug: str,
+    login: str,
+    password: str,
+    client_address: str,
+    request_id: str | None = None,
+    replaces_token: str | None = None,
+) -> SignedIn:
+    """The same InvalidCredentials whether the organization, login or password is wrong."""
+    store, limits = deps.store, deps.limits
+    now = deps.clock()
+    window = limits.login_failure_window_seconds
+    window_start = int(now.timestamp()) // window
+    login_key = login.strip().lower()
+    organization = await store.organizations.get_by_slug(organization_slug.strip().lower())
+    org_key = organization.id if organization else f"unknown:{organization_slug.strip().lower()}"
+    login_scope, address_scope = f"login|{org_key}|{login_key}", f"address|{client_address}"
+
+    counts = await store.login_failures.count([login_scope, address_scope], window_start)
+    if (
+        counts[login_scope] >= limits.login_failures_per_login
+        or counts[address_scope] >= limits.login_failures_per_address
+    ):
+        retry_after = (window_start + 1) * window - int(now.timestamp())
+        raise RateLimited(max(retry_after, 1))
+
+    user: UserRecord | None = None
+    if organization is not None and login_key:
+        if "@" in login_key:
+            user = await store.users.find_by_email(organization.id, login_key)
+        else:
+            user = await store.users.find_by_username(organization.id, login_key)
+    password_hash = user.password_hash if user else None
+    valid = await anyio.to_thread.run_sync(deps.hasher.verify, password_hash, password)
+    if not valid or user is None or user.status == DISABLED:
+        await store.login_failures.add(
+            [login_scope, address_scope], window_start, now, timedelta(seconds=window)
+        )
+        raise InvalidCredentials()
+
+    await store.login_failures.clear(login_scope, window_start)
+    if replaces_token:
+        await store.sessions.delete(token_hash(replaces_token))
+    token = secrets.token_urlsafe(32)
+    ttl = limits.session_ttl_seconds
+    await store.sessions.insert(
+        SessionRecord(
+            token_hash=token_hash(token),
+            org_id=user.org_id,
+            user_id=user.id,
+            roles=user.roles,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+        )
+    )
+    result = await store.users.update(user.org_id, user.id, {"last_login_at": now})
+    signed_in_user = result[1] if result else user
+    caller = Caller(
+        Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
+    )
+    await record_event(deps, caller, "user.signed_in", "User", user.id)
+    return SignedIn(token=token, user=signed_in_user, expires_in_seconds=ttl)
+
+
+async def resolve_session(deps: Dependencies, token: str) -> Principal | None:
+    if not token or len(token) > 128:
+        return None
+    session = await deps.store.sessions.get_live(token_hash(token), deps.clock())
+    if session is None:
+        return None
+    return Principal(
+        org_id=session.org_id,
+        user_id=session.user_id,
+        roles=frozenset(session.roles),
+        session_hash=session.token_hash,
+    )
+
+
+async def sign_out(deps: Dependencies, caller: Caller) -> bool:
+    principal = caller.principal
+    if principal is None or principal.session_hash is None:
+        return False
+    await deps.store.sessions.delete(principal.session_hash)
+    await record_event(deps, caller, "user.signed_out", "User", principal.user_id)
+    return True

@@ -1,0 +1,1 @@
+"""Thin resolvers: read the context, call provisioning, map results to schema types."""

@@ -1,0 +1,40 @@
+"""DataLoaders, new for every request (a shared one would leak data across tenants)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from strawberry.dataloader import DataLoader
+
+from provisioning.caller import Caller
+from provisioning.catalog import Catalog, load_catalog
+from provisioning.dependencies import Dependencies
+from provisioning.users import get_users
+from store.reference import ReferenceRecord
+from store.users import UserRecord
+
+
+class Loaders:
+    def __init__(self, deps: Dependencies, caller: Caller) -> None:
+        self._deps = deps
+        self._caller = caller
+        self.departments = self._catalog_loader(Catalog.DEPARTMENTS)
+        self.job_profiles = self._catalog_loader(Catalog.JOB_PROFILES)
+        self.permission_types = self._catalog_loader(Catalog.PERMISSION_TYPES)
+        self.companies = self._catalog_loader(Catalog.COMPANIES)
+        self.users: DataLoader[str, UserRecord | None] = DataLoader(load_fn=self._load_users)
+
+    def _catalog_loader(self, catalog: Catalog) -> DataLoader[str, ReferenceRecord | None]:
+        return DataLoader(load_fn=partial(self._load_catalog, catalog))
+
+    async def _load_catalog(
+        self, catalog: Catalog, ids: Sequence[str]
+    ) -> list[ReferenceRecord | None]:
+        found = await load_catalog(self._deps, self._caller, catalog, ids)
+        # A $in query returns documents in any order; a loader must answer in key order.
+        return [found.get(i) for i in ids]
+
+    async def _load_users(self, ids: Sequence[str]) -> list[UserRecord | None]:
+        found = await get_users(self._deps, self._caller, list(ids))
+        return [found.get(i) for i in ids]

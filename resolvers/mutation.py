@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import strawberry
+
+from auth.cookies import clear_session_cookie, set_session_cookie
+from provisioning import organizations, sessions, users
+from provisioning.errors import DomainError
+from resolvers.context import Context
+from schema.errors import user_errors
+from schema.inputs import (
+    CreateUserInput,
+    DeleteUserInput,
+    DisableUserInput,
+    EnableUserInput,
+    OrganizationSettingsInput,
+    SetUserSeatInput,
+    SignInInput,
+    UpdateUserInput,
+)
+from schema.payloads import (
+    DeletePayload,
+    OkPayload,
+    OrganizationPayload,
+    SessionPayload,
+    UserPayload,
+)
+from schema.types import Organization, User, context_of
+
+
+def _given(value: Any) -> Any:
+    """strawberry.UNSET (left out of the input) becomes KEEP; anything else is a change."""
+    return users.KEEP if value is strawberry.UNSET else value
+
+
+def _optional_id(value: Any) -> Any:
+    kept = _given(value)
+    return kept if kept is users.KEEP or kept is None else str(kept)
+
+
+def _client_address(context: Context) -> str:
+    client = context.request.client
+    return client.host if client else "unknown"
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Public. Signs in with an email or username and a password.")
+    async def sign_in(self, info: strawberry.Info, input: SignInInput) -> SessionPayload:
+        context = context_of(info)
+        try:
+            signed_in = await sessions.sign_in(
+                context.deps,
+                input.organization,
+                input.login,
+                input.password,
+                client_address=_client_address(context),
+                request_id=context.request_id,
+                replaces_token=context.session_token,
+            )
+        except DomainError as error:
+            return SessionPayload(user_errors=user_errors(error))
+        set_session_cookie(
+            context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
+        )
+        expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
+        return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
+
+    @strawberry.mutation(description="Ends the current session.")
+    async def sign_out(self, info: strawberry.Info) -> OkPayload:
+        context = context_of(info)
+        ended = await sessions.sign_out(context.deps, context.caller)
+        clear_session_cookie(context.response, context.settings)
+        return OkPayload(ok=ended)
+
+    @strawberry.mutation
+    async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:
+        context = context_of(info)
+        draft = users.UserDraft(
+            first_name=input.first_name,
+            last_name=input.last_name,
+            email=input.email,
+            username=input.username,
+            phone=input.phone,
+            language=input.language,
+            department_id=_optional_id(input.department_id),
+            job_profile_id=_optional_id(input.job_profile_id),
+            permission_type_id=_optional_id(input.permission_type_id),
+            company_id=_optional_id(input.company_id),
+            roles=tuple(input.roles or ()),
+            seat=input.seat.value,
+        )
+        try:
+            record = await users.create_user(context.deps, context.caller, draft)
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation
+    async def update_user(self, info: strawberry.Info, input: UpdateUserInput) -> UserPayload:
+        context = context_of(info)
+        roles = _given(input.roles)
+        changes = users.UserChanges(
+            first_name=_given(input.first_name),
+            last_name=_given(input.last_name),
+            email=_given(input.email),
+            username=_given(input.username),
+            phone=_given(input.phone),
+            language=_given(input.language),
+            department_id=_optional_id(input.department_id),
+            job_profile_id=_optional_id(input.job_profile_id),
+            permission_type_id=_optional_id(input.permission_type_id),
+            company_id=_optional_id(input.company_id),
+            roles=roles if roles is users.KEEP else tuple(roles or ()),
+        )
+        try:
+            record = await users.update_user(context.deps, context.caller, str(input.user_id), changes)
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation(description="FULL seats are billable and limited by the organization.")
+    async def set_user_seat(self, info: strawberry.Info, input: SetUserSeatInput) -> UserPayload:
+        context = context_of(info)
+        try:
+            record = await users.set_user_seat(
+                context.deps, context.caller, str(input.user_id), input.seat.value
+            )
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation(description="Revokes the user's sessions at once; keeps their data.")
+    async def disable_user(self, info: strawberry.Info, input: DisableUserInput) -> UserPayload:
+        context = context_of(info)
+        try:
+            record = await users.disable_user(context.deps, context.caller, str(input.user_id))
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation(description="Returns a disabled user to the status they had before.")
+    async def enable_user(self, info: strawberry.Info, input: EnableUserInput) -> UserPayload:
+        context = context_of(info)
+        try:
+            record = await users.enable_user(context.deps, context.caller, str(input.user_id))
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation(description="Removes the user and their personal data; the audit trail stays.")
+    async def delete_user(self, info: strawberry.Info, input: DeleteUserInput) -> DeletePayload:
+        context = context_of(info)
+        try:
+            deleted = await users.delete_user(context.deps, context.caller, str(input.user_id))
+        except DomainError as error:
+            return DeletePayload(user_errors=user_errors(error))
+        return DeletePayload(deleted_id=strawberry.ID(deleted))
+
+    @strawberry.mutation
+    async def update_organization_settings(
+        self, info: strawberry.Info, input: OrganizationSettingsInput
+    ) -> OrganizationPayload:
+        context = context_of(info)
+        try:
+            record = await organizations.update_settings(
+                context.deps,
+                context.caller,
+                name=_given(input.name),
+                default_language=_given(input.default_language),
+                seat_limit=_given(input.seat_limit),
+            )
+        except DomainError as error:
+            return OrganizationPayload(user_errors=user_errors(error))
+        return OrganizationPayload(organization=Organization.of(record))

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import strawberry
+
+from provisioning import audit_trail, organizations, users
+from provisioning.errors import DomainError
+from resolvers.edge import query_error
+from schema.enums import Seat, UserStatus
+from schema.types import (
+    AuditEvent,
+    AuditEventConnection,
+    AuditEventEdge,
+    Organization,
+    PageInfo,
+    User,
+    UserConnection,
+    UserEdge,
+    context_of,
+    decode_cursor,
+    encode_cursor,
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user; null when not signed in.")
+    async def me(self, info: strawberry.Info) -> User | None:
+        context = context_of(info)
+        user_id = context.caller.user_id
+        if user_id is None:
+            return None
+        record = await users.get_user(context.deps, context.caller, user_id)
+        return User.of(record) if record else None
+
+    @strawberry.field
+    async def organization(self, info: strawberry.Info) -> Organization:
+        context = context_of(info)
+        try:
+            record = await organizations.get_organization(context.deps, context.caller)
+        except DomainError as error:
+            raise query_error(error) from error
+        return Organization.of(record)
+
+    @strawberry.field(description="A user of the caller's organization; null if there is none.")
+    async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
+        context = context_of(info)
+        try:
+            record = await context.loaders.users.load(str(id))
+        except DomainError as error:
+            raise query_error(error) from error
+        return User.of(record) if record else None
+
+    @strawberry.field(description="Search is a case- and accent-insensitive prefix of a name, email or username.")
+    async def users(
+        self,
+        info: strawberry.Info,
+        search: str | None = None,
+        status: UserStatus | None = None,
+        seat: Seat | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> UserConnection:
+        context = context_of(info)
+        try:
+            page = await users.list_users(
+                context.deps,
+                context.caller,
+                search=search,
+                status=status.value if status else None,
+                seat=seat.value if seat else None,
+                first=first,
+                after_id=decode_cursor(after),
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        edges = [UserEdge(cursor=encode_cursor(u.id), node=User.of(u)) for u in page.users]
+        return UserConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="Newest first.")
+    async def audit_events(
+        self,
+        info: strawberry.Info,
+        target_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> AuditEventConnection:
+        context = context_of(info)
+        try:
+            page = await audit_trail.list_events(
+                context.deps,
+                context.caller,
+                target_id=str(target_id) if target_id else None,
+                first=first,
+                after_id=decode_cursor(after),
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        edges = [
+            AuditEventEdge(cursor=encode_cursor(e.id), node=AuditEvent.of(e)) for e in page.events
+        ]
+        return AuditEventConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total,
+        )

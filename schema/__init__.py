@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, inputs, enums, payloads, and the Schema with its extensions."""

@@ -1,0 +1,79 @@
+"""The Schema and its extensions: limits, caches, error masking, introspection."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from resolvers.mutation import Mutation
+from resolvers.query import Query
+from server.settings import Settings
+
+log = logging.getLogger("roster.graphql")
+
+MASKED_MESSAGE = "Internal server error"
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Expected failures are GraphQLErrors (validation, typed query errors); the rest is a bug."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Masks unexpected errors; the message carries a request id that is also in the log."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        metrics = getattr(context, "metrics", None)
+        if metrics is not None:
+            metrics.masked_errors += 1
+        log.error(
+            "unexpected error in %s (request id %s)",
+            ".".join(str(p) for p in error.path or ()),
+            request_id,
+            exc_info=error.original_error,
+        )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        return masked
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories, not instances: each request gets its own extension objects.
+    extensions: list[Any] = [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(ParserCache, maxsize=256),
+        partial(ValidationCache, maxsize=256),
+        MaskUnexpectedErrors,
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def default_schema() -> strawberry.Schema:
+    return build_schema(Settings())
+
+
+def schema_sdl() -> str:
+    return default_schema().as_str() + "\n"

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum
+class ErrorCode(Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    USERNAME_TAKEN = "USERNAME_TAKEN"
+    ALREADY_LINKED = "ALREADY_LINKED"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    MANAGED_EXTERNALLY = "MANAGED_EXTERNALLY"
+    SEAT_LIMIT = "SEAT_LIMIT"
+    SIGNUP_DISABLED = "SIGNUP_DISABLED"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CREDENTIALS = strawberry.enum_value(
+        "INVALID_CREDENTIALS",
+        description="signIn: the login or the password is wrong (never says which)",
+    )
+
+
+@strawberry.enum
+class UserStatus(Enum):
+    PENDING = "PENDING"
+    INVITED = "INVITED"
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
+@strawberry.enum
+class Seat(Enum):
+    FULL = "FULL"
+    OBSERVER = "OBSERVER"
+
+
+@strawberry.enum
+class UserSource(Enum):
+    MANUAL = "MANUAL"
+    IMPORT = "IMPORT"
+    SSO = "SSO"
+    SIGNUP = "SIGNUP"
+    INTEGRATION = "INTEGRATION"
+    DIRECTORY = "DIRECTORY"
+    SCIM = "SCIM"

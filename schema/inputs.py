@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import strawberry
+
+from schema.enums import Seat
+
+
+@strawberry.input
+class SignInInput:
+    organization: str = strawberry.field(description="the organization's slug")
+    login: str = strawberry.field(description="an email or a username")
+    password: str
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str | None = None
+    username: str | None = None
+    phone: str | None = None
+    first_name: str
+    last_name: str
+    language: str | None = None
+    department_id: strawberry.ID | None = None
+    job_profile_id: strawberry.ID | None = None
+    permission_type_id: strawberry.ID | None = None
+    company_id: strawberry.ID | None = None
+    roles: list[str] | None = None
+    seat: Seat = Seat.OBSERVER
+
+
+@strawberry.input(description="Fields left out are unchanged; null clears an optional field.")
+class UpdateUserInput:
+    user_id: strawberry.ID
+    email: str | None = strawberry.UNSET
+    username: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    language: str | None = strawberry.UNSET
+    department_id: strawberry.ID | None = strawberry.UNSET
+    job_profile_id: strawberry.ID | None = strawberry.UNSET
+    permission_type_id: strawberry.ID | None = strawberry.UNSET
+    company_id: strawberry.ID | None = strawberry.UNSET
+    roles: list[str] | None = strawberry.UNSET
+
+
+@strawberry.input
+class SetUserSeatInput:
+    user_id: strawberry.ID
+    seat: Seat
+
+
+@strawberry.input
+class DisableUserInput:
+    user_id: strawberry.ID
+
+
+@strawberry.input
+class EnableUserInput:
+    user_id: strawberry.ID
+
+
+@strawberry.input
+class DeleteUserInput:
+    user_id: strawberry.ID
+
+
+@strawberry.input(description="Fields left out are unchanged.")
+class OrganizationSettingsInput:
+    name: str | None = strawberry.UNSET
+    default_language: str | None = strawberry.UNSET
+    seat_limit: int | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes the limit"
+    )

@@ -1,0 +1,1 @@
+"""The app's wiring: settings, create_app(), lifespan, non-GraphQL routes, the CLI."""

@@ -1,0 +1,113 @@
+"""create_app(settings): the Starlette application, its middleware and its lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, TypedDict
+
+from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+
+from auth.csrf import CSRF_HEADER, CsrfMiddleware
+from auth.passwords import PasswordHasher
+from provisioning.dependencies import Dependencies, Limits
+from schema.build import build_schema
+from server.graphql_app import RosterGraphQL
+from server.health import healthz, readyz
+from server.metrics import Metrics, MetricsMiddleware
+from server.request_id import RequestIdMiddleware
+from server.settings import Settings
+from store.database import Store
+from store.indexes import ensure_indexes
+from store.types import Document
+
+log = logging.getLogger("roster")
+
+
+class State(TypedDict):
+    deps: Dependencies
+    metrics: Metrics
+
+
+class NoDatabaseConfigured(RuntimeError):
+    pass
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        session_ttl_seconds=settings.session_ttl_seconds,
+        login_failures_per_login=settings.login_failures_per_login,
+        login_failures_per_address=settings.login_failures_per_address,
+        login_failure_window_seconds=settings.login_failure_window_seconds,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    hasher: PasswordHasher | None = None,
+    mongo_listeners: Sequence[CommandListener] = (),
+) -> Starlette:
+    """The app. Its MongoDB client is opened in the lifespan, in the serving event loop."""
+    if settings.mongodb_uri is None:
+        raise NoDatabaseConfigured(
+            "ROSTER_MONGODB_URI is not set: start with `roster serve`, which runs the"
+            " embedded database, or point ROSTER_MONGODB_URI at MongoDB"
+        )
+    mongodb_uri = settings.mongodb_uri
+    metrics = Metrics()
+    password_hasher = hasher or PasswordHasher()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            mongodb_uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=10_000,
+            event_listeners=list(mongo_listeners),
+            appname="roster",
+        )
+        try:
+            database = client[settings.database_name]
+            await ensure_indexes(database)
+            deps = Dependencies(
+                store=Store.on(database), hasher=password_hasher, limits=limits_from(settings)
+            )
+            log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
+            yield {"deps": deps, "metrics": metrics}
+        finally:
+            await client.close()
+
+    graphql = RosterGraphQL(build_schema(settings), settings)
+    routes: list[Any] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
+    ]
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(MetricsMiddleware, metrics=metrics),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", CSRF_HEADER, "authorization", "idempotency-key"],
+            expose_headers=["x-request-id"],
+        ),
+        Middleware(CsrfMiddleware, cookie_name=settings.session_cookie_name),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def app_from_environment() -> Starlette:
+    """The factory uvicorn calls (`roster serve`, `--reload`): settings from ROSTER_*."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(Settings.from_env())

@@ -1,0 +1,52 @@
+"""The /graphql endpoint: Strawberry's ASGI view with Roster's per-request Context."""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from auth.authenticate import authenticate
+from auth.cookies import session_token
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from resolvers.context import Context
+from resolvers.loaders import Loaders
+from server.metrics import Metrics
+from server.request_id import request_id_of
+from server.settings import Settings
+
+
+class RosterGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+            # Uploads come with the import issue, behind the CSRF header rule.
+            multipart_uploads_enabled=False,
+        )
+        self.settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        assert isinstance(request, Request) and isinstance(response, Response)
+        deps: Dependencies = request.state.deps
+        metrics: Metrics = request.state.metrics
+        principal = await authenticate(request, deps, self.settings)
+        request_id = request_id_of(request.scope)
+        caller = Caller(principal, request_id)
+        return Context(
+            request=request,
+            response=response,
+            deps=deps,
+            settings=self.settings,
+            caller=caller,
+            loaders=Loaders(deps, caller),
+            request_id=request_id,
+            session_token=session_token(request, self.settings),
+            metrics=metrics,
+        )

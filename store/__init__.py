@@ -1,0 +1,1 @@
+"""MongoDB access: one module per collection; every function takes the organization first."""

@@ -1,0 +1,94 @@
+"""The audit trail: append-only events, kept when their target is deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.database import AsyncDatabase
+
+from store.ids import object_id
+from store.types import Document
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: str
+    org_id: str
+    actor_type: str
+    actor_id: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    changes: dict[str, dict[str, Any]]
+    at: datetime
+    request_id: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _record(doc: Document) -> AuditRecord:
+    return AuditRecord(
+        id=str(doc["_id"]),
+        org_id=doc["org_id"],
+        actor_type=doc["actor_type"],
+        actor_id=doc.get("actor_id"),
+        action=doc["action"],
+        target_type=doc["target_type"],
+        target_id=doc.get("target_id"),
+        changes=doc.get("changes", {}),
+        at=doc["at"],
+        request_id=doc.get("request_id"),
+        metadata=doc.get("metadata", {}),
+    )
+
+
+class AuditEvents:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._collection = db["audit_events"]
+
+    async def insert(self, record: AuditRecord) -> None:
+        await self._collection.insert_one(
+            {
+                "_id": ObjectId(record.id),
+                "org_id": record.org_id,
+                "actor_type": record.actor_type,
+                "actor_id": record.actor_id,
+                "action": record.action,
+                "target_type": record.target_type,
+                "target_id": record.target_id,
+                "changes": record.changes,
+                "at": record.at,
+                "request_id": record.request_id,
+                "metadata": record.metadata,
+            }
+        )
+
+    def _query(self, org_id: str, target_id: str | None) -> Document:
+        query: Document = {"org_id": org_id}
+        if target_id is not None:
+            query["target_id"] = target_id
+        return query
+
+    async def page(
+        self, org_id: str, target_id: str | None, before_id: str | None, limit: int
+    ) -> list[AuditRecord]:
+        """Newest first; `before_id` is the cursor of the last event already seen."""
+        query = self._query(org_id, target_id)
+        before = object_id(before_id)
+        if before is not None:
+            query["_id"] = {"$lt": before}
+        cursor = self._collection.find(query).sort("_id", -1).limit(limit)
+        return [_record(doc) async for doc in cursor]
+
+    async def count(self, org_id: str, target_id: str | None) -> int:
+        return await self._collection.count_documents(self._query(org_id, target_id))
+
+    async def redact_target(self, org_id: str, target_id: str, fields: list[str]) -> None:
+        """Replace personal values in a deleted target's history; the events stay."""
+        redacted = {"before": "[deleted]", "after": "[deleted]"}
+        await self._collection.update_many(
+            {"org_id": org_id, "target_id": target_id},
+            {"$set": {f"changes.{name}": redacted for name in fields}},
+        )

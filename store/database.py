@@ -1,0 +1,47 @@
+"""The Store: every collection's access object, built from one database handle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from store.audit import AuditEvents
+from store.login_failures import LoginFailures
+from store.organizations import Organizations
+from store.reference import ReferenceData
+from store.sessions import Sessions
+from store.types import Document
+from store.users import Users
+
+
+@dataclass(frozen=True)
+class Store:
+    db: AsyncDatabase[Document]
+    organizations: Organizations
+    users: Users
+    departments: ReferenceData
+    job_profiles: ReferenceData
+    permission_types: ReferenceData
+    companies: ReferenceData
+    sessions: Sessions
+    audit: AuditEvents
+    login_failures: LoginFailures
+
+    @classmethod
+    def on(cls, db: AsyncDatabase[Document]) -> Store:
+        return cls(
+            db=db,
+            organizations=Organizations(db),
+            users=Users(db),
+            departments=ReferenceData(db, "departments"),
+            job_profiles=ReferenceData(db, "job_profiles"),
+            permission_types=ReferenceData(db, "permission_types"),
+            companies=ReferenceData(db, "companies"),
+            sessions=Sessions(db),
+            audit=AuditEvents(db),
+            login_failures=LoginFailures(db),
+        )
+
+    async def ping(self) -> None:
+        await self.db.command("ping")

@@ -1,0 +1,66 @@
+"""Every index Roster relies on, declared in one place and ensured at start-up.
+
+Uniqueness lives here, not in read-then-write code. Partial unique indexes enforce
+uniqueness of optional fields; a plain index on the same keys serves lookups because
+the embedded database's planner does not use partial indexes.
+"""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from store.types import Document
+
+_STRING = {"$type": "string"}
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "organizations": [
+        IndexModel([("slug", ASCENDING)], unique=True, name="slug_unique"),
+    ],
+    "users": [
+        IndexModel(
+            [("org_id", ASCENDING), ("email", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"email": _STRING},
+            name="org_email_unique",
+        ),
+        IndexModel([("org_id", ASCENDING), ("email", ASCENDING)], name="org_email_lookup"),
+        IndexModel(
+            [("org_id", ASCENDING), ("username_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"username_key": _STRING},
+            name="org_username_unique",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("username_key", ASCENDING)], name="org_username_lookup"
+        ),
+        IndexModel([("org_id", ASCENDING), ("search_terms", ASCENDING)], name="org_search"),
+        IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)], name="org_id_order"),
+    ],
+    "departments": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
+    "job_profiles": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
+    "permission_types": [
+        IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")
+    ],
+    "companies": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
+    "sessions": [
+        IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+    ],
+    "audit_events": [
+        IndexModel([("org_id", ASCENDING), ("_id", DESCENDING)], name="org_recent"),
+        IndexModel(
+            [("org_id", ASCENDING), ("target_id", ASCENDING), ("_id", DESCENDING)],
+            name="org_target_recent",
+        ),
+    ],
+    "login_failures": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+    ],
+}
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    for collection, models in INDEXES.items():
+        await db[collection].create_indexes(models)

@@ -1,0 +1,108 @@
+"""The organizations collection: tenants, their settings and their full-seat counter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from store.ids import object_id
+from store.types import Document
+
+
+@dataclass(frozen=True)
+class OrganizationRecord:
+    id: str
+    slug: str
+    name: str
+    default_language: str
+    own_company_id: str | None
+    seat_limit: int | None
+    full_seats_used: int
+    created_at: datetime
+
+
+class SlugTaken(Exception):
+    pass
+
+
+def _record(doc: Document) -> OrganizationRecord:
+    return OrganizationRecord(
+        id=str(doc["_id"]),
+        slug=doc["slug"],
+        name=doc["name"],
+        default_language=doc.get("default_language", "en"),
+        own_company_id=doc.get("own_company_id"),
+        seat_limit=doc.get("seat_limit"),
+        full_seats_used=doc.get("full_seats_used", 0),
+        created_at=doc["created_at"],
+    )
+
+
+class Organizations:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._collection = db["organizations"]
+
+    async def get(self, org_id: str) -> OrganizationRecord | None:
+        oid = object_id(org_id)
+        if oid is None:
+            return None
+        doc = await self._collection.find_one({"_id": oid})
+        return _record(doc) if doc else None
+
+    async def get_by_slug(self, slug: str) -> OrganizationRecord | None:
+        doc = await self._collection.find_one({"slug": slug})
+        return _record(doc) if doc else None
+
+    async def insert(self, record: OrganizationRecord) -> None:
+        try:
+            await self._collection.insert_one(
+                {
+                    "_id": object_id(record.id),
+                    "slug": record.slug,
+                    "name": record.name,
+                    "default_language": record.default_language,
+                    "own_company_id": record.own_company_id,
+                    "seat_limit": record.seat_limit,
+                    "full_seats_used": record.full_seats_used,
+                    "created_at": record.created_at,
+                }
+            )
+        except DuplicateKeyError as error:
+            raise SlugTaken(record.slug) from error
+
+    async def update(
+        self, org_id: str, changes: Document
+    ) -> tuple[OrganizationRecord, OrganizationRecord] | None:
+        doc = await self._collection.find_one_and_update(
+            {"_id": object_id(org_id)}, {"$set": changes}, return_document=ReturnDocument.BEFORE
+        )
+        if doc is None:
+            return None
+        return _record(doc), _record({**doc, **changes})
+
+    async def reserve_full_seats(self, org_id: str, count: int = 1) -> bool:
+        """Take `count` full seats if the limit allows; one conditional update, race-free."""
+        result = await self._collection.update_one(
+            {
+                "_id": object_id(org_id),
+                "$or": [
+                    {"seat_limit": None},
+                    {
+                        "$expr": {
+                            "$lte": [{"$add": ["$full_seats_used", count]}, "$seat_limit"]
+                        }
+                    },
+                ],
+            },
+            {"$inc": {"full_seats_used": count}},
+        )
+        return result.modified_count == 1
+
+    async def release_full_seats(self, org_id: str, count: int = 1) -> None:
+        await self._collection.update_one(
+            {"_id": object_id(org_id)}, {"$inc": {"full_seats_used": -count}}
+        )

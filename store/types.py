@@ -1,0 +1,3 @@
+from typing import Any
+
+Document = dict[str, Any]

@@ -1,0 +1,199 @@
+"""The users collection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from store.ids import object_id
+from store.types import Document
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    org_id: str
+    first_name: str
+    last_name: str
+    language: str
+    status: str
+    seat: str
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    email: str | None = None
+    email_verified: bool = False
+    username: str | None = None
+    phone: str | None = None
+    department_id: str | None = None
+    job_profile_id: str | None = None
+    permission_type_id: str | None = None
+    company_id: str | None = None
+    roles: tuple[str, ...] = ()
+    managed_by: str | None = None
+    password_hash: str | None = field(default=None, repr=False)
+    last_login_at: datetime | None = None
+    status_before_disable: str | None = None
+
+
+class DuplicateValue(Exception):
+    """A unique index refused the write; `field` names the user field that collided."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+# Fields stored under the same name as the record's attribute.
+_PLAIN_FIELDS = (
+    "first_name", "last_name", "language", "status", "seat", "source", "created_at",
+    "updated_at", "email", "email_verified", "username", "phone", "department_id",
+    "job_profile_id", "permission_type_id", "company_id", "managed_by", "password_hash",
+    "last_login_at", "status_before_disable",
+)
+
+
+def _record(doc: Document) -> UserRecord:
+    values: dict[str, Any] = {name: doc.get(name) for name in _PLAIN_FIELDS}
+    values["email_verified"] = bool(values["email_verified"])
+    return UserRecord(
+        id=str(doc["_id"]), org_id=doc["org_id"], roles=tuple(doc.get("roles", ())), **values
+    )
+
+
+def search_key(username: str | None) -> str | None:
+    return username.lower() if username else None
+
+
+def _document(record: UserRecord, search_terms: list[str]) -> Document:
+    doc: Document = {"_id": ObjectId(record.id), "org_id": record.org_id}
+    for name in _PLAIN_FIELDS:
+        doc[name] = getattr(record, name)
+    doc["roles"] = list(record.roles)
+    doc["username_key"] = search_key(record.username)
+    doc["search_terms"] = search_terms
+    return doc
+
+
+def _duplicate(error: DuplicateKeyError) -> DuplicateValue:
+    pattern = (error.details or {}).get("keyPattern", {})
+    if "username_key" in pattern:
+        return DuplicateValue("username")
+    if "email" in pattern:
+        return DuplicateValue("email")
+    return DuplicateValue("id")
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    search_prefix: str | None = None
+    status: str | None = None
+    seat: str | None = None
+
+    def query(self, org_id: str) -> Document:
+        query: Document = {"org_id": org_id}
+        if self.status:
+            query["status"] = self.status
+        if self.seat:
+            query["seat"] = self.seat
+        if self.search_prefix:
+            # A range on the multikey index, not a regex: the planner uses the index for it.
+            query["search_terms"] = {
+                "$gte": self.search_prefix,
+                "$lt": self.search_prefix + "\U0010ffff",
+            }
+        return query
+
+
+class Users:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._collection = db["users"]
+
+    async def insert(self, record: UserRecord, search_terms: list[str]) -> None:
+        try:
+            await self._collection.insert_one(_document(record, search_terms))
+        except DuplicateKeyError as error:
+            raise _duplicate(error) from error
+
+    async def get(self, org_id: str, user_id: str) -> UserRecord | None:
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        doc = await self._collection.find_one({"_id": oid, "org_id": org_id})
+        return _record(doc) if doc else None
+
+    async def get_many(self, org_id: str, user_ids: list[str]) -> dict[str, UserRecord]:
+        oids = [oid for oid in (object_id(i) for i in user_ids) if oid is not None]
+        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}})
+        return {str(doc["_id"]): _record(doc) async for doc in cursor}
+
+    async def find_by_email(self, org_id: str, email: str) -> UserRecord | None:
+        doc = await self._collection.find_one({"org_id": org_id, "email": email})
+        return _record(doc) if doc else None
+
+    async def find_by_username(self, org_id: str, username: str) -> UserRecord | None:
+        key = search_key(username)
+        doc = await self._collection.find_one({"org_id": org_id, "username_key": key})
+        return _record(doc) if doc else None
+
+    async def page(
+        self, org_id: str, where: UserFilter, after_id: str | None, limit: int
+    ) -> list[UserRecord]:
+        query = where.query(org_id)
+        after = object_id(after_id)
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self._collection.find(query).sort("_id", 1).limit(limit)
+        return [_record(doc) async for doc in cursor]
+
+    async def count(self, org_id: str, where: UserFilter) -> int:
+        return await self._collection.count_documents(where.query(org_id))
+
+    async def update(
+        self,
+        org_id: str,
+        user_id: str,
+        changes: Document,
+        search_terms: list[str] | None = None,
+        only_if: Document | None = None,
+    ) -> tuple[UserRecord, UserRecord] | None:
+        """Apply `changes`; return (before, after), or None if no user matched `only_if`."""
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        stored = dict(changes)
+        if "username" in stored:
+            stored["username_key"] = search_key(stored["username"])
+        if "roles" in stored:
+            stored["roles"] = list(stored["roles"])
+        if search_terms is not None:
+            stored["search_terms"] = search_terms
+        try:
+            before = await self._collection.find_one_and_update(
+                {"_id": oid, "org_id": org_id, **(only_if or {})},
+                {"$set": stored},
+                return_document=ReturnDocument.BEFORE,
+            )
+        except DuplicateKeyError as error:
+            raise _duplicate(error) from error
+        if before is None:
+            return None
+        after = dict(before)
+        after.update(stored)
+        return _record(before), _record(after)
+
+    async def delete(self, org_id: str, user_id: str) -> UserRecord | None:
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        doc = await self._collection.find_one_and_delete({"_id": oid, "org_id": org_id})
+        return _record(doc) if doc else None
+
+    async def count_by_seat(self, org_id: str, seat: str) -> int:
+        return await self._collection.count_documents({"org_id": org_id, "seat": seat})

@@ -1,0 +1,121 @@
+"""The whole app over HTTP (in-process ASGI), its lifespan run as uvicorn would run it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import monitoring
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from auth.passwords import PasswordHasher
+from provisioning.admins import create_admin
+from provisioning.dependencies import Dependencies
+from server.app import create_app
+from server.settings import Settings
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands the app sends to MongoDB (pymongo's command monitoring)."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def data_commands(self) -> list[str]:
+        ignored = {"hello", "ismaster", "isMaster", "ping", "endSessions", "createIndexes"}
+        return [c for c in self.commands if c not in ignored]
+
+
+class WithLifespanState:
+    """Puts the lifespan's state into every request scope, as a server does."""
+
+    def __init__(self, app: Starlette, state: dict[str, Any]) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"] = dict(self.state)
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class Api:
+    transport: httpx.ASGITransport
+    deps: Dependencies
+    counter: CommandCounter
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def browser(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
+        """A new client with its own cookie jar, as a separate browser would be."""
+        transport = httpx.ASGITransport(app=self.transport.app, client=(address, 50000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        self.clients.append(client)
+        return client
+
+    async def gql(
+        self,
+        client: httpx.AsyncClient,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        csrf: bool = True,
+    ) -> dict[str, Any]:
+        headers = {"X-Roster-Request": "1"} if csrf else {}
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def admin_of(self, slug: str, email: str | None = None) -> tuple[httpx.AsyncClient, str]:
+        """An organization (created if new) with a signed-in admin: (their browser, org id)."""
+        email = email or f"admin@{slug}.example"
+        created = await create_admin(self.deps, slug, email, ADMIN_PASSWORD, "Ada", "Admin")
+        client = self.browser()
+        result = await self.sign_in(client, slug, email, ADMIN_PASSWORD)
+        assert result["data"]["signIn"]["userErrors"] == [], result
+        return client, created.organization.id
+
+    async def sign_in(
+        self, client: httpx.AsyncClient, org: str, login: str, password: str
+    ) -> dict[str, Any]:
+        return await self.gql(
+            client,
+            """mutation($input: SignInInput!) { signIn(input: $input) {
+                 user { id email roles } userErrors { field code message } } }""",
+            {"input": {"organization": org, "login": login, "password": password}},
+        )
+
+
+@pytest.fixture
+async def api(settings: Settings, fast_hasher: PasswordHasher) -> AsyncIterator[Api]:
+    counter = CommandCounter()
+    app = create_app(settings, hasher=fast_hasher, mongo_listeners=[counter])
+    async with app.router.lifespan_context(app) as state:
+        assert state is not None
+        transport = httpx.ASGITransport(app=WithLifespanState(app, dict(state)))
+        api = Api(transport=transport, deps=state["deps"], counter=counter)
+        try:
+            yield api
+        finally:
+            for client in api.clients:
+                await client.aclose()
+            with contextlib.suppress(Exception):
+                await state["deps"].store.db.client.drop_database(settings.database_name)
