@@ -99,7 +99,12 @@ class Page:
 def _audit_view(record: UserRecord) -> dict[str, Any]:
     values = dataclasses.asdict(record)
     for name in (
-        *_SECRET_FIELDS, "id", "org_id", "created_at", "updated_at", "last_login_at",
+        *_SECRET_FIELDS,
+        "id",
+        "org_id",
+        "created_at",
+        "updated_at",
+        "last_login_at",
         "status_before_disable",
     ):
         values.pop(name, None)
@@ -281,9 +286,13 @@ async def update_user(
         values["language"] = check.language(given["language"], default)
     if "roles" in given:
         values["roles"] = _check_roles(check, tuple(given["roles"] or ()))
-        if caller.user_id == user_id and "ADMIN" in current.roles and "ADMIN" not in values["roles"]:
+        if (
+            caller.user_id == user_id
+            and "ADMIN" in current.roles
+            and "ADMIN" not in values["roles"]
+        ):
             check.fail("roles", "FORBIDDEN", "You cannot remove your own ADMIN role.")
-    references = {
+    references: dict[str, str | None] = {
         name: given[name]
         for name in ("department_id", "job_profile_id", "permission_type_id", "company_id")
         if name in given
@@ -322,7 +331,9 @@ async def update_user(
 async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: str) -> UserRecord:
     org_id = caller.require_admin()
     if seat not in SEATS:
-        raise ValidationFailed(Problem("INVALID", f"Seat must be one of {list(SEATS)}.", ("input", "seat")))
+        raise ValidationFailed(
+            Problem("INVALID", f"Seat must be one of {list(SEATS)}.", ("input", "seat"))
+        )
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
@@ -347,7 +358,12 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
         await organizations.release_full_seats(org_id)
     before, after = result
     await record_event(
-        deps, caller, "user.seat_changed", "User", user_id, diff(_audit_view(before), _audit_view(after))
+        deps,
+        caller,
+        "user.seat_changed",
+        "User",
+        user_id,
+        diff(_audit_view(before), _audit_view(after)),
     )
     return after
 
@@ -380,7 +396,12 @@ async def disable_user(deps: Dependencies, caller: Caller, user_id: str) -> User
         return latest
     before, after = result
     await record_event(
-        deps, caller, "user.disabled", "User", user_id, diff(_audit_view(before), _audit_view(after))
+        deps,
+        caller,
+        "user.disabled",
+        "User",
+        user_id,
+        diff(_audit_view(before), _audit_view(after)),
     )
     return after
 
@@ -429,6 +450,9 @@ async def delete_user(deps: Dependencies, caller: Caller, user_id: str) -> str:
         "user.deleted",
         "User",
         user_id,
-        {"status": {"before": deleted.status, "after": None}, "seat": {"before": deleted.seat, "after": None}},
+        {
+            "status": {"before": deleted.status, "after": None},
+            "seat": {"before": deleted.seat, "after": None},
+        },
     )
     return user_id

@@ -75,7 +75,9 @@ class Checker:
             return default
         tag = value.strip()
         if not langcodes.tag_is_valid(tag):
-            self.fail("language", "INVALID", f"Language must be a BCP 47 tag such as en-GB, not {tag!r}.")
+            self.fail(
+                "language", "INVALID", f"Language must be a BCP 47 tag such as en-GB, not {tag!r}."
+            )
             return default
         return str(langcodes.standardize_tag(tag))
 

@@ -116,7 +116,9 @@ class Mutation:
             roles=roles if roles is users.KEEP else tuple(roles or ()),
         )
         try:
-            record = await users.update_user(context.deps, context.caller, str(input.user_id), changes)
+            record = await users.update_user(
+                context.deps, context.caller, str(input.user_id), changes
+            )
         except DomainError as error:
             return UserPayload(user_errors=user_errors(error))
         return UserPayload(user=User.of(record))
@@ -150,7 +152,9 @@ class Mutation:
             return UserPayload(user_errors=user_errors(error))
         return UserPayload(user=User.of(record))
 
-    @strawberry.mutation(description="Removes the user and their personal data; the audit trail stays.")
+    @strawberry.mutation(
+        description="Removes the user and their personal data; the audit trail stays."
+    )
     async def delete_user(self, info: strawberry.Info, input: DeleteUserInput) -> DeletePayload:
         context = context_of(info)
         try:

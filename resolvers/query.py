@@ -50,7 +50,9 @@ class Query:
             raise query_error(error) from error
         return User.of(record) if record else None
 
-    @strawberry.field(description="Search is a case- and accent-insensitive prefix of a name, email or username.")
+    @strawberry.field(
+        description="Search is a case- and accent-insensitive prefix of a name, email or username."
+    )
     async def users(
         self,
         info: strawberry.Info,

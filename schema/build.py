@@ -17,6 +17,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from resolvers.mutation import Mutation
 from resolvers.query import Query
@@ -56,6 +57,13 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class RosterSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Expected errors are answers, not incidents; MaskUnexpectedErrors logs the rest."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: each request gets its own extension objects.
     extensions: list[Any] = [
@@ -68,7 +76,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return RosterSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def default_schema() -> strawberry.Schema:

@@ -277,7 +277,9 @@ class AuditEvent:
             target_type=record.target_type,
             target_id=strawberry.ID(record.target_id) if record.target_id else None,
             changes=[
-                FieldChange(field=_camel(name), before=_json(c.get("before")), after=_json(c.get("after")))
+                FieldChange(
+                    field=_camel(name), before=_json(c.get("before")), after=_json(c.get("after"))
+                )
                 for name, c in record.changes.items()
             ],
             at=record.at,

@@ -93,7 +93,9 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the API")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
+    serve_parser.add_argument(
+        "--data-dir", type=Path, help="embedded database data (./.roster-data)"
+    )
     serve_parser.add_argument("--reload", action="store_true", help="restart on code changes")
     serve_parser.set_defaults(handler=serve)
 
@@ -104,7 +106,9 @@ def parser() -> argparse.ArgumentParser:
     admin_parser.add_argument("--email", required=True)
     admin_parser.add_argument("--password", required=True)
     admin_parser.add_argument("--name", help='"First Last"')
-    admin_parser.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
+    admin_parser.add_argument(
+        "--data-dir", type=Path, help="embedded database data (./.roster-data)"
+    )
     admin_parser.set_defaults(handler=create_admin_command)
     return root
 

@@ -42,7 +42,7 @@ def _server_command() -> list[str]:
 
 
 class EmbeddedDatabase:
-    """`with EmbeddedDatabase(path) as db:` runs secantusd-py on a free port until the block ends."""
+    """`with EmbeddedDatabase(path) as db:` runs secantusd-py on a free port for the block."""
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.data_dir = data_dir
@@ -62,10 +62,14 @@ class EmbeddedDatabase:
         self._process = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
             [
                 *_server_command(),
-                "--storage-path", str(storage),
-                "--host", self.host,
-                "--port", str(self.port),
-                "--log-level", "WARNING",
+                "--storage-path",
+                str(storage),
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--log-level",
+                "WARNING",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -82,6 +86,7 @@ class EmbeddedDatabase:
                     f" see {self._log_path}"
                 )
             try:
+                client: MongoClient[dict[str, object]]
                 with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
                     client.admin.command("ping")
                 return

@@ -20,7 +20,7 @@ async def readyz(request: Request) -> JSONResponse:
     deps: Dependencies = request.state.deps
     try:
         await asyncio.wait_for(deps.store.ping(), READY_TIMEOUT_SECONDS)
-    except Exception as error:  # noqa: BLE001 - any failure means not ready
+    except Exception as error:
         return JSONResponse(
             {"status": "unavailable", "database": type(error).__name__}, status_code=503
         )

@@ -21,9 +21,11 @@ class Metrics:
             "# TYPE roster_http_responses_total counter",
         ]
         for (group, status), count in sorted(self.responses.items()):
-            lines.append(f'roster_http_responses_total{{route="{group}",status="{status}"}} {count}')
+            lines.append(
+                f'roster_http_responses_total{{route="{group}",status="{status}"}} {count}'
+            )
         lines += [
-            "# HELP roster_graphql_masked_errors_total Unexpected errors masked at the GraphQL edge.",
+            "# HELP roster_graphql_masked_errors_total Unexpected errors masked in answers.",
             "# TYPE roster_graphql_masked_errors_total counter",
             f"roster_graphql_masked_errors_total {self.masked_errors}",
         ]

@@ -102,9 +102,7 @@ class Settings:
         """Everything wrong with these settings, as sentences naming the variable."""
         problems: list[str] = []
         if self.env not in ("development", "production"):
-            problems.append(
-                f"ROSTER_ENV must be 'development' or 'production', got {self.env!r}"
-            )
+            problems.append(f"ROSTER_ENV must be 'development' or 'production', got {self.env!r}")
         public = urlsplit(self.public_url)
         if public.scheme not in ("http", "https") or not public.netloc:
             problems.append(

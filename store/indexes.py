@@ -40,9 +40,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "departments": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "job_profiles": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
-    "permission_types": [
-        IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")
-    ],
+    "permission_types": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "companies": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "sessions": [
         IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),

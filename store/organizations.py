@@ -91,11 +91,7 @@ class Organizations:
                 "_id": object_id(org_id),
                 "$or": [
                     {"seat_limit": None},
-                    {
-                        "$expr": {
-                            "$lte": [{"$add": ["$full_seats_used", count]}, "$seat_limit"]
-                        }
-                    },
+                    {"$expr": {"$lte": [{"$add": ["$full_seats_used", count]}, "$seat_limit"]}},
                 ],
             },
             {"$inc": {"full_seats_used": count}},

@@ -57,4 +57,6 @@ class ReferenceData:
         oid = object_id(item_id)
         if oid is None:
             return False
-        return await self._collection.find_one({"org_id": org_id, "_id": oid}, {"_id": 1}) is not None
+        return (
+            await self._collection.find_one({"org_id": org_id, "_id": oid}, {"_id": 1}) is not None
+        )

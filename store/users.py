@@ -52,10 +52,26 @@ class DuplicateValue(Exception):
 
 # Fields stored under the same name as the record's attribute.
 _PLAIN_FIELDS = (
-    "first_name", "last_name", "language", "status", "seat", "source", "created_at",
-    "updated_at", "email", "email_verified", "username", "phone", "department_id",
-    "job_profile_id", "permission_type_id", "company_id", "managed_by", "password_hash",
-    "last_login_at", "status_before_disable",
+    "first_name",
+    "last_name",
+    "language",
+    "status",
+    "seat",
+    "source",
+    "created_at",
+    "updated_at",
+    "email",
+    "email_verified",
+    "username",
+    "phone",
+    "department_id",
+    "job_profile_id",
+    "permission_type_id",
+    "company_id",
+    "managed_by",
+    "password_hash",
+    "last_login_at",
+    "status_before_disable",
 )
 
 

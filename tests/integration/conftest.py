@@ -93,6 +93,11 @@ class Api:
         assert result["data"]["signIn"]["userErrors"] == [], result
         return client, created.organization.id
 
+    async def give_password(self, org_id: str, user_id: str, password: str) -> None:
+        """What accepting an invitation will do (a later issue): a password, status ACTIVE."""
+        changes = {"password_hash": self.deps.hasher.hash(password), "status": "ACTIVE"}
+        assert await self.deps.store.users.update(org_id, user_id, changes) is not None
+
     async def sign_in(
         self, client: httpx.AsyncClient, org: str, login: str, password: str
     ) -> dict[str, Any]:

@@ -1,0 +1,89 @@
+"""Races decided by the database's unique indexes and conditional updates, not by luck."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.integration import documents as doc
+from tests.integration.conftest import Api
+
+
+async def test_twenty_concurrent_creates_with_one_email_make_one_user(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    spellings = [
+        "".join(c.upper() if (i >> n) & 1 else c for n, c in enumerate("racer@acme.example"))
+        for i in range(20)
+    ]
+    assert len(set(spellings)) == 20
+
+    async def create(email: str) -> dict[str, Any]:
+        body = await api.gql(
+            admin,
+            doc.CREATE_USER,
+            {"input": {"firstName": "Race", "lastName": "Condition", "email": email}},
+        )
+        payload: dict[str, Any] = body["data"]["createUser"]
+        return payload
+
+    results = await asyncio.gather(*(create(email) for email in spellings))
+    created = [r for r in results if r["user"] is not None]
+    refused = [r for r in results if r["userErrors"]]
+    assert len(created) == 1
+    assert len(refused) == 19
+    assert all([e["code"] for e in r["userErrors"]] == ["EMAIL_TAKEN"] for r in refused)
+    listing = await api.gql(admin, doc.USERS, {"search": "racer@"})
+    assert listing["data"]["users"]["totalCount"] == 1
+
+
+async def test_concurrent_promotions_never_exceed_the_seat_limit(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")  # holds one full seat
+    await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 3}})
+    ids = []
+    for i in range(8):
+        body = await api.gql(
+            admin,
+            doc.CREATE_USER,
+            {
+                "input": {
+                    "firstName": f"O{i}",
+                    "lastName": "Observer",
+                    "email": f"o{i}@acme.example",
+                }
+            },
+        )
+        ids.append(body["data"]["createUser"]["user"]["id"])
+
+    async def promote(user_id: str) -> list[str]:
+        body = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": user_id, "seat": "FULL"}})
+        return [e["code"] for e in body["data"]["setUserSeat"]["userErrors"]]
+
+    outcomes = await asyncio.gather(*(promote(i) for i in ids), *(promote(i) for i in ids[:2]))
+    assert sum(1 for codes in outcomes[:8] if codes == []) == 2
+    assert all(codes in ([], ["SEAT_LIMIT"]) for codes in outcomes)
+    seats = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]["seats"]
+    full_users = await api.gql(admin, doc.USERS, {"seat": "FULL"})
+    assert seats["full"] == full_users["data"]["users"]["totalCount"] == 3
+
+
+async def test_concurrent_full_creates_respect_the_limit_and_free_seats_on_conflict(
+    api: Api,
+) -> None:
+    admin, _ = await api.admin_of("acme")
+    await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 4}})
+
+    async def create(i: int) -> list[str]:
+        email = f"f{i % 5}@acme.example"  # five emails, each tried twice
+        body = await api.gql(
+            admin,
+            doc.CREATE_USER,
+            {"input": {"firstName": "F", "lastName": str(i), "email": email, "seat": "FULL"}},
+        )
+        return [e["code"] for e in body["data"]["createUser"]["userErrors"]]
+
+    outcomes = await asyncio.gather(*(create(i) for i in range(10)))
+    assert sum(1 for codes in outcomes if codes == []) == 3
+    assert all(codes in ([], ["SEAT_LIMIT"], ["EMAIL_TAKEN"]) for codes in outcomes)
+    seats = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]["seats"]
+    full_users = await api.gql(admin, doc.USERS, {"seat": "FULL"})
+    assert seats["full"] == full_users["data"]["users"]["totalCount"] == 4

@@ -1,0 +1,136 @@
+"""The GraphQL edge: limits, masking with a request id, introspection, GraphiQL, GET."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from auth.passwords import PasswordHasher
+from schema.build import schema_sdl
+from server.app import create_app
+from server.settings import Settings
+from store.types import Document
+from tests.integration import documents as doc
+from tests.integration.conftest import Api, WithLifespanState
+
+
+@contextlib.asynccontextmanager
+async def app_client(
+    settings: Settings, hasher: PasswordHasher
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, hasher=hasher)
+    async with app.router.lifespan_context(app) as state:
+        assert state is not None
+        transport = httpx.ASGITransport(app=WithLifespanState(app, dict(state)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+def test_committed_sdl_matches_the_live_schema() -> None:
+    committed = (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text()
+    assert committed == schema_sdl(), (
+        "run `python -m schema.export` and commit schema/schema.graphql"
+    )
+
+
+async def test_unexpected_errors_are_masked_with_the_request_id_in_the_log(
+    api: Api, mongo_client: AsyncMongoClient[Document], caplog: pytest.LogCaptureFixture
+) -> None:
+    admin, _ = await api.admin_of("acme")
+    await mongo_client.admin.command(
+        {
+            "configureFailPoint": "failCommand",
+            "mode": {"times": 1},
+            "data": {"failCommands": ["aggregate"], "errorCode": 8000, "appName": "roster"},
+        }
+    )
+    try:
+        with caplog.at_level(logging.ERROR, logger="roster.graphql"):
+            response = await admin.post(
+                "/graphql",
+                json={"query": "{ users { totalCount } }"},
+                headers={"X-Roster-Request": "1"},
+            )
+    finally:
+        await mongo_client.admin.command({"configureFailPoint": "failCommand", "mode": "off"})
+    body = response.json()
+    request_id = response.headers["x-request-id"]
+    error = body["errors"][0]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": request_id}
+    assert "8000" not in response.text and "aggregate" not in response.text
+    assert any(request_id in record.getMessage() for record in caplog.records)
+    metrics = await admin.get("/metrics")
+    assert "roster_graphql_masked_errors_total 1" in metrics.text
+
+
+async def test_validation_errors_are_not_masked(api: Api) -> None:
+    body = await api.gql(api.browser(), "{ me { nope } }")
+    assert "Cannot query field 'nope'" in body["errors"][0]["message"]
+
+
+async def test_depth_alias_and_token_limits(
+    settings: Settings, fast_hasher: PasswordHasher
+) -> None:
+    tight = replace(settings, max_query_depth=2, max_aliases=3, max_tokens=200)
+    async with app_client(tight, fast_hasher) as client:
+        deep = await client.post("/graphql", json={"query": "{ users { edges { node { id } } } }"})
+        assert "exceeds maximum operation depth" in deep.json()["errors"][0]["message"]
+        aliases = " ".join(f"a{i}: me {{ id }}" for i in range(4))
+        many = await client.post("/graphql", json={"query": f"{{ {aliases} }}"})
+        assert "aliases" in many.json()["errors"][0]["message"].lower()
+        long_query = "{ " + " ".join("__typename" for _ in range(300)) + " }"
+        tokens = await client.post("/graphql", json={"query": long_query})
+        assert "token" in tokens.json()["errors"][0]["message"].lower()
+        fine = await client.post("/graphql", json={"query": "{ me { id } }"})
+        assert fine.json() == {"data": {"me": None}}
+
+
+async def test_introspection_and_graphiql_only_in_development(
+    settings: Settings, fast_hasher: PasswordHasher
+) -> None:
+    introspect = {"query": "{ __schema { queryType { name } } }"}
+    async with app_client(settings, fast_hasher) as client:
+        ide = await client.get("/graphql", headers={"Accept": "text/html"})
+        assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+        open_schema = await client.post("/graphql", json=introspect)
+        assert open_schema.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+    production = replace(
+        settings,
+        env="production",
+        public_url="https://roster.example.com",
+        secret_key="k" * 40,
+        database_name=f"t_{uuid.uuid4().hex[:16]}",
+    )
+    async with app_client(production, fast_hasher) as client:
+        ide = await client.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" not in ide.text.lower()
+        closed = await client.post("/graphql", json=introspect)
+        assert "introspection" in closed.json()["errors"][0]["message"].lower()
+
+
+async def test_no_mutation_over_get(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    response = await admin.get(
+        "/graphql",
+        params={"query": "mutation { signOut { ok } }"},
+        headers={"X-Roster-Request": "1"},
+    )
+    assert response.status_code in (400, 405)
+    still_signed_in = await api.gql(admin, doc.ME)
+    assert still_signed_in["data"]["me"] is not None
+
+
+async def test_health_and_readiness(api: Api) -> None:
+    client = api.browser()
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok"
