@@ -73,6 +73,14 @@ async def create_organization(
             org_id, [ReferenceRecord(new_id(), org_id, n) for n in STARTER_PERMISSION_TYPES]
         ),
     )
+    await record_event(
+        deps,
+        Caller.system(org_id),
+        "organization.created",
+        "Organization",
+        org_id,
+        diff({}, {**_settings_view(record), "slug": slug}),
+    )
     return record
 
 

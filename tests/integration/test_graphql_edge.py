@@ -134,3 +134,21 @@ async def test_health_and_readiness(api: Api) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok"
+
+
+async def test_cors_names_its_origins(settings: Settings, fast_hasher: PasswordHasher) -> None:
+    configured = replace(settings, cors_origins=("https://app.example.com",))
+    preflight_headers = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-roster-request",
+    }
+    async with app_client(configured, fast_hasher) as client:
+        allowed = await client.options(
+            "/graphql", headers={"Origin": "https://app.example.com", **preflight_headers}
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+        assert allowed.headers["access-control-allow-credentials"] == "true"
+        refused = await client.options(
+            "/graphql", headers={"Origin": "https://evil.example", **preflight_headers}
+        )
+        assert "access-control-allow-origin" not in refused.headers

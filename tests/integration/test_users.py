@@ -287,3 +287,11 @@ async def test_every_change_is_audited_with_actor_request_id_and_diff(api: Api) 
     assert event["changes"] == [{"field": "firstName", "before": '"Al"', "after": '"Alan"'}]
     assert trail["data"]["auditEvents"]["totalCount"] == 2
     assert trail["data"]["auditEvents"]["pageInfo"]["hasNextPage"] is True
+
+
+async def test_organization_creation_is_audited(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    trail = await api.gql(admin, doc.AUDIT, {"targetId": org_id})
+    events = [edge["node"] for edge in trail["data"]["auditEvents"]["edges"]]
+    assert [(e["action"], e["actorType"]) for e in events] == [("organization.created", "system")]
+    assert {"field": "slug", "before": None, "after": '"acme"'} in events[0]["changes"]
