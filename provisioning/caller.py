@@ -35,7 +35,9 @@ class Caller:
 
     @property
     def is_admin(self) -> bool:
-        return self.principal is None or self.principal.is_admin
+        if self.principal is None:
+            return self.org_id_override is not None  # the command line, not an anonymous call
+        return self.principal.is_admin
 
     def require_signed_in(self) -> str:
         """The caller's organization; Forbidden for an anonymous request."""

@@ -86,8 +86,15 @@ async def sign_in(
             expires_at=now + timedelta(seconds=ttl),
         )
     )
-    result = await store.users.update(user.org_id, user.id, {"last_login_at": now})
-    signed_in_user = result[1] if result else user
+    # Conditional on the user still being enabled: a disable that raced this sign-in and
+    # revoked sessions before ours was written must not leave ours alive.
+    result = await store.users.update(
+        user.org_id, user.id, {"last_login_at": now}, only_if={"status": {"$ne": DISABLED}}
+    )
+    if result is None:
+        await store.sessions.delete(token_hash(token))
+        raise InvalidCredentials()
+    signed_in_user = result[1]
     caller = Caller(
         Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
     )
