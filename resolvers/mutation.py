@@ -46,7 +46,7 @@ def _client_address(context: Context) -> str:
 
 
 @strawberry.type
-class Mutation:
+class FoundationMutation:
     @strawberry.mutation(description="Public. Signs in with an email or username and a password.")
     async def sign_in(self, info: strawberry.Info, input: SignInInput) -> SessionPayload:
         context = context_of(info)

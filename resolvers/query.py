@@ -22,7 +22,7 @@ from schema.types import (
 
 
 @strawberry.type
-class Query:
+class FoundationQuery:
     @strawberry.field(description="The signed-in user; null when not signed in.")
     async def me(self, info: strawberry.Info) -> User | None:
         context = context_of(info)

@@ -17,13 +17,18 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from resolvers.mutation import Mutation
-from resolvers.query import Query
+from resolvers.mutation import FoundationMutation
+from resolvers.query import FoundationQuery
 from server.settings import Settings
 
 log = logging.getLogger("roster.graphql")
+
+# Each capability brings its own root fields; the schema's roots merge them.
+Query = merge_types("Query", (FoundationQuery,))
+Mutation = merge_types("Mutation", (FoundationMutation,))
 
 MASKED_MESSAGE = "Internal server error"
 
