@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # The app is built by uvicorn's factory from the environment, so --reload works too.
         os.environ["ROSTER_MONGODB_URI"] = uri
         os.environ["ROSTER_DATA_DIR"] = str(settings.data_dir)
+        # uvicorn re-raises the SIGTERM it caught once it has shut down, which would kill
+        # this process before the embedded database is stopped: exit normally instead.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         print(f"Roster on http://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run(
             "server.app:app_from_environment",

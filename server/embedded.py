@@ -73,6 +73,9 @@ class EmbeddedDatabase:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own session: a terminal's Ctrl-C reaches only us, and we stop the
+            # database after the app has closed its client, not before.
+            start_new_session=True,
         )
         log.close()
         self._wait_until_ready()

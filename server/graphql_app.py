@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -50,3 +53,12 @@ class RosterGraphQL(GraphQL[Context, None]):
             session_token=session_token(request, self.settings),
             metrics=metrics,
         )
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        """A mutation over GET is 405 Method Not Allowed (GraphQL over HTTP), not 400."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            if error.status_code == 400 and "not allowed when using GET" in error.reason:
+                raise HTTPException(405, "Mutations must be sent with POST.") from error
+            raise
