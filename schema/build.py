@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -31,6 +32,7 @@ Query = merge_types("Query", (FoundationQuery,))
 Mutation = merge_types("Mutation", (FoundationMutation,))
 
 MASKED_MESSAGE = "Internal server error"
+CACHE_SIZE = 256
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -70,13 +72,18 @@ class RosterSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limit rules are built once: fresh rule classes per request would give
+    # ValidationCache a new key every time, so it would never hit (strawberry#4635).
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     # Factories, not instances: each request gets its own extension objects.
     extensions: list[Any] = [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(ParserCache, maxsize=256),
-        partial(ValidationCache, maxsize=256),
+        partial(AddValidationRules, limit_rules),
+        partial(ParserCache, maxsize=CACHE_SIZE),
+        partial(ValidationCache, maxsize=CACHE_SIZE),
         MaskUnexpectedErrors,
     ]
     if not settings.introspection:

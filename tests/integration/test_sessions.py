@@ -99,7 +99,6 @@ async def test_production_cookie_is_host_prefixed_and_secure(
     assert not production.problems()
     assert production.session_cookie_name == "__Host-roster_session"
 
-
     response = Response()
     set_session_cookie(response, production, "token", 60)
     header = response.headers["set-cookie"]
