@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -159,7 +160,7 @@ async def test_a_repeated_query_is_validated_once(api: Api) -> None:
 
     from schema.build import CACHE_SIZE
 
-    cache = _get_validate_cache(CACHE_SIZE)
+    cache: Any = _get_validate_cache(CACHE_SIZE)  # an lru_cache wrapper
     client = api.browser()
     query = f"{{ me {{ id }} __typename }} # {uuid.uuid4()}"
     await api.gql(client, query)
