@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from auth.passwords import PasswordHasher
+from auth.secret_box import SecretBox
 from store.database import Store
 
 Clock = Callable[[], datetime]
@@ -24,6 +25,8 @@ class Limits:
     login_failures_per_login: int = 5
     login_failures_per_address: int = 30
     login_failure_window_seconds: int = 900
+    # http issuers on localhost, for development providers; production refuses them.
+    allow_loopback_http_issuers: bool = True
 
 
 @dataclass(frozen=True)
@@ -32,3 +35,5 @@ class Dependencies:
     hasher: PasswordHasher
     clock: Clock = utc_now
     limits: Limits = Limits()
+    # The app and the CLI pass one keyed by ROSTER_SECRET_KEY; the default suits tests.
+    secret_box: SecretBox = field(default_factory=lambda: SecretBox("development-only"))

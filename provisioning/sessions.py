@@ -72,10 +72,23 @@ async def sign_in(
         raise InvalidCredentials()
 
     await store.login_failures.clear(login_scope, window_start)
+    return await start_session(deps, user, "password", request_id, replaces_token)
+
+
+async def start_session(
+    deps: Dependencies,
+    user: UserRecord,
+    method: str,
+    request_id: str | None = None,
+    replaces_token: str | None = None,
+) -> SignedIn:
+    """A new server-side session for `user` (never a reused id), and lastLoginAt updated."""
+    store = deps.store
+    now = deps.clock()
     if replaces_token:
         await store.sessions.delete(token_hash(replaces_token))
     token = secrets.token_urlsafe(32)
-    ttl = limits.session_ttl_seconds
+    ttl = deps.limits.session_ttl_seconds
     await store.sessions.insert(
         SessionRecord(
             token_hash=token_hash(token),
@@ -94,12 +107,18 @@ async def sign_in(
     if result is None:
         await store.sessions.delete(token_hash(token))
         raise InvalidCredentials()
-    signed_in_user = result[1]
     caller = Caller(
         Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
     )
-    await record_event(deps, caller, "user.signed_in", "User", user.id)
-    return SignedIn(token=token, user=signed_in_user, expires_in_seconds=ttl)
+    await record_event(
+        deps,
+        caller,
+        "user.signed_in",
+        "User",
+        user.id,
+        {"method": {"before": None, "after": method}},
+    )
+    return SignedIn(token=token, user=result[1], expires_in_seconds=ttl)
 
 
 async def resolve_session(deps: Dependencies, token: str) -> Principal | None:

@@ -65,6 +65,7 @@ class UserDraft:
     source: str = "MANUAL"
     status: str = PENDING
     password_hash: str | None = None
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _taken(error: DuplicateValue) -> EmailTaken | UsernameTaken:
     return UsernameTaken() if error.field == "username" else EmailTaken()
 
 
-async def _check_references(
+async def check_references(
     deps: Dependencies, org_id: str, check: Checker, references: dict[str, str | None]
 ) -> None:
     """Department, job profile, permission type and company must exist in this organization."""
@@ -165,7 +166,7 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
     if draft.seat not in SEATS:
         check.fail("seat", "INVALID", f"Seat must be one of {list(SEATS)}.")
     company_id = draft.company_id or organization.own_company_id
-    await _check_references(
+    await check_references(
         deps,
         org_id,
         check,
@@ -192,6 +193,7 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
         created_at=now,
         updated_at=now,
         email=email,
+        email_verified=draft.email_verified and email is not None,
         username=username,
         phone=phone,
         department_id=draft.department_id,
@@ -298,7 +300,7 @@ async def update_user(
         if name in given
     }
     values.update(references)
-    await _check_references(deps, org_id, check, references)
+    await check_references(deps, org_id, check, references)
     merged = dataclasses.replace(current, **values)
     if not check.problems:
         check.contact(merged.email, merged.username, merged.phone)
@@ -441,6 +443,7 @@ async def delete_user(deps: Dependencies, caller: Caller, user_id: str) -> str:
     if deleted is None:
         raise NotFound("User", ("input", "userId"))
     await deps.store.sessions.delete_for_user(org_id, user_id)
+    await deps.store.identities.delete_for_user(org_id, user_id)
     if deleted.seat == FULL:
         await deps.store.organizations.release_full_seats(org_id)
     await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)

@@ -23,13 +23,14 @@ from strawberry.types import ExecutionContext
 
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
+from resolvers.sso import SsoMutation, SsoQuery
 from server.settings import Settings
 
 log = logging.getLogger("roster.graphql")
 
 # Each capability brings its own root fields; the schema's roots merge them.
-Query = merge_types("Query", (FoundationQuery,))
-Mutation = merge_types("Mutation", (FoundationMutation,))
+Query = merge_types("Query", (FoundationQuery, SsoQuery))
+Mutation = merge_types("Mutation", (FoundationMutation, SsoMutation))
 
 MASKED_MESSAGE = "Internal server error"
 CACHE_SIZE = 256

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict
 
+import httpx2
 from pymongo import AsyncMongoClient
 from pymongo.monitoring import CommandListener
 from starlette.applications import Starlette
@@ -15,7 +16,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from auth.csrf import CSRF_HEADER, CsrfMiddleware
+from auth.oidc import OidcClient
 from auth.passwords import PasswordHasher
+from auth.secret_box import SecretBox
+from auth.sso_routes import SsoRoutes
 from provisioning.dependencies import Dependencies, Limits
 from schema.build import build_schema
 from server.graphql_app import RosterGraphQL
@@ -33,6 +37,7 @@ log = logging.getLogger("roster")
 class State(TypedDict):
     deps: Dependencies
     metrics: Metrics
+    oidc: OidcClient
 
 
 class NoDatabaseConfigured(RuntimeError):
@@ -45,6 +50,7 @@ def limits_from(settings: Settings) -> Limits:
         login_failures_per_login=settings.login_failures_per_login,
         login_failures_per_address=settings.login_failures_per_address,
         login_failure_window_seconds=settings.login_failure_window_seconds,
+        allow_loopback_http_issuers=not settings.production,
     )
 
 
@@ -77,10 +83,14 @@ def create_app(
             database = client[settings.database_name]
             await ensure_indexes(database)
             deps = Dependencies(
-                store=Store.on(database), hasher=password_hasher, limits=limits_from(settings)
+                store=Store.on(database),
+                hasher=password_hasher,
+                limits=limits_from(settings),
+                secret_box=SecretBox(settings.secret_key),
             )
             log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
-            yield {"deps": deps, "metrics": metrics}
+            async with httpx2.AsyncClient(timeout=10.0, follow_redirects=False) as http:
+                yield {"deps": deps, "metrics": metrics, "oidc": OidcClient(http)}
         finally:
             await client.close()
 
@@ -90,6 +100,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.endpoint, methods=["GET"]),
+        *SsoRoutes(settings).routes(),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

@@ -14,6 +14,7 @@ from pathlib import Path
 from pymongo import AsyncMongoClient
 
 from auth.passwords import PasswordHasher
+from auth.secret_box import SecretBox
 from provisioning.admins import create_admin
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError
@@ -67,7 +68,10 @@ async def _create_admin(settings: Settings, uri: str, args: argparse.Namespace) 
         database = client[settings.database_name]
         await ensure_indexes(database)
         deps = Dependencies(
-            store=Store.on(database), hasher=PasswordHasher(), limits=limits_from(settings)
+            store=Store.on(database),
+            hasher=PasswordHasher(),
+            limits=limits_from(settings),
+            secret_box=SecretBox(settings.secret_key),
         )
         created = await create_admin(
             deps, args.org, args.email, args.password, first or "Admin", last or "User"

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from pymongo.asynchronous.database import AsyncDatabase
 
 from store.audit import AuditEvents
+from store.identities import Identities
+from store.identity_providers import IdentityProviders
 from store.login_failures import LoginFailures
+from store.login_transactions import LoginTransactions
 from store.organizations import Organizations
 from store.reference import ReferenceData
 from store.sessions import Sessions
@@ -27,6 +30,9 @@ class Store:
     sessions: Sessions
     audit: AuditEvents
     login_failures: LoginFailures
+    identity_providers: IdentityProviders
+    identities: Identities
+    login_transactions: LoginTransactions
 
     @classmethod
     def on(cls, db: AsyncDatabase[Document]) -> Store:
@@ -41,6 +47,9 @@ class Store:
             sessions=Sessions(db),
             audit=AuditEvents(db),
             login_failures=LoginFailures(db),
+            identity_providers=IdentityProviders(db),
+            identities=Identities(db),
+            login_transactions=LoginTransactions(db),
         )
 
     async def ping(self) -> None:

@@ -53,6 +53,18 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="org_target_recent",
         ),
     ],
+    "identity_providers": [IndexModel([("org_id", ASCENDING)], name="org")],
+    "identities": [
+        IndexModel(
+            [("org_id", ASCENDING), ("issuer", ASCENDING), ("subject", ASCENDING)],
+            unique=True,
+            name="org_issuer_subject_unique",
+        ),
+        IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),
+    ],
+    "login_transactions": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+    ],
     "login_failures": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
     ],

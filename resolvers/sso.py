@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import strawberry
+
+from provisioning import identity_providers
+from provisioning.errors import DomainError
+from resolvers.edge import query_error
+from schema.errors import user_errors
+from schema.payloads import OkPayload
+from schema.sso import (
+    IdentityProvider,
+    IdentityProviderInput,
+    IdentityProviderPayload,
+    LoginOption,
+    RemoveIdentityProviderInput,
+)
+from schema.types import context_of
+from store.identity_providers import ClaimMapping
+
+
+@strawberry.type
+class SsoQuery:
+    @strawberry.field(description="The organization's identity providers (admins).")
+    async def identity_providers(self, info: strawberry.Info) -> list[IdentityProvider]:
+        context = context_of(info)
+        try:
+            records = await identity_providers.list_providers(context.deps, context.caller)
+            organization = await context.deps.store.organizations.get(context.caller.org_id)
+        except DomainError as error:
+            raise query_error(error) from error
+        slug = organization.slug if organization else ""
+        return [IdentityProvider.of(r, slug, context.settings.public_url) for r in records]
+
+    @strawberry.field(description="Public: which way an email signs in (home-realm discovery).")
+    async def login_options(
+        self, info: strawberry.Info, organization: str, email: str
+    ) -> LoginOption:
+        context = context_of(info)
+        options = await identity_providers.login_options(context.deps, organization, email)
+        provider = (
+            IdentityProvider.of(
+                options.provider, organization.strip().lower(), context.settings.public_url
+            )
+            if options.provider
+            else None
+        )
+        return LoginOption(provider=provider, password=options.password)
+
+
+@strawberry.type
+class SsoMutation:
+    @strawberry.mutation(description="Adds a provider (no id) or changes one (admins).")
+    async def configure_identity_provider(
+        self, info: strawberry.Info, input: IdentityProviderInput
+    ) -> IdentityProviderPayload:
+        context = context_of(info)
+        mapping = input.claim_mapping
+        draft = identity_providers.ProviderDraft(
+            name=input.name,
+            issuer=input.issuer,
+            client_id=input.client_id,
+            client_secret=input.client_secret,
+            scopes=tuple(input.scopes) if input.scopes is not None else None,
+            email_domains=tuple(input.email_domains) if input.email_domains is not None else None,
+            jit=input.jit,
+            link_by_verified_email=input.link_by_verified_email,
+            owns_profile=input.owns_profile,
+            default_department_id=_id(input.default_department_id),
+            default_job_profile_id=_id(input.default_job_profile_id),
+            default_permission_type_id=_id(input.default_permission_type_id),
+            default_seat=input.default_seat.value,
+            default_language=input.default_language,
+            claims=ClaimMapping(
+                email=mapping.email,
+                first_name=mapping.first_name,
+                last_name=mapping.last_name,
+                username=mapping.username,
+                department=mapping.department,
+            )
+            if mapping
+            else ClaimMapping(),
+        )
+        try:
+            record = await identity_providers.configure_provider(
+                context.deps, context.caller, draft, _id(input.id)
+            )
+            organization = await context.deps.store.organizations.get(record.org_id)
+        except DomainError as error:
+            return IdentityProviderPayload(user_errors=user_errors(error))
+        slug = organization.slug if organization else ""
+        return IdentityProviderPayload(
+            identity_provider=IdentityProvider.of(record, slug, context.settings.public_url)
+        )
+
+    @strawberry.mutation(description="Removes a provider; its users stay (admins).")
+    async def remove_identity_provider(
+        self, info: strawberry.Info, input: RemoveIdentityProviderInput
+    ) -> OkPayload:
+        context = context_of(info)
+        try:
+            await identity_providers.remove_provider(context.deps, context.caller, str(input.id))
+        except DomainError as error:
+            return OkPayload(user_errors=user_errors(error))
+        return OkPayload(ok=True)
+
+
+def _id(value: strawberry.ID | None) -> str | None:
+    return str(value) if value is not None else None
