@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import socket
@@ -21,8 +22,7 @@ from urllib.parse import parse_qs, urlencode
 
 import uvicorn
 from joserfc import jwt
-from joserfc.jwk import KeySet, OctKey, RSAKey
-from joserfc.jws import JWSRegistry
+from joserfc.jwk import KeySet, RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -163,12 +163,13 @@ class FakeProvider:
                 f"{_b64(json.dumps({'alg': 'none'}).encode())}.{_b64(json.dumps(claims).encode())}."
             )
         if self.forge == "hs256-public-key":
-            # The classic confusion: HMAC "signed" with the provider's public key.
-            secret = OctKey.import_key(self.signing_key.as_pem(private=False))
-            registry = JWSRegistry(algorithms=["HS256"])
-            return jwt.encode(
-                {"alg": "HS256", "kid": self.signing_key.kid}, claims, secret, registry=registry
-            )
+            # The classic confusion: HMAC "signed" with the provider's public key, by hand
+            # since joserfc (rightly) refuses to use a public key as an HMAC secret.
+            secret = self.signing_key.as_pem(private=False)
+            header_part = _b64(json.dumps({"alg": "HS256", "kid": self.signing_key.kid}).encode())
+            signing_input = f"{header_part}.{_b64(json.dumps(claims).encode())}"
+            mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+            return f"{signing_input}.{_b64(mac)}"
         key = self.signing_key
         if self.forge == "foreign-key":
             key = RSAKey.generate_key(
