@@ -20,12 +20,13 @@ from auth.oidc import OidcClient
 from auth.passwords import PasswordHasher
 from auth.secret_box import SecretBox
 from auth.sso_routes import SsoRoutes
-from provisioning.dependencies import Dependencies, Limits
+from provisioning.dependencies import Dependencies
 from schema.build import build_schema
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
 from server.metrics import Metrics, MetricsMiddleware
 from server.request_id import RequestIdMiddleware
+from server.runtime import limits_from
 from server.settings import Settings
 from store.database import Store
 from store.indexes import ensure_indexes
@@ -42,16 +43,6 @@ class State(TypedDict):
 
 class NoDatabaseConfigured(RuntimeError):
     pass
-
-
-def limits_from(settings: Settings) -> Limits:
-    return Limits(
-        session_ttl_seconds=settings.session_ttl_seconds,
-        login_failures_per_login=settings.login_failures_per_login,
-        login_failures_per_address=settings.login_failures_per_address,
-        login_failure_window_seconds=settings.login_failure_window_seconds,
-        allow_loopback_http_issuers=not settings.production,
-    )
 
 
 def create_app(

@@ -5,49 +5,49 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-from pymongo import AsyncMongoClient
-
-from auth.passwords import PasswordHasher
-from auth.secret_box import SecretBox
 from provisioning.admins import create_admin
-from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError
-from server.app import limits_from
-from server.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from server import idp_commands
+from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
+from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
+from server.demo import Demo, demo_provider, seed_demo
+from server.embedded import EmbeddedDatabaseError
+from server.runtime import database_uri, opened_dependencies, print_problems
 from server.settings import Settings, SettingsError
-from store.database import Store
-from store.indexes import ensure_indexes
-from store.types import Document
-
-
-@contextlib.contextmanager
-def database_uri(settings: Settings) -> Iterator[str]:
-    """ROSTER_MONGODB_URI if set; otherwise the embedded database on the data dir."""
-    if settings.mongodb_uri:
-        yield settings.mongodb_uri
-        return
-    print(f"starting the embedded database in {settings.data_dir.resolve()}", file=sys.stderr)
-    with EmbeddedDatabase(settings.data_dir) as embedded:
-        yield embedded.uri
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    with database_uri(settings) as uri:
+    if "ROSTER_PUBLIC_URL" not in os.environ:
+        # Links and redirect URIs must name the address we really listen on.
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+        settings = dataclasses.replace(settings, public_url=f"http://{host}:{args.port}")
+    with contextlib.ExitStack() as stack:
+        uri = stack.enter_context(database_uri(settings))
         # The app is built by uvicorn's factory from the environment, so --reload works too.
         os.environ["ROSTER_MONGODB_URI"] = uri
         os.environ["ROSTER_DATA_DIR"] = str(settings.data_dir)
+        os.environ["ROSTER_PUBLIC_URL"] = settings.public_url
+        if args.demo:
+            issuer = stack.enter_context(demo_provider())
+            demo = asyncio.run(_seed_demo(settings, uri, issuer))
+            print(
+                f"demo: sign in with SSO at {demo.login_url}\n"
+                f"      (pick 'ada' or 'grace' on the provider's page), or with a password as"
+                f" {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD!r} in organization 'demo'",
+                file=sys.stderr,
+            )
         # uvicorn re-raises the SIGTERM it caught once it has shut down, which would kill
         # this process before the embedded database is stopped: exit normally instead.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        print(f"Roster on http://{args.host}:{args.port}/graphql", file=sys.stderr)
+        print(f"Roster on {settings.public_url}/graphql", file=sys.stderr)
         uvicorn.run(
             "server.app:app_from_environment",
             factory=True,
@@ -61,28 +61,21 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _seed_demo(settings: Settings, uri: str, issuer: str) -> Demo:
+    async with opened_dependencies(settings, uri) as deps:
+        return await seed_demo(deps, issuer, settings.public_url)
+
+
 async def _create_admin(settings: Settings, uri: str, args: argparse.Namespace) -> int:
     first, _, last = (args.name or "Admin User").strip().partition(" ")
-    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        database = client[settings.database_name]
-        await ensure_indexes(database)
-        deps = Dependencies(
-            store=Store.on(database),
-            hasher=PasswordHasher(),
-            limits=limits_from(settings),
-            secret_box=SecretBox(settings.secret_key),
-        )
-        created = await create_admin(
-            deps, args.org, args.email, args.password, first or "Admin", last or "User"
-        )
-    except DomainError as error:
-        for problem in error.problems:
-            where = ".".join(problem.field or ()) or "-"
-            print(f"error: {problem.code} ({where}): {problem.message}", file=sys.stderr)
-        return 1
-    finally:
-        await client.close()
+    async with opened_dependencies(settings, uri) as deps:
+        try:
+            created = await create_admin(
+                deps, args.org, args.email, args.password, first or "Admin", last or "User"
+            )
+        except DomainError as error:
+            print_problems(error)
+            return 1
     verb = "created" if created.organization_created else "found"
     print(f"organization {created.organization.slug} {verb} (id {created.organization.id})")
     print(f"admin {created.user.email} created (id {created.user.id})")
@@ -105,6 +98,11 @@ def parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="embedded database data (./.roster-data)"
     )
     serve_parser.add_argument("--reload", action="store_true", help="restart on code changes")
+    serve_parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="also run a development OIDC provider and a demo organization that signs in with it",
+    )
     serve_parser.set_defaults(handler=serve)
 
     admin_parser = commands.add_parser(
@@ -118,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="embedded database data (./.roster-data)"
     )
     admin_parser.set_defaults(handler=create_admin_command)
+    idp_commands.register(commands)
     return root
 
 

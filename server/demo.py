@@ -1,0 +1,92 @@
+"""`roster serve --demo`: a development OpenID provider on loopback and a demo organization.
+
+A newcomer can sign in through SSO in a browser with nothing else running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from provisioning.admins import create_admin
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.identity_providers import ProviderDraft, configure_provider
+from provisioning.users import FULL
+from server.embedded import free_port
+
+ORGANIZATION = "demo"
+ADMIN_EMAIL = "admin@demo.example"
+ADMIN_PASSWORD = "demo admin password"  # noqa: S105 - the demo's published credential
+PROVIDER_NAME = "Demo SSO"
+CLIENT_ID = "roster-demo"
+CLIENT_SECRET = "roster-demo-secret"  # noqa: S105 - the mock provider accepts any secret
+DEMO_PEOPLE = {
+    "ada": {
+        "email": "ada@demo.example",
+        "email_verified": True,
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+    },
+    "grace": {
+        "email": "grace@demo.example",
+        "email_verified": True,
+        "given_name": "Grace",
+        "family_name": "Hopper",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Demo:
+    login_url: str
+
+
+@contextlib.contextmanager
+def demo_provider() -> Iterator[str]:
+    """oidc-provider-mock on a free loopback port; yields its issuer."""
+    # The mock is written against an older Authlib; its deprecation notices are not ours.
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"(authlib|oidc_provider_mock)"
+    )
+    warnings.filterwarnings("ignore", message="authlib.jose module is deprecated")
+    from oidc_provider_mock import User, run_server_in_thread
+
+    people = [User(sub=sub, claims=claims) for sub, claims in DEMO_PEOPLE.items()]
+    with run_server_in_thread(port=free_port(), require_nonce=True, user_claims=people) as server:
+        # The mock names its issuer after the Host it is reached by: always 127.0.0.1.
+        yield f"http://127.0.0.1:{server.server_port}"
+
+
+async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
+    """The demo organization, its admin, and its provider pointed at this run's issuer."""
+    organization = await deps.store.organizations.get_by_slug(ORGANIZATION)
+    if organization is None:
+        created = await create_admin(
+            deps, ORGANIZATION, ADMIN_EMAIL, ADMIN_PASSWORD, "Demo", "Admin"
+        )
+        organization = created.organization
+    caller = Caller.system(organization.id)
+    existing = [
+        p
+        for p in await deps.store.identity_providers.list(organization.id)
+        if p.name == PROVIDER_NAME
+    ]
+    provider = await configure_provider(
+        deps,
+        caller,
+        ProviderDraft(
+            name=PROVIDER_NAME,
+            issuer=issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            email_domains=("demo.example",),
+            default_seat=FULL,
+        ),
+        provider_id=existing[0].id if existing else None,
+    )
+    return Demo(
+        login_url=f"{public_url}/auth/{ORGANIZATION}/login?provider={provider.id}&return_to=/graphql"
+    )

@@ -1,0 +1,63 @@
+"""Dependencies for command-line work: the same ones the app builds in its lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Iterator
+
+from pymongo import AsyncMongoClient
+
+from auth.passwords import PasswordHasher
+from auth.secret_box import SecretBox
+from provisioning.dependencies import Dependencies, Limits
+from provisioning.errors import DomainError
+from server.embedded import EmbeddedDatabase
+from server.settings import Settings
+from store.database import Store
+from store.indexes import ensure_indexes
+from store.types import Document
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        session_ttl_seconds=settings.session_ttl_seconds,
+        login_failures_per_login=settings.login_failures_per_login,
+        login_failures_per_address=settings.login_failures_per_address,
+        login_failure_window_seconds=settings.login_failure_window_seconds,
+        allow_loopback_http_issuers=not settings.production,
+    )
+
+
+@contextlib.asynccontextmanager
+async def opened_dependencies(settings: Settings, uri: str) -> AsyncIterator[Dependencies]:
+    """A client on `uri`, indexes ensured, and Dependencies on it; closed on exit."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        database = client[settings.database_name]
+        await ensure_indexes(database)
+        yield Dependencies(
+            store=Store.on(database),
+            hasher=PasswordHasher(),
+            limits=limits_from(settings),
+            secret_box=SecretBox(settings.secret_key),
+        )
+    finally:
+        await client.close()
+
+
+@contextlib.contextmanager
+def database_uri(settings: Settings) -> Iterator[str]:
+    """ROSTER_MONGODB_URI if set; otherwise the embedded database on the data dir."""
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    print(f"starting the embedded database in {settings.data_dir.resolve()}", file=sys.stderr)
+    with EmbeddedDatabase(settings.data_dir) as embedded:
+        yield embedded.uri
+
+
+def print_problems(error: DomainError) -> None:
+    for problem in error.problems:
+        where = ".".join(problem.field or ()) or "-"
+        print(f"error: {problem.code} ({where}): {problem.message}", file=sys.stderr)
