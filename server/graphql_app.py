@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import strawberry
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from auth.authenticate import authenticate
 from auth.cookies import session_token
@@ -20,6 +22,31 @@ from resolvers.loaders import Loaders
 from server.metrics import Metrics
 from server.request_id import request_id_of
 from server.settings import Settings
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def accepts_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE in request.headers.get("accept", "")
+
+
+def as_graphql_response(response: Response) -> Response:
+    """The GraphQL-over-HTTP media type: a request error (the document could not be
+    parsed, validated or given its variables, so nothing ran) is a 400 with no data entry."""
+    if response.media_type != "application/json" or not isinstance(response.body, bytes):
+        return response
+    body = json.loads(response.body)
+    headers = {
+        k: v for k, v in response.headers.items() if k not in ("content-type", "content-length")
+    }
+    status = response.status_code
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors and body.get("data") is None and all("path" not in e for e in errors):
+        body.pop("data", None)
+        status = 400 if status == 200 else status
+    return Response(
+        json.dumps(body), status_code=status, headers=headers, media_type=GRAPHQL_RESPONSE
+    )
 
 
 class RosterGraphQL(GraphQL[Context, None]):
@@ -53,6 +80,12 @@ class RosterGraphQL(GraphQL[Context, None]):
             session_token=session_token(request, self.settings),
             metrics=metrics,
         )
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        response = await super().run(request, context, root_value)
+        if isinstance(request, Request) and accepts_graphql_response(request):
+            return as_graphql_response(response)
+        return response
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         """A mutation over GET is 405 Method Not Allowed (GraphQL over HTTP), not 400."""

@@ -31,16 +31,9 @@ AUDIT_TIMEOUT_SECONDS = 60.0
 # but not under application/graphql-response+json. Fixing them means answering
 # application/graphql-response+json when the client accepts it, with 400 and no `data` on
 # parse, validation and variable-coercion failures. Remove an id once it passes.
-KNOWN_SHOULD_FAILURES: dict[str, str] = {
-    "22EB": "answers Content-Type application/json to Accept: application/graphql-response+json",
-    "865D": "parse failure under graphql-response+json is a 200, not a 4xx/5xx",
-    "556A": "parse failure under graphql-response+json is a 200, not a 400",
-    "D586": 'parse failure under graphql-response+json has "data": null (no data entry wanted)',
-    "51FE": "validation failure under graphql-response+json is a 200, not a 4xx/5xx",
-    "74FF": "validation failure under graphql-response+json is a 200, not a 400",
-    "5E5B": 'validation failure under graphql-response+json has "data": null',
-    "86EE": "variable coercion failure under graphql-response+json is a 200, not a 400",
-}
+# Every SHOULD check passes; a check that fails later is a regression. Add an entry
+# (audit id: why) only for a failure accepted on purpose.
+KNOWN_SHOULD_FAILURES: dict[str, str] = {}
 
 
 class AuditResult(TypedDict, total=False):

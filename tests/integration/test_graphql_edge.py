@@ -169,3 +169,18 @@ async def test_a_repeated_query_is_validated_once(api: Api) -> None:
     after = cache.cache_info()
     assert after.hits == before.hits + 1
     assert after.misses == before.misses
+
+
+async def test_graphql_response_media_type_and_request_errors(api: Api) -> None:
+    client = api.browser()
+    accept = {"Accept": "application/graphql-response+json, application/json;q=0.9"}
+    ok = await client.post("/graphql", json={"query": "{ me { id } }"}, headers=accept)
+    assert ok.status_code == 200
+    assert ok.headers["content-type"] == "application/graphql-response+json"
+    assert ok.json() == {"data": {"me": None}}
+    invalid = await client.post("/graphql", json={"query": "{ me { nope } }"}, headers=accept)
+    assert invalid.status_code == 400
+    assert "data" not in invalid.json() and invalid.json()["errors"]
+    # Plain application/json keeps the 200 that older clients expect.
+    legacy = await client.post("/graphql", json={"query": "{ me { nope } }"})
+    assert legacy.status_code == 200 and legacy.headers["content-type"] == "application/json"
