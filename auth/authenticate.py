@@ -1,9 +1,10 @@
-"""Who is calling: from the session cookie today; bearer tokens for partner tools plug in here."""
+"""Who is calling: a partner tool's bearer token, or a person's session cookie."""
 
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
+from auth.access_tokens import AccessTokens, InvalidAccessToken
 from auth.cookies import session_token
 from auth.principal import Principal
 from provisioning.dependencies import Dependencies
@@ -11,10 +12,23 @@ from provisioning.sessions import resolve_session
 from server.settings import Settings
 
 
+def bearer_token(connection: HTTPConnection) -> str | None:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or ""
+
+
 async def authenticate(
-    connection: HTTPConnection, deps: Dependencies, settings: Settings
+    connection: HTTPConnection, deps: Dependencies, settings: Settings, tokens: AccessTokens
 ) -> Principal | None:
-    token = session_token(connection, settings)
-    if token:
-        return await resolve_session(deps, token)
+    """InvalidAccessToken for a bad bearer token; None for an anonymous caller."""
+    token = bearer_token(connection)
+    if token is not None:
+        if not token or len(token) > 4096:
+            raise InvalidAccessToken("The bearer token is empty or too long.")
+        return await tokens.principal(token)
+    session = session_token(connection, settings)
+    if session:
+        return await resolve_session(deps, session)
     return None

@@ -28,6 +28,7 @@ async def record_event(
     target_id: str | None,
     changes: Changes | None = None,
     org_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> None:
     await deps.store.audit.insert(
         AuditRecord(
@@ -41,5 +42,6 @@ async def record_event(
             changes=changes or {},
             at=deps.clock(),
             request_id=caller.request_id,
+            metadata=metadata or {},
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.principal import Principal
+from auth.principal import ADMIN_SCOPE, Principal
 from provisioning.errors import Forbidden
 
 
@@ -44,8 +44,20 @@ class Caller:
         return self.org_id
 
     def require_admin(self) -> str:
+        """Organization administration: the ADMIN role, or a client's admin scope."""
+        return self.require(ADMIN_SCOPE)
+
+    def may(self, scope: str) -> bool:
+        return self.principal is None or self.principal.allows(scope)
+
+    def require(self, scope: str) -> str:
+        """The caller's organization, if they may act with `scope` (admins may do all)."""
         org_id = self.require_signed_in()
-        if not self.is_admin:
+        if self.principal is None:
+            return org_id  # the command line
+        if not self.principal.allows(scope):
+            if self.principal.client_id is not None:
+                raise Forbidden(f"This needs the scope {scope}.")
             raise Forbidden("Only an organization admin may do this.")
         return org_id
 

@@ -73,3 +73,19 @@ class RateLimited(DomainError):
             )
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class AlreadyLinked(DomainError):
+    def __init__(self, message: str, field: tuple[str, ...] | None = None) -> None:
+        super().__init__(Problem("ALREADY_LINKED", message, field))
+
+
+class IntegrationDisconnected(DomainError):
+    def __init__(self, key: str, field: tuple[str, ...] | None = None) -> None:
+        super().__init__(
+            Problem(
+                "INTEGRATION_DISCONNECTED",
+                f"Integration {key!r} is disconnected: an admin must connect it first.",
+                field,
+            )
+        )

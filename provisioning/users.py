@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from auth.principal import ROLES
+from auth.principal import ROLES, USERS_READ, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -20,6 +20,7 @@ from provisioning.errors import (
     UsernameTaken,
     ValidationFailed,
 )
+from provisioning.linking import release_accounts
 from provisioning.search import fold, user_search_terms
 from provisioning.validation import Checker
 from store.ids import new_id
@@ -149,7 +150,7 @@ def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
 
 
 async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> UserRecord:
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_WRITE)
     organization = await deps.store.organizations.get(org_id)
     if organization is None:
         raise NotFound("Organization")
@@ -224,7 +225,7 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
 async def get_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord | None:
     """An admin reads anyone in the organization; a member only themselves."""
     org_id = caller.require_signed_in()
-    if not caller.is_admin and user_id != caller.user_id:
+    if not caller.may(USERS_READ) and user_id != caller.user_id:
         return None
     return await deps.store.users.get(org_id, user_id)
 
@@ -233,7 +234,7 @@ async def get_users(
     deps: Dependencies, caller: Caller, user_ids: list[str]
 ) -> dict[str, UserRecord]:
     org_id = caller.require_signed_in()
-    if not caller.is_admin:
+    if not caller.may(USERS_READ):
         user_ids = [i for i in user_ids if i == caller.user_id]
     return await deps.store.users.get_many(org_id, user_ids)
 
@@ -248,7 +249,7 @@ async def list_users(
     first: int = 50,
     after_id: str | None = None,
 ) -> Page:
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_READ)
     if not 0 <= first <= MAX_PAGE:
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
@@ -265,7 +266,7 @@ async def list_users(
 async def update_user(
     deps: Dependencies, caller: Caller, user_id: str, changes: UserChanges
 ) -> UserRecord:
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_WRITE)
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
@@ -331,7 +332,7 @@ async def update_user(
 
 
 async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: str) -> UserRecord:
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_WRITE)
     if seat not in SEATS:
         raise ValidationFailed(
             Problem("INVALID", f"Seat must be one of {list(SEATS)}.", ("input", "seat"))
@@ -371,7 +372,7 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
 
 
 async def disable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord:
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot disable yourself.")
     current = await deps.store.users.get(org_id, user_id)
@@ -409,7 +410,7 @@ async def disable_user(deps: Dependencies, caller: Caller, user_id: str) -> User
 
 
 async def enable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord:
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_WRITE)
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
@@ -436,7 +437,7 @@ async def enable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserR
 
 async def delete_user(deps: Dependencies, caller: Caller, user_id: str) -> str:
     """Remove the user and their personal data; the audit trail stays, redacted."""
-    org_id = caller.require_admin()
+    org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot delete yourself.")
     deleted = await deps.store.users.delete(org_id, user_id)
@@ -444,6 +445,7 @@ async def delete_user(deps: Dependencies, caller: Caller, user_id: str) -> str:
         raise NotFound("User", ("input", "userId"))
     await deps.store.sessions.delete_for_user(org_id, user_id)
     await deps.store.identities.delete_for_user(org_id, user_id)
+    await release_accounts(deps, caller, user_id)
     if deleted.seat == FULL:
         await deps.store.organizations.release_full_seats(org_id)
     await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)

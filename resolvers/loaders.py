@@ -10,7 +10,12 @@ from strawberry.dataloader import DataLoader
 from provisioning.caller import Caller
 from provisioning.catalog import Catalog, load_catalog
 from provisioning.dependencies import Dependencies
+from provisioning.integration_accounts import get_accounts
+from provisioning.integrations import get_integrations, integrations_in_use
+from provisioning.linking import linked_accounts
 from provisioning.users import get_users
+from store.integration_accounts import AccountRecord
+from store.integrations import IntegrationRecord
 from store.reference import ReferenceRecord
 from store.users import UserRecord
 
@@ -24,6 +29,19 @@ class Loaders:
         self.permission_types = self._catalog_loader(Catalog.PERMISSION_TYPES)
         self.companies = self._catalog_loader(Catalog.COMPANIES)
         self.users: DataLoader[str, UserRecord | None] = DataLoader(load_fn=self._load_users)
+        self.integrations: DataLoader[str, IntegrationRecord | None] = DataLoader(
+            load_fn=self._load_integrations
+        )
+        self.integration_accounts: DataLoader[str, AccountRecord | None] = DataLoader(
+            load_fn=self._load_integration_accounts
+        )
+        self.linked_accounts: DataLoader[str, list[AccountRecord]] = DataLoader(
+            load_fn=self._load_linked_accounts
+        )
+        # One key: the organization's integrations in use, read once per request.
+        self.integrations_in_use: DataLoader[str, list[IntegrationRecord]] = DataLoader(
+            load_fn=self._load_integrations_in_use
+        )
 
     def _catalog_loader(self, catalog: Catalog) -> DataLoader[str, ReferenceRecord | None]:
         return DataLoader(load_fn=partial(self._load_catalog, catalog))
@@ -38,3 +56,19 @@ class Loaders:
     async def _load_users(self, ids: Sequence[str]) -> list[UserRecord | None]:
         found = await get_users(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
+
+    async def _load_integrations(self, ids: Sequence[str]) -> list[IntegrationRecord | None]:
+        found = await get_integrations(self._deps, self._caller, list(ids))
+        return [found.get(i) for i in ids]
+
+    async def _load_integration_accounts(self, ids: Sequence[str]) -> list[AccountRecord | None]:
+        found = await get_accounts(self._deps, self._caller, list(ids))
+        return [found.get(i) for i in ids]
+
+    async def _load_linked_accounts(self, user_ids: Sequence[str]) -> list[list[AccountRecord]]:
+        found = await linked_accounts(self._deps, self._caller, list(user_ids))
+        return [found.get(i, []) for i in user_ids]
+
+    async def _load_integrations_in_use(self, keys: Sequence[str]) -> list[list[IntegrationRecord]]:
+        in_use = await integrations_in_use(self._deps, self._caller)
+        return [in_use for _ in keys]

@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from auth.cookies import clear_session_cookie, set_session_cookie
-from provisioning import organizations, sessions, users
+from provisioning import integration_accounts, organizations, sessions, users
 from provisioning.errors import DomainError
 from resolvers.context import Context
 from schema.errors import user_errors
@@ -93,7 +93,12 @@ class FoundationMutation:
             seat=input.seat.value,
         )
         try:
-            record = await users.create_user(context.deps, context.caller, draft)
+            record = await integration_accounts.create_user_with_links(
+                context.deps,
+                context.caller,
+                draft,
+                [str(account_id) for account_id in input.link_account_ids or ()],
+            )
         except DomainError as error:
             return UserPayload(user_errors=user_errors(error))
         return UserPayload(user=User.of(record))

@@ -21,6 +21,8 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from resolvers.api_clients import ApiClientMutation, ApiClientQuery
+from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
 from resolvers.sso import SsoMutation, SsoQuery
@@ -29,8 +31,10 @@ from server.settings import Settings
 log = logging.getLogger("roster.graphql")
 
 # Each capability brings its own root fields; the schema's roots merge them.
-Query = merge_types("Query", (FoundationQuery, SsoQuery))
-Mutation = merge_types("Mutation", (FoundationMutation, SsoMutation))
+Query = merge_types("Query", (FoundationQuery, SsoQuery, IntegrationQuery, ApiClientQuery))
+Mutation = merge_types(
+    "Mutation", (FoundationMutation, SsoMutation, IntegrationMutation, ApiClientMutation)
+)
 
 MASKED_MESSAGE = "Internal server error"
 CACHE_SIZE = 256

@@ -19,6 +19,10 @@ class ErrorCode(Enum):
     SIGNUP_DISABLED = "SIGNUP_DISABLED"
     TOKEN_INVALID = "TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
     RATE_LIMITED = "RATE_LIMITED"
+    INTEGRATION_DISCONNECTED = strawberry.enum_value(
+        "INTEGRATION_DISCONNECTED",
+        description="the integration is disconnected; an admin must connect it first",
+    )
     INVALID_CREDENTIALS = strawberry.enum_value(
         "INVALID_CREDENTIALS",
         description="signIn: the login or the password is wrong (never says which)",

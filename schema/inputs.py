@@ -26,6 +26,9 @@ class CreateUserInput:
     company_id: strawberry.ID | None = None
     roles: list[str] | None = None
     seat: Seat = Seat.OBSERVER
+    link_account_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="integration accounts to link in the same step"
+    )
 
 
 @strawberry.input(description="Fields left out are unchanged; null clears an optional field.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -19,6 +19,7 @@ from store.users import UserRecord
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+    from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
 
 
 def context_of(info: strawberry.Info) -> Context:
@@ -163,6 +164,24 @@ class User:
         found = await context_of(info).loaders.companies.load(self.company_id)
         return Company.of(found) if found else None
 
+    @strawberry.field
+    async def linked_accounts(
+        self, info: strawberry.Info
+    ) -> list[Annotated[IntegrationAccount, strawberry.lazy("schema.integrations")]]:
+        from schema.integrations import linked_accounts_of
+
+        return await linked_accounts_of(info, str(self.id))
+
+    @strawberry.field(
+        description="One row per integration that users of the organization are linked to."
+    )
+    async def connection_status(
+        self, info: strawberry.Info
+    ) -> list[Annotated[IntegrationConnection, strawberry.lazy("schema.integrations")]]:
+        from schema.integrations import connection_status_of
+
+        return await connection_status_of(info, str(self.id))
+
 
 @strawberry.type
 class UserEdge:
@@ -237,6 +256,16 @@ class Organization:
         context = context_of(info)
         records = await list_catalog(context.deps, context.caller, Catalog.COMPANIES)
         return [Company.of(r) for r in records]
+
+    @strawberry.field
+    async def integrations(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Integration, strawberry.lazy("schema.integrations")]]:
+        from provisioning.integrations import list_integrations
+        from schema.integrations import Integration
+
+        context = context_of(info)
+        return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]
 
 
 @strawberry.type

@@ -15,11 +15,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from auth.access_tokens import AccessTokens, KeyRing
 from auth.csrf import CSRF_HEADER, CsrfMiddleware
 from auth.oidc import OidcClient
 from auth.passwords import PasswordHasher
+from auth.rate_limits import RateLimits
 from auth.secret_box import SecretBox
 from auth.sso_routes import SsoRoutes
+from auth.token_routes import TokenRoutes
 from provisioning.dependencies import Dependencies
 from schema.build import build_schema
 from server.graphql_app import RosterGraphQL
@@ -39,10 +42,27 @@ class State(TypedDict):
     deps: Dependencies
     metrics: Metrics
     oidc: OidcClient
+    tokens: AccessTokens
 
 
 class NoDatabaseConfigured(RuntimeError):
     pass
+
+
+def access_tokens_for(settings: Settings, deps: Dependencies) -> AccessTokens:
+    key_ring = KeyRing(
+        keys=deps.store.signing_keys,
+        box=deps.secret_box,
+        token_lifetime=settings.access_token_ttl_seconds,
+        clock=deps.clock,
+    )
+    return AccessTokens(
+        clients=deps.store.api_clients,
+        key_ring=key_ring,
+        issuer=settings.public_url,
+        audience=f"{settings.public_url}/graphql",
+        lifetime=settings.access_token_ttl_seconds,
+    )
 
 
 def create_app(
@@ -79,19 +99,31 @@ def create_app(
                 limits=limits_from(settings),
                 secret_box=SecretBox(settings.secret_key),
             )
+            tokens = access_tokens_for(settings, deps)
+            await tokens.key_ring.ensure_signing_key()
             log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
             async with httpx2.AsyncClient(timeout=10.0, follow_redirects=False) as http:
-                yield {"deps": deps, "metrics": metrics, "oidc": OidcClient(http)}
+                oidc = OidcClient(http)
+                try:
+                    yield {"deps": deps, "metrics": metrics, "oidc": oidc, "tokens": tokens}
+                finally:
+                    await oidc.close()
         finally:
             await client.close()
 
-    graphql = RosterGraphQL(build_schema(settings), settings)
+    rate_limits = RateLimits(
+        per_client=settings.rate_limit_per_client,
+        per_organization=settings.rate_limit_per_organization,
+        window_seconds=settings.rate_limit_window_seconds,
+    )
+    graphql = RosterGraphQL(build_schema(settings), settings, rate_limits)
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         *SsoRoutes(settings).routes(),
+        *TokenRoutes(settings.public_url).routes(),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

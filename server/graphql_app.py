@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
 import strawberry
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
+from auth.access_tokens import InvalidAccessToken
 from auth.authenticate import authenticate
 from auth.cookies import session_token
+from auth.principal import Principal
+from auth.rate_limits import RateLimitExceeded, RateLimits
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from resolvers.context import Context
@@ -24,6 +29,7 @@ from server.request_id import request_id_of
 from server.settings import Settings
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
 def accepts_graphql_response(request: Request) -> bool:
@@ -49,8 +55,15 @@ def as_graphql_response(response: Response) -> Response:
     )
 
 
+def _error(status: int, code: str, message: str, headers: dict[str, str]) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 class RosterGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, settings: Settings, rate_limits: RateLimits
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -59,6 +72,7 @@ class RosterGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.settings = settings
+        self.rate_limits = rate_limits
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -66,7 +80,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         assert isinstance(request, Request) and isinstance(response, Response)
         deps: Dependencies = request.state.deps
         metrics: Metrics = request.state.metrics
-        principal = await authenticate(request, deps, self.settings)
+        principal: Principal | None = request.state.principal
         request_id = request_id_of(request.scope)
         caller = Caller(principal, request_id)
         return Context(
@@ -82,9 +96,76 @@ class RosterGraphQL(GraphQL[Context, None]):
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        response = await super().run(request, context, root_value)
-        if isinstance(request, Request) and accepts_graphql_response(request):
+        if not isinstance(request, Request):
+            return await super().run(request, context, root_value)
+        deps: Dependencies = request.state.deps
+        try:
+            principal = await authenticate(request, deps, self.settings, request.state.tokens)
+            if principal is not None:
+                await self.rate_limits.check(deps, principal)
+        except InvalidAccessToken as error:
+            challenge = f'Bearer error="invalid_token", error_description="{error}"'
+            return _error(401, "UNAUTHENTICATED", str(error), {"WWW-Authenticate": challenge})
+        except RateLimitExceeded as error:
+            headers = {"Retry-After": str(error.retry_after)}
+            return _error(429, "RATE_LIMITED", str(error), headers)
+        request.state.principal = principal
+        key = request.headers.get("idempotency-key")
+        if key is not None and request.method == "POST" and principal is not None:
+            return await self._once(request, principal, key, context, root_value)
+        return await self._answer(request, context, root_value)
+
+    async def _answer(self, request: Request, context: Any, root_value: Any) -> Response:
+        response: Response = await super().run(request, context, root_value)
+        if accepts_graphql_response(request):
             return as_graphql_response(response)
+        return response
+
+    async def _once(
+        self, request: Request, principal: Principal, key: str, context: Any, root_value: Any
+    ) -> Response:
+        """Executes a request once per (caller, Idempotency-Key); retries get the first answer."""
+        if not 1 <= len(key) <= 255:
+            return _error(400, "INVALID", "Idempotency-Key must be 1 to 255 characters.", {})
+        deps: Dependencies = request.state.deps
+        body_hash = hashlib.sha256(await request.body()).hexdigest()
+        scoped = f"{principal.actor_type}:{principal.actor_id}|{key}"
+        now = deps.clock()
+        stored = await deps.store.idempotency_keys.claim(
+            scoped, body_hash, now, now + IDEMPOTENCY_WINDOW
+        )
+        if stored is not None:
+            if stored.body_hash != body_hash:
+                return _error(
+                    422,
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "This Idempotency-Key was used with a different request body.",
+                    {},
+                )
+            if stored.status is None or stored.body is None:
+                return _error(
+                    409,
+                    "IN_PROGRESS",
+                    "A request with this Idempotency-Key is running.",
+                    {"Retry-After": "1"},
+                )
+            return Response(
+                stored.body,
+                status_code=stored.status,
+                media_type=stored.media_type,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        try:
+            response = await self._answer(request, context, root_value)
+        except BaseException:
+            await deps.store.idempotency_keys.release(scoped)
+            raise
+        if response.status_code >= 500 or not isinstance(response.body, bytes):
+            await deps.store.idempotency_keys.release(scoped)
+        else:
+            await deps.store.idempotency_keys.complete(
+                scoped, response.status_code, bytes(response.body), response.media_type
+            )
         return response
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:

@@ -33,6 +33,10 @@ class Settings:
     max_aliases: int = 20
     max_tokens: int = 2000
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    access_token_ttl_seconds: int = 600
+    rate_limit_per_client: int = 600
+    rate_limit_per_organization: int = 3000
+    rate_limit_window_seconds: int = 60
 
     @property
     def production(self) -> bool:
@@ -92,6 +96,10 @@ class Settings:
             max_aliases=integer("ROSTER_MAX_ALIASES", 20),
             max_tokens=integer("ROSTER_MAX_TOKENS", 2000),
             trusted_proxies=listing("ROSTER_TRUSTED_PROXIES"),
+            access_token_ttl_seconds=integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 600, 30),
+            rate_limit_per_client=integer("ROSTER_RATE_LIMIT_PER_CLIENT", 600),
+            rate_limit_per_organization=integer("ROSTER_RATE_LIMIT_PER_ORGANIZATION", 3000),
+            rate_limit_window_seconds=integer("ROSTER_RATE_LIMIT_WINDOW_SECONDS", 60),
         )
         problems.extend(settings.problems())
         if problems:

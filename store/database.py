@@ -6,14 +6,21 @@ from dataclasses import dataclass
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from store.api_clients import ApiClients
 from store.audit import AuditEvents
+from store.backfill_requests import BackfillRequests
+from store.idempotency import IdempotencyKeys
 from store.identities import Identities
 from store.identity_providers import IdentityProviders
+from store.integration_accounts import IntegrationAccounts
+from store.integrations import Integrations
 from store.login_failures import LoginFailures
 from store.login_transactions import LoginTransactions
 from store.organizations import Organizations
+from store.rate_counters import RateCounters
 from store.reference import ReferenceData
 from store.sessions import Sessions
+from store.signing_keys import SigningKeys
 from store.types import Document
 from store.users import Users
 
@@ -33,6 +40,13 @@ class Store:
     identity_providers: IdentityProviders
     identities: Identities
     login_transactions: LoginTransactions
+    api_clients: ApiClients
+    signing_keys: SigningKeys
+    rate_counters: RateCounters
+    idempotency_keys: IdempotencyKeys
+    integrations: Integrations
+    integration_accounts: IntegrationAccounts
+    backfill_requests: BackfillRequests
 
     @classmethod
     def on(cls, db: AsyncDatabase[Document]) -> Store:
@@ -50,6 +64,13 @@ class Store:
             identity_providers=IdentityProviders(db),
             identities=Identities(db),
             login_transactions=LoginTransactions(db),
+            api_clients=ApiClients(db),
+            signing_keys=SigningKeys(db),
+            rate_counters=RateCounters(db),
+            idempotency_keys=IdempotencyKeys(db),
+            integrations=Integrations(db),
+            integration_accounts=IntegrationAccounts(db),
+            backfill_requests=BackfillRequests(db),
         )
 
     async def ping(self) -> None:

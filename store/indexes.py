@@ -65,8 +65,97 @@ INDEXES: dict[str, list[IndexModel]] = {
     "login_transactions": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
     ],
+    "api_clients": [
+        IndexModel([("client_id", ASCENDING)], unique=True, name="client_id_unique"),
+        IndexModel([("org_id", ASCENDING)], name="org"),
+    ],
+    "signing_keys": [IndexModel([("retired_at", ASCENDING)], name="retired")],
+    "rate_counters": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+    ],
+    "idempotency_keys": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+    ],
     "login_failures": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+    ],
+    "integrations": [
+        IndexModel([("org_id", ASCENDING), ("key", ASCENDING)], unique=True, name="org_key_unique"),
+        IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)], name="org_id_order"),
+    ],
+    "integration_accounts": [
+        # Unique on (integration, external id); the organization leads every key, as a
+        # shard key would, and the upsert's filter names exactly these fields.
+        IndexModel(
+            [("org_id", ASCENDING), ("integration_id", ASCENDING), ("external_id", ASCENDING)],
+            unique=True,
+            name="org_integration_external_unique",
+        ),
+        # At most one account of an integration per user; enforced, never used for lookups.
+        IndexModel(
+            [("org_id", ASCENDING), ("integration_id", ASCENDING), ("linked_user_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"linked_user_id": _STRING},
+            name="org_integration_user_unique",
+        ),
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("integration_id", ASCENDING),
+                ("linked_user_id", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="org_integration_linked_order",
+        ),
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("integration_id", ASCENDING),
+                ("linked_user_id", ASCENDING),
+                ("search_terms", ASCENDING),
+            ],
+            name="org_integration_search",
+        ),
+        IndexModel([("org_id", ASCENDING), ("linked_user_id", ASCENDING)], name="org_linked_user"),
+        # By id, also for the conditional link and unlink (the planner wants every field).
+        IndexModel(
+            [("org_id", ASCENDING), ("_id", ASCENDING), ("linked_user_id", ASCENDING)],
+            name="org_id_linked",
+        ),
+        # Suggestion candidates: every match key (email, local part, names) of an account.
+        IndexModel(
+            [("org_id", ASCENDING), ("match_keys", ASCENDING), ("linked_user_id", ASCENDING)],
+            name="org_match_keys",
+        ),
+    ],
+    "backfill_requests": [
+        IndexModel(
+            [("org_id", ASCENDING), ("account_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"status": "PENDING"},
+            name="org_account_pending_unique",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("account_id", ASCENDING), ("status", ASCENDING)],
+            name="org_account_status",
+        ),
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("integration_id", ASCENDING),
+                ("status", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="org_integration_status_order",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("integration_id", ASCENDING), ("_id", ASCENDING)],
+            name="org_integration_order",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("_id", ASCENDING), ("status", ASCENDING)],
+            name="org_id_status",
+        ),
     ],
 }
 

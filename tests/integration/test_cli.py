@@ -80,3 +80,71 @@ def test_create_admin_then_idp_add_list_remove(
     assert main(["idp", "remove", "--org", "acme", "--id", provider_id]) == 1
     assert "NOT_FOUND" in capsys.readouterr().err
     assert main(["idp", "list", "--org", "nowhere"]) == 1
+
+
+def test_api_client_create_list_revoke(
+    cli_env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "create-admin",
+                "--org",
+                "acme",
+                "--email",
+                "a@acme.example",
+                "--password",
+                "long password!",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(["api-client", "create", "--org", "acme", "--name", "CRM", "--scope", "users:read"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    client_pk = out.split("(id ")[1].split(")")[0]
+    secret = out.split("client_secret: ")[1].split()[0]
+    assert len(secret) >= 40
+    assert main(["api-client", "list", "--org", "acme"]) == 0
+    listing = capsys.readouterr().out
+    assert client_pk in listing and "active" in listing and secret not in listing
+    assert main(["api-client", "revoke", "--org", "acme", "--id", client_pk]) == 0
+    assert main(["api-client", "list", "--org", "acme"]) == 0
+    assert "revoked" in capsys.readouterr().out
+
+
+def test_integration_add_and_list(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    password = "a long admin password"
+    assert (
+        main(["create-admin", "--org", "acme", "--email", "a@acme.example", "--password", password])
+        == 0
+    )
+    capsys.readouterr()
+    added = main(["integration", "add", "--org", "acme", "--key", "bullhorn", "--name", "Bullhorn"])
+    out = capsys.readouterr().out
+    assert added == 0, out
+    assert "integration bullhorn added (ACTIVITY, connected" in out
+    assert (
+        main(["integration", "add", "--org", "acme", "--key", "bullhorn", "--name", "Again"]) == 1
+    )
+    assert "INVALID (input.key)" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                *("integration", "add", "--org", "acme", "--key", "dir", "--name", "Directory"),
+                *("--kind", "DIRECTORY", "--disconnected"),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["integration", "list", "--org", "acme"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:4] for line in listing] == [
+        ["bullhorn", "ACTIVITY", "connected"],
+        ["dir", "DIRECTORY", "disconnected"],
+    ]
+    assert main(["integration", "list", "--org", "nope"]) == 1

@@ -1,0 +1,316 @@
+"""Access tokens for partner tools: RFC 9068 JWTs from a rotating key set.
+
+Tokens are issued by Authlib's authorization server (client credentials grant, client
+authentication by client_secret_basic or client_secret_post) and verified here with
+joserfc. Authlib's server is synchronous, so the client is read before it runs and
+handed to it through a context variable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from joserfc import jwt
+from joserfc.errors import ExpiredTokenError, JoseError
+from joserfc.jwk import ECKey, KeySet
+
+from auth.principal import SCOPES, Principal
+from auth.secret_box import SecretBox
+from store.api_clients import ApiClientRecord, ApiClients
+from store.signing_keys import SigningKeyRecord, SigningKeys
+
+ALGORITHM = "ES256"
+KEY_CACHE_SECONDS = 30.0
+CLOCK_LEEWAY_SECONDS = 30
+
+
+def secret_hash(secret: str) -> str:
+    # Client secrets are 256 random bits: a fast hash is enough, a slow one buys nothing.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class InvalidAccessToken(Exception):
+    """The bearer token is not one of ours, or no longer good; the message says why."""
+
+
+class _Client(ClientMixin):  # type: ignore[misc]
+    def __init__(self, record: ApiClientRecord) -> None:
+        self.record = record
+
+    def get_client_id(self) -> str:
+        return self.record.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        allowed = self.record.scopes
+        if not scope:
+            return " ".join(allowed)
+        return " ".join(s for s in scope.split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return hmac.compare_digest(secret_hash(client_secret), self.record.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+
+_current_client: contextvars.ContextVar[ApiClientRecord | None] = contextvars.ContextVar(
+    "roster_token_client", default=None
+)
+_current_signer: contextvars.ContextVar[KeySet | None] = contextvars.ContextVar(
+    "roster_token_signer", default=None
+)
+
+
+class _TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
+    def __init__(self, issuer: str, audience: str, lifetime: int) -> None:
+        super().__init__(issuer=issuer, alg=ALGORITHM, expires_generator=lambda *_: lifetime)
+        self.audience = audience
+
+    def get_jwks(self) -> KeySet:
+        signer = _current_signer.get()
+        assert signer is not None, "the token endpoint sets the signing key first"
+        return signer
+
+    def get_audiences(self, client: Any, user: Any, scope: Any) -> str:
+        return self.audience
+
+    def get_extra_claims(
+        self, client: Any, grant_type: Any, user: Any, scope: Any
+    ) -> dict[str, Any]:
+        return {"org": client.record.org_id}
+
+
+class _FormRequest(OAuth2Request):  # type: ignore[misc]
+    def __init__(self, request: TokenRequest) -> None:
+        super().__init__(request.method, request.uri, headers=request.headers)
+        self.payload = BasicOAuth2Payload(request.form)
+        self._form = request.form
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+
+class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+class _Server(AuthorizationServer):  # type: ignore[misc]
+    def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
+        return request
+
+    def query_client(self, client_id: str) -> _Client | None:
+        record = _current_client.get()
+        if record is None or record.client_id != client_id or record.revoked_at is not None:
+            return None
+        return _Client(record)
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Nothing to store: the token is a self-contained JWT."""
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def handle_response(
+        self, status: int, body: Any, headers: list[tuple[str, str]]
+    ) -> tuple[int, Any, list[tuple[str, str]]]:
+        return status, body, headers
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    method: str
+    uri: str
+    headers: Mapping[str, str]  # case-insensitive, as Starlette's Headers
+    form: dict[str, str]
+
+
+@dataclass
+class KeyRing:
+    """The signing key and the keys still published for verification, cached briefly."""
+
+    keys: SigningKeys
+    box: SecretBox
+    token_lifetime: int
+    clock: Callable[[], datetime]
+    monotonic: Callable[[], float] = time.monotonic
+    _published: KeySet | None = None
+    _signer: KeySet | None = None
+    _loaded_at: float = -1e9
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def ensure_signing_key(self) -> None:
+        if not await self.keys.published(self.clock()):
+            await self.rotate()
+
+    async def rotate(self) -> str:
+        """A new signing key. Old ones stay published until tokens they signed expire."""
+        key = ECKey.generate_key("P-256", parameters={"kid": secrets.token_hex(8)}, private=True)
+        kid = str(key.kid)
+        now = self.clock()
+        await self.keys.insert(
+            SigningKeyRecord(
+                kid=kid,
+                algorithm=ALGORITHM,
+                private_sealed=self.box.seal(key.as_pem(private=True).decode()),
+                public_jwk={k: str(v) for k, v in key.as_dict(private=False).items()},
+                created_at=now,
+            )
+        )
+        await self.keys.retire_all_but(kid, now)
+        self._loaded_at = -1e9
+        return kid
+
+    async def _load(self) -> None:
+        if self.monotonic() - self._loaded_at < KEY_CACHE_SECONDS and self._signer is not None:
+            return
+        async with self._lock:
+            if self.monotonic() - self._loaded_at < KEY_CACHE_SECONDS and self._signer is not None:
+                return
+            cutoff = self.clock() - timedelta(seconds=self.token_lifetime + CLOCK_LEEWAY_SECONDS)
+            records = await self.keys.published(cutoff)
+            if not records:
+                await self.ensure_signing_key()
+                records = await self.keys.published(cutoff)
+            current = next((r for r in records if r.retired_at is None), records[0])
+            private = ECKey.import_key(
+                self.box.open(current.private_sealed), parameters={"kid": current.kid}
+            )
+            self._signer = KeySet([private])
+            public: list[Any] = [r.public_jwk for r in records]
+            self._published = KeySet.import_key_set({"keys": public})
+            self._loaded_at = self.monotonic()
+
+    async def signer(self) -> KeySet:
+        await self._load()
+        assert self._signer is not None
+        return self._signer
+
+    async def published(self, refresh: bool = False) -> KeySet:
+        if refresh:
+            self._loaded_at = -1e9
+        await self._load()
+        assert self._published is not None
+        return self._published
+
+
+@dataclass
+class AccessTokens:
+    """Issues tokens at POST /oauth/token and turns bearer tokens into Principals."""
+
+    clients: ApiClients
+    key_ring: KeyRing
+    issuer: str
+    audience: str
+    lifetime: int
+    wall_clock: Callable[[], float] = time.time
+    _server: _Server = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._server = _Server(scopes_supported=list(SCOPES))
+        self._server.register_grant(_ClientCredentials)
+        self._server.register_token_generator(
+            "default", _TokenGenerator(self.issuer, self.audience, self.lifetime)
+        )
+
+    async def token_response(self, request: TokenRequest) -> tuple[int, Any, list[tuple[str, str]]]:
+        client_id = _client_id_of(request)
+        record = await self.clients.by_client_id(client_id) if client_id else None
+        signer = await self.key_ring.signer()
+        oauth_request = _FormRequest(request)
+        client_token, signer_token = _current_client.set(record), _current_signer.set(signer)
+        try:
+            status, body, headers = self._server.create_token_response(oauth_request)
+        finally:
+            _current_client.reset(client_token)
+            _current_signer.reset(signer_token)
+        return status, body, headers
+
+    async def principal(self, token: str) -> Principal:
+        keys = await self.key_ring.published()
+        try:
+            decoded = jwt.decode(token, keys, algorithms=[ALGORITHM])
+        except JoseError:
+            # Perhaps a key made by another instance a moment ago: look once more.
+            keys = await self.key_ring.published(refresh=True)
+            try:
+                decoded = jwt.decode(token, keys, algorithms=[ALGORITHM])
+            except JoseError as error:
+                raise InvalidAccessToken("The token's signature is not ours.") from error
+        if decoded.header.get("typ") != "at+jwt":
+            raise InvalidAccessToken("Not an access token (typ must be at+jwt).")
+        registry = jwt.JWTClaimsRegistry(
+            now=lambda: int(self.wall_clock()),
+            leeway=CLOCK_LEEWAY_SECONDS,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+            org={"essential": True},
+            client_id={"essential": True},
+        )
+        claims = decoded.claims
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError as error:
+            raise InvalidAccessToken("The token has expired.") from error
+        except JoseError as error:
+            raise InvalidAccessToken(f"The token is not valid here ({error.error}).") from error
+        record = await self.clients.by_client_id(str(claims["client_id"]))
+        if record is None or record.revoked_at is not None or record.org_id != claims["org"]:
+            raise InvalidAccessToken("The client was revoked.")
+        granted = set(str(claims.get("scope") or "").split()) & set(record.scopes)
+        return Principal(
+            org_id=record.org_id,
+            user_id=None,
+            roles=frozenset(),
+            client_id=record.client_id,
+            scopes=frozenset(granted),
+        )
+
+
+def _client_id_of(request: TokenRequest) -> str | None:
+    import base64
+    from urllib.parse import unquote
+
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:]).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return unquote(decoded.partition(":")[0]) or None
+    return request.form.get("client_id") or None

@@ -1,0 +1,81 @@
+"""POST /oauth/token, the JWKS, and the RFC 8414 authorization server metadata."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from auth.access_tokens import AccessTokens, TokenRequest
+from auth.principal import SCOPES
+
+MAX_TOKEN_REQUEST_BYTES = 8192
+
+
+class TokenRoutes:
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/oauth/token", self.token, methods=["POST"]),
+            Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
+            Route("/.well-known/oauth-authorization-server", self.metadata, methods=["GET"]),
+        ]
+
+    async def token(self, request: Request) -> Response:
+        tokens: AccessTokens = request.state.tokens
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != "application/x-www-form-urlencoded":
+            return _oauth_error(
+                "invalid_request", "The body must be application/x-www-form-urlencoded."
+            )
+        body = await request.body()
+        if len(body) > MAX_TOKEN_REQUEST_BYTES:
+            return _oauth_error("invalid_request", "The request is too large.")
+        try:
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
+        except UnicodeDecodeError:
+            return _oauth_error("invalid_request", "The body is not UTF-8.")
+        status, payload, headers = await tokens.token_response(
+            TokenRequest(
+                method="POST",
+                # Authlib refuses plain-http URIs; TLS ends at the proxy in front of us.
+                uri=f"https://{request.url.netloc}/oauth/token",
+                headers=request.headers,
+                form=form,
+            )
+        )
+        content = payload if isinstance(payload, dict) else json.loads(payload)
+        response = JSONResponse(content, status_code=status, headers=dict(headers))
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    async def jwks(self, request: Request) -> Response:
+        tokens: AccessTokens = request.state.tokens
+        keys = await tokens.key_ring.published()
+        return JSONResponse(keys.as_dict(private=False), headers={"cache-control": "max-age=60"})
+
+    async def metadata(self, request: Request) -> Response:
+        document: dict[str, Any] = {
+            "issuer": self.issuer,
+            "token_endpoint": f"{self.issuer}/oauth/token",
+            "jwks_uri": f"{self.issuer}/.well-known/jwks.json",
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": list(SCOPES),
+            "response_types_supported": [],
+        }
+        return JSONResponse(document)
+
+
+def _oauth_error(code: str, description: str) -> Response:
+    return JSONResponse(
+        {"error": code, "error_description": description},
+        status_code=400,
+        headers={"cache-control": "no-store"},
+    )

@@ -1,0 +1,275 @@
+"""Integration root fields: integrations, their accounts, suggestions, links and backfills."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from provisioning import backfill, integration_accounts, integrations, linking, matching, names
+from provisioning.errors import DomainError
+from provisioning.users import KEEP
+from resolvers.edge import query_error
+from schema.errors import user_errors
+from schema.integrations import (
+    AccountSuggestion,
+    BackfillPayload,
+    BackfillRequest,
+    BackfillRequestConnection,
+    BackfillRequestEdge,
+    BackfillStatus,
+    CompleteBackfillInput,
+    CreateIntegrationInput,
+    CreateUserFromIntegrationAccountInput,
+    Integration,
+    IntegrationAccount,
+    IntegrationPayload,
+    LinkIntegrationAccountInput,
+    NameGuess,
+    RecordActivityPayload,
+    RecordIntegrationActivityInput,
+    RequestBackfillInput,
+    UnlinkIntegrationAccountInput,
+    UpdateIntegrationInput,
+)
+from schema.payloads import UserPayload
+from schema.types import PageInfo, User, context_of, decode_cursor, encode_cursor
+
+
+def _given(value: Any) -> Any:
+    """strawberry.UNSET (left out of the input) becomes KEEP; anything else is a change."""
+    return KEEP if value is strawberry.UNSET else value
+
+
+@strawberry.type
+class IntegrationQuery:
+    @strawberry.field(description="Admins only. Null if the organization has no such integration.")
+    async def integration(self, info: strawberry.Info, key: str) -> Integration | None:
+        context = context_of(info)
+        try:
+            record = await integrations.get_integration_by_key(context.deps, context.caller, key)
+        except DomainError as error:
+            raise query_error(error) from error
+        return Integration.of(record) if record else None
+
+    @strawberry.field(description="Admins only. Null if there is none in the organization.")
+    async def integration_account(
+        self, info: strawberry.Info, id: strawberry.ID
+    ) -> IntegrationAccount | None:
+        context = context_of(info)
+        try:
+            record = await context.loaders.integration_accounts.load(str(id))
+        except DomainError as error:
+            raise query_error(error) from error
+        return IntegrationAccount.of(record) if record else None
+
+    @strawberry.field(
+        description="Admins only. The unlinked accounts most likely to be this person's,"
+        " ranked; names not given are guessed from the email."
+    )
+    async def suggest_integration_accounts(
+        self,
+        info: strawberry.Info,
+        email: str,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        first: int = 10,
+    ) -> list[AccountSuggestion]:
+        context = context_of(info)
+        try:
+            found = await matching.suggest(
+                context.deps, context.caller, email, first_name, last_name, first
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        return [AccountSuggestion.of(s) for s in found]
+
+    @strawberry.field(
+        description="First and last name from an email (first.last@, first_last@,"
+        " first-last@); null where the address does not say."
+    )
+    def guess_name(self, info: strawberry.Info, email: str) -> NameGuess:
+        try:
+            context_of(info).caller.require_signed_in()
+        except DomainError as error:
+            raise query_error(error) from error
+        guess = names.guess_name(email)
+        return NameGuess(first_name=guess.first_name, last_name=guess.last_name)
+
+    @strawberry.field(description="Oldest first: the order a partner tool works them in.")
+    async def backfill_requests(
+        self,
+        info: strawberry.Info,
+        integration_key: str,
+        status: BackfillStatus | None = BackfillStatus.PENDING,
+        first: int = 50,
+        after: str | None = None,
+    ) -> BackfillRequestConnection:
+        context = context_of(info)
+        try:
+            page = await backfill.list_backfills(
+                context.deps,
+                context.caller,
+                integration_key,
+                status=status.value if status else None,
+                first=first,
+                after_id=decode_cursor(after),
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        edges = [
+            BackfillRequestEdge(cursor=encode_cursor(r.id), node=BackfillRequest.of(r))
+            for r in page.requests
+        ]
+        return BackfillRequestConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total,
+        )
+
+
+@strawberry.type
+class IntegrationMutation:
+    @strawberry.mutation
+    async def create_integration(
+        self, info: strawberry.Info, input: CreateIntegrationInput
+    ) -> IntegrationPayload:
+        context = context_of(info)
+        try:
+            record = await integrations.create_integration(
+                context.deps, context.caller, input.key, input.name, input.kind, input.connected
+            )
+        except DomainError as error:
+            return IntegrationPayload(user_errors=user_errors(error))
+        return IntegrationPayload(integration=Integration.of(record))
+
+    @strawberry.mutation(description="Rename, or connect and disconnect an integration.")
+    async def update_integration(
+        self, info: strawberry.Info, input: UpdateIntegrationInput
+    ) -> IntegrationPayload:
+        context = context_of(info)
+        try:
+            record = await integrations.update_integration(
+                context.deps,
+                context.caller,
+                str(input.id),
+                name=_given(input.name),
+                connected=_given(input.connected),
+            )
+        except DomainError as error:
+            return IntegrationPayload(user_errors=user_errors(error))
+        return IntegrationPayload(integration=Integration.of(record))
+
+    @strawberry.mutation(
+        description="Partner tools. Upserts up to 1,000 accounts by external id; idempotent."
+        " A bad entry is a userError naming it, and the others still apply."
+    )
+    async def record_integration_activity(
+        self, info: strawberry.Info, input: RecordIntegrationActivityInput
+    ) -> RecordActivityPayload:
+        context = context_of(info)
+        entries = [
+            integration_accounts.ActivityEntry(
+                external_id=a.external_id,
+                occurred_at=a.occurred_at,
+                email=a.email,
+                display_name=a.display_name,
+                first_name=a.first_name,
+                last_name=a.last_name,
+            )
+            for a in input.accounts
+        ]
+        try:
+            outcome = await integration_accounts.record_activity(
+                context.deps, context.caller, input.integration_key, entries
+            )
+        except DomainError as error:
+            return RecordActivityPayload(user_errors=user_errors(error))
+        return RecordActivityPayload(
+            recorded=outcome.recorded,
+            created=outcome.created,
+            user_errors=user_errors(DomainError(*outcome.problems)) if outcome.problems else [],
+        )
+
+    @strawberry.mutation(description="Two admins linking one account at once: one wins.")
+    async def link_integration_account(
+        self, info: strawberry.Info, input: LinkIntegrationAccountInput
+    ) -> UserPayload:
+        context = context_of(info)
+        try:
+            _, user = await linking.link_account(
+                context.deps, context.caller, str(input.user_id), str(input.account_id)
+            )
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(user))
+
+    @strawberry.mutation(description="Returns the user the account was linked to.")
+    async def unlink_integration_account(
+        self, info: strawberry.Info, input: UnlinkIntegrationAccountInput
+    ) -> UserPayload:
+        context = context_of(info)
+        try:
+            _, user = await linking.unlink_account(
+                context.deps, context.caller, str(input.account_id)
+            )
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(user) if user else None)
+
+    @strawberry.mutation(
+        description='"Link/Create": a user from the account\'s email and name, linked to it.'
+    )
+    async def create_user_from_integration_account(
+        self, info: strawberry.Info, input: CreateUserFromIntegrationAccountInput
+    ) -> UserPayload:
+        context = context_of(info)
+        try:
+            record = await integration_accounts.create_user_from_account(
+                context.deps,
+                context.caller,
+                str(input.account_id),
+                first_name=input.first_name,
+                last_name=input.last_name,
+                seat=input.seat.value,
+            )
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation(
+        description="Asks the integration to send the user's account data again from `since`."
+    )
+    async def request_backfill(
+        self, info: strawberry.Info, input: RequestBackfillInput
+    ) -> BackfillPayload:
+        context = context_of(info)
+        try:
+            record = await backfill.request_backfill(
+                context.deps,
+                context.caller,
+                str(input.user_id),
+                str(input.integration_id),
+                input.since,
+            )
+        except DomainError as error:
+            return BackfillPayload(user_errors=user_errors(error))
+        return BackfillPayload(backfill_request=BackfillRequest.of(record))
+
+    @strawberry.mutation(description="Partner tools. Marks a pending backfill DONE or FAILED.")
+    async def complete_backfill(
+        self, info: strawberry.Info, input: CompleteBackfillInput
+    ) -> BackfillPayload:
+        context = context_of(info)
+        try:
+            record = await backfill.complete_backfill(
+                context.deps, context.caller, str(input.id), input.status.value, input.message
+            )
+        except DomainError as error:
+            return BackfillPayload(user_errors=user_errors(error))
+        return BackfillPayload(backfill_request=BackfillRequest.of(record))

@@ -1,0 +1,101 @@
+"""`roster api-client create|list|revoke`: partner tools' credentials from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from auth.principal import SCOPES
+from provisioning.api_clients import create_api_client, list_api_clients, revoke_api_client
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import DomainError
+from server.runtime import database_uri, opened_dependencies, print_problems
+from server.settings import Settings
+
+
+def register(commands: Any) -> None:
+    group = commands.add_parser("api-client", help="manage partner tools' OAuth clients")
+    actions = group.add_subparsers(dest="api_client_command", required=True)
+
+    create = actions.add_parser("create", help="create a client; its secret is printed once")
+    _common(create)
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope",
+        action="append",
+        dest="scopes",
+        required=True,
+        choices=SCOPES,
+        help="repeat for each scope",
+    )
+    create.set_defaults(handler=_run(_create))
+
+    listing = actions.add_parser("list", help="list clients (never their secrets)")
+    _common(listing)
+    listing.set_defaults(handler=_run(_list))
+
+    revoke = actions.add_parser("revoke", help="revoke a client; its tokens stop at once")
+    _common(revoke)
+    revoke.add_argument("--id", required=True, help="the client's id (not its client_id)")
+    revoke.set_defaults(handler=_run(_revoke))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--org", required=True, help="the organization's slug")
+    parser.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
+
+
+def _run(action: Any) -> Any:
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        with database_uri(settings) as uri:
+            code: int = asyncio.run(_with_org(action, settings, uri, args))
+            return code
+
+    return handler
+
+
+async def _with_org(action: Any, settings: Settings, uri: str, args: argparse.Namespace) -> int:
+    async with opened_dependencies(settings, uri) as deps:
+        organization = await deps.store.organizations.get_by_slug(args.org.strip().lower())
+        if organization is None:
+            print(f"error: no organization {args.org!r}", file=sys.stderr)
+            return 1
+        try:
+            code: int = await action(deps, Caller.system(organization.id), settings, args)
+        except DomainError as error:
+            print_problems(error)
+            return 1
+        return code
+
+
+async def _create(
+    deps: Dependencies, caller: Caller, settings: Settings, args: argparse.Namespace
+) -> int:
+    created = await create_api_client(deps, caller, args.name, args.scopes)
+    client = created.client
+    print(f"api client {client.name} created (id {client.id})")
+    print(f"client_id:     {client.client_id}")
+    print(f"client_secret: {created.secret}   (shown once: store it now)")
+    print(f"token endpoint: {settings.public_url}/oauth/token")
+    return 0
+
+
+async def _list(
+    deps: Dependencies, caller: Caller, settings: Settings, args: argparse.Namespace
+) -> int:
+    for client in await list_api_clients(deps, caller):
+        state = f"revoked {client.revoked_at.isoformat()}" if client.revoked_at else "active"
+        print(f"{client.id}  {client.client_id}  {client.name}  {' '.join(client.scopes)}  {state}")
+    return 0
+
+
+async def _revoke(
+    deps: Dependencies, caller: Caller, settings: Settings, args: argparse.Namespace
+) -> int:
+    client = await revoke_api_client(deps, caller, args.id)
+    print(f"api client {client.client_id} revoked")
+    return 0
