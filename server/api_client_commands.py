@@ -43,6 +43,28 @@ def register(commands: Any) -> None:
     revoke.add_argument("--id", required=True, help="the client's id (not its client_id)")
     revoke.set_defaults(handler=_run(_revoke))
 
+    keys = commands.add_parser("signing-key", help="the access-token signing keys")
+    key_actions = keys.add_subparsers(dest="signing_key_command", required=True)
+    rotate = key_actions.add_parser(
+        "rotate", help="sign new tokens with a new key; tokens in flight stay valid"
+    )
+    rotate.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
+    rotate.set_defaults(handler=_rotate_command)
+
+
+def _rotate_command(args: argparse.Namespace, settings: Settings) -> int:
+    with database_uri(settings) as uri:
+        kid: str = asyncio.run(_rotate(settings, uri))
+    print(f"new signing key {kid}; older keys stay published until their tokens expire")
+    return 0
+
+
+async def _rotate(settings: Settings, uri: str) -> str:
+    from server.app import access_tokens_for
+
+    async with opened_dependencies(settings, uri) as deps:
+        return await access_tokens_for(settings, deps).key_ring.rotate()
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--org", required=True, help="the organization's slug")

@@ -148,3 +148,11 @@ def test_integration_add_and_list(cli_env: Settings, capsys: pytest.CaptureFixtu
         ["dir", "DIRECTORY", "disconnected"],
     ]
     assert main(["integration", "list", "--org", "nope"]) == 1
+
+
+def test_signing_key_rotate(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["signing-key", "rotate"]) == 0
+    first = capsys.readouterr().out.split()[3].rstrip(";")
+    assert main(["signing-key", "rotate"]) == 0
+    second = capsys.readouterr().out.split()[3].rstrip(";")
+    assert first != second and len(second) == 16
