@@ -78,12 +78,7 @@ class FoundationQuery:
         edges = [UserEdge(cursor=encode_cursor(u.id), node=User.of(u)) for u in page.users]
         return UserConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
             total_count=page.total,
         )
 
@@ -111,11 +106,6 @@ class FoundationQuery:
         ]
         return AuditEventConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
             total_count=page.total,
         )

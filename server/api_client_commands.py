@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,7 @@ from auth.principal import SCOPES
 from provisioning.api_clients import create_api_client, list_api_clients, revoke_api_client
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.errors import DomainError
-from server.runtime import database_uri, opened_dependencies, print_problems
+from server.runtime import add_org_arguments, database_uri, opened_dependencies, org_command
 from server.settings import Settings
 
 
@@ -22,7 +20,7 @@ def register(commands: Any) -> None:
     actions = group.add_subparsers(dest="api_client_command", required=True)
 
     create = actions.add_parser("create", help="create a client; its secret is printed once")
-    _common(create)
+    add_org_arguments(create)
     create.add_argument("--name", required=True)
     create.add_argument(
         "--scope",
@@ -32,16 +30,16 @@ def register(commands: Any) -> None:
         choices=SCOPES,
         help="repeat for each scope",
     )
-    create.set_defaults(handler=_run(_create))
+    create.set_defaults(handler=org_command(_create))
 
     listing = actions.add_parser("list", help="list clients (never their secrets)")
-    _common(listing)
-    listing.set_defaults(handler=_run(_list))
+    add_org_arguments(listing)
+    listing.set_defaults(handler=org_command(_list))
 
     revoke = actions.add_parser("revoke", help="revoke a client; its tokens stop at once")
-    _common(revoke)
+    add_org_arguments(revoke)
     revoke.add_argument("--id", required=True, help="the client's id (not its client_id)")
-    revoke.set_defaults(handler=_run(_revoke))
+    revoke.set_defaults(handler=org_command(_revoke))
 
     keys = commands.add_parser("signing-key", help="the access-token signing keys")
     key_actions = keys.add_subparsers(dest="signing_key_command", required=True)
@@ -64,34 +62,6 @@ async def _rotate(settings: Settings, uri: str) -> str:
 
     async with opened_dependencies(settings, uri) as deps:
         return await access_tokens_for(settings, deps).key_ring.rotate()
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--org", required=True, help="the organization's slug")
-    parser.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
-
-
-def _run(action: Any) -> Any:
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
-        with database_uri(settings) as uri:
-            code: int = asyncio.run(_with_org(action, settings, uri, args))
-            return code
-
-    return handler
-
-
-async def _with_org(action: Any, settings: Settings, uri: str, args: argparse.Namespace) -> int:
-    async with opened_dependencies(settings, uri) as deps:
-        organization = await deps.store.organizations.get_by_slug(args.org.strip().lower())
-        if organization is None:
-            print(f"error: no organization {args.org!r}", file=sys.stderr)
-            return 1
-        try:
-            code: int = await action(deps, Caller.system(organization.id), settings, args)
-        except DomainError as error:
-            print_problems(error)
-            return 1
-        return code
 
 
 async def _create(

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
-from pathlib import Path
 from typing import Any
 
 from provisioning.caller import Caller
-from provisioning.errors import DomainError
+from provisioning.dependencies import Dependencies
 from provisioning.identity_providers import (
     ProviderDraft,
     configure_provider,
     list_providers,
     remove_provider,
 )
-from server.runtime import database_uri, opened_dependencies, print_problems
+from server.runtime import add_org_arguments, org_command
 from server.settings import Settings
 from store.identity_providers import ClaimMapping
 
@@ -26,7 +23,7 @@ def register(commands: Any) -> None:
     actions = idp.add_subparsers(dest="idp_command", required=True)
 
     add = actions.add_parser("add", help="add an identity provider")
-    _common(add)
+    add_org_arguments(add)
     add.add_argument("--name", required=True)
     add.add_argument("--issuer", required=True, help="the provider's issuer URL")
     add.add_argument("--client-id", required=True)
@@ -43,50 +40,20 @@ def register(commands: Any) -> None:
     add.add_argument("--default-seat", choices=["FULL", "OBSERVER"], default="OBSERVER")
     add.add_argument("--default-language")
     add.add_argument("--department-claim", help="a claim naming the user's department")
-    add.set_defaults(handler=_run(_add))
+    add.set_defaults(handler=org_command(_add))
 
     listing = actions.add_parser("list", help="list identity providers")
-    _common(listing)
-    listing.set_defaults(handler=_run(_list))
+    add_org_arguments(listing)
+    listing.set_defaults(handler=org_command(_list))
 
     remove = actions.add_parser("remove", help="remove an identity provider")
-    _common(remove)
+    add_org_arguments(remove)
     remove.add_argument("--id", required=True)
-    remove.set_defaults(handler=_run(_remove))
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--org", required=True, help="the organization's slug")
-    parser.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
-
-
-def _run(action: Any) -> Any:
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
-        with database_uri(settings) as uri:
-            code: int = asyncio.run(_with_org(action, settings, uri, args))
-            return code
-
-    return handler
-
-
-async def _with_org(action: Any, settings: Settings, uri: str, args: argparse.Namespace) -> int:
-    async with opened_dependencies(settings, uri) as deps:
-        organization = await deps.store.organizations.get_by_slug(args.org.strip().lower())
-        if organization is None:
-            print(f"error: no organization {args.org!r}", file=sys.stderr)
-            return 1
-        try:
-            code: int = await action(
-                deps, Caller.system(organization.id), organization.slug, settings, args
-            )
-        except DomainError as error:
-            print_problems(error)
-            return 1
-        return code
+    remove.set_defaults(handler=org_command(_remove))
 
 
 async def _add(
-    deps: Any, caller: Caller, slug: str, settings: Settings, args: argparse.Namespace
+    deps: Dependencies, caller: Caller, settings: Settings, args: argparse.Namespace
 ) -> int:
     record = await configure_provider(
         deps,
@@ -107,12 +74,13 @@ async def _add(
         ),
     )
     print(f"identity provider {record.name} added (id {record.id})")
+    slug = args.org.strip().lower()
     print(f"sign in at {settings.public_url}/auth/{slug}/login?provider={record.id}")
     return 0
 
 
 async def _list(
-    deps: Any, caller: Caller, slug: str, settings: Settings, args: argparse.Namespace
+    deps: Dependencies, caller: Caller, settings: Settings, args: argparse.Namespace
 ) -> int:
     for record in await list_providers(deps, caller):
         domains = ",".join(record.email_domains) or "-"
@@ -121,7 +89,7 @@ async def _list(
 
 
 async def _remove(
-    deps: Any, caller: Caller, slug: str, settings: Settings, args: argparse.Namespace
+    deps: Dependencies, caller: Caller, settings: Settings, args: argparse.Namespace
 ) -> int:
     await remove_provider(deps, caller, args.id)
     print(f"identity provider {args.id} removed")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 from pymongo import AsyncMongoClient
 
 from auth.passwords import PasswordHasher
 from auth.secret_box import SecretBox
+from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies, Limits
 from provisioning.errors import DomainError
 from server.embedded import EmbeddedDatabase
@@ -61,3 +65,37 @@ def print_problems(error: DomainError) -> None:
     for problem in error.problems:
         where = ".".join(problem.field or ()) or "-"
         print(f"error: {problem.code} ({where}): {problem.message}", file=sys.stderr)
+
+
+OrgAction = Callable[[Dependencies, Caller, Settings, argparse.Namespace], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def add_org_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--org", required=True, help="the organization's slug")
+    parser.add_argument("--data-dir", type=Path, help="embedded database data (./.roster-data)")
+
+
+def org_command(action: OrgAction) -> Handler:
+    """A command that acts in one organization (--org) as the operator, with full rights."""
+
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        with database_uri(settings) as uri:
+            return asyncio.run(_in_organization(action, settings, uri, args))
+
+    return handler
+
+
+async def _in_organization(
+    action: OrgAction, settings: Settings, uri: str, args: argparse.Namespace
+) -> int:
+    async with opened_dependencies(settings, uri) as deps:
+        organization = await deps.store.organizations.get_by_slug(args.org.strip().lower())
+        if organization is None:
+            print(f"error: no organization {args.org!r}", file=sys.stderr)
+            return 1
+        try:
+            return await action(deps, Caller.system(organization.id), settings, args)
+        except DomainError as error:
+            print_problems(error)
+            return 1
