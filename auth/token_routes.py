@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -12,6 +13,7 @@ from starlette.routing import Route
 
 from auth.access_tokens import AccessTokens, TokenRequest
 from auth.principal import SCOPES
+from provisioning.dependencies import Dependencies
 
 MAX_TOKEN_REQUEST_BYTES = 8192
 
@@ -51,6 +53,12 @@ class TokenRoutes:
             )
         )
         content = payload if isinstance(payload, dict) else json.loads(payload)
+        if status == 401 and await _too_many_failures(request):
+            return JSONResponse(
+                {"error": "slow_down", "error_description": "Too many failed client logins."},
+                status_code=429,
+                headers={"cache-control": "no-store", "retry-after": "60"},
+            )
         response = JSONResponse(content, status_code=status, headers=dict(headers))
         response.headers["cache-control"] = "no-store"
         return response
@@ -71,6 +79,23 @@ class TokenRoutes:
             "response_types_supported": [],
         }
         return JSONResponse(document)
+
+
+async def _too_many_failures(request: Request) -> bool:
+    """Counts a failed client authentication by address; only failures pay for the count."""
+    deps: Dependencies = request.state.deps
+    limits = deps.limits
+    now = deps.clock()
+    window = limits.login_failure_window_seconds
+    address = request.client.host if request.client else "unknown"
+    count = await deps.store.rate_counters.add(
+        f"token-failures|{address}",
+        int(now.timestamp()) // window,
+        1,
+        now,
+        timedelta(seconds=window),
+    )
+    return count > limits.login_failures_per_address
 
 
 def _oauth_error(code: str, description: str) -> Response:

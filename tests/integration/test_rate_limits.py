@@ -51,3 +51,20 @@ async def test_the_organization_limit_spans_its_clients(api: Api) -> None:
     assert statuses.count(200) == 7 and statuses[-1] == 429
     # People using the SPA are not counted against partner limits.
     assert (await api.gql(admin, doc.USERS, {})).get("errors") is None
+
+
+async def test_repeated_failed_client_logins_are_slowed_down(api: Api) -> None:
+    from tests.integration.test_partner_access import new_client, token_for
+
+    admin, _ = await api.admin_of("acme")
+    created = await new_client(api, admin, ["users:read"])
+    client_id = created["apiClient"]["clientId"]
+    limit = api.deps.limits.login_failures_per_address
+    attacker = api.browser(address="198.51.100.9")
+    statuses = [
+        (await token_for(attacker, client_id, "guess")).status_code for _ in range(limit + 2)
+    ]
+    assert statuses[:limit] == [401] * limit and statuses[limit:] == [429, 429]
+    # The right secret still works, and other addresses are not affected.
+    assert (await token_for(attacker, client_id, created["clientSecret"])).status_code == 200
+    assert (await token_for(api.browser(), client_id, "guess")).status_code == 401
