@@ -56,45 +56,47 @@ def test_client_credentials_over_http(tmp_path: Path) -> None:
     client_id = made.stdout.split("client_id:")[1].split()[0]
     secret = made.stdout.split("client_secret:")[1].split()[0]
 
-    with running_roster(tmp_path / "data", tmp_path / "roster.log") as server:
-        with httpx.Client(base_url=server.base_url, timeout=30.0) as http:
-            metadata = http.get("/.well-known/oauth-authorization-server").json()
-            assert metadata["token_endpoint"] == f"{server.base_url}/oauth/token"
-            grant = http.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(client_id, secret),
-            )
-            assert grant.status_code == 200, grant.text
-            token = grant.json()["access_token"]
-            bearer = {"Authorization": f"Bearer {token}"}
-            created = http.post("/graphql", json={"query": CREATE}, headers=bearer).json()
-            assert created["data"]["createUser"]["userErrors"] == [], created
-            found = http.post("/graphql", json={"query": USERS}, headers=bearer).json()
-            assert found["data"]["users"]["totalCount"] == 1
+    with (
+        running_roster(tmp_path / "data", tmp_path / "roster.log") as server,
+        httpx.Client(base_url=server.base_url, timeout=30.0) as http,
+    ):
+        metadata = http.get("/.well-known/oauth-authorization-server").json()
+        assert metadata["token_endpoint"] == f"{server.base_url}/oauth/token"
+        grant = http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+        )
+        assert grant.status_code == 200, grant.text
+        token = grant.json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        created = http.post("/graphql", json={"query": CREATE}, headers=bearer).json()
+        assert created["data"]["createUser"]["userErrors"] == [], created
+        found = http.post("/graphql", json={"query": USERS}, headers=bearer).json()
+        assert found["data"]["users"]["totalCount"] == 1
 
-            # The running server holds the embedded database: the admin revokes over GraphQL.
-            signed = http.post(
-                "/graphql",
-                json={
-                    "query": SIGN_IN,
-                    "variables": {
-                        "i": {
-                            "organization": "acme",
-                            "login": "admin@acme.example",
-                            "password": "correct horse battery",
-                        }
-                    },
+        # The running server holds the embedded database: the admin revokes over GraphQL.
+        signed = http.post(
+            "/graphql",
+            json={
+                "query": SIGN_IN,
+                "variables": {
+                    "i": {
+                        "organization": "acme",
+                        "login": "admin@acme.example",
+                        "password": "correct horse battery",
+                    }
                 },
-            )
-            assert signed.json()["data"]["signIn"]["userErrors"] == []
-            revoke = http.post(
-                "/graphql",
-                json={"query": REVOKE, "variables": {"i": {"id": client_pk}}},
-                headers={"X-Roster-Request": "1"},
-            )
-            assert revoke.json()["data"]["revokeApiClient"]["ok"] is True
-            http.cookies.clear()
-            after = http.post("/graphql", json={"query": USERS}, headers=bearer)
-            assert after.status_code == 401
-            assert after.headers["www-authenticate"].startswith("Bearer")
+            },
+        )
+        assert signed.json()["data"]["signIn"]["userErrors"] == []
+        revoke = http.post(
+            "/graphql",
+            json={"query": REVOKE, "variables": {"i": {"id": client_pk}}},
+            headers={"X-Roster-Request": "1"},
+        )
+        assert revoke.json()["data"]["revokeApiClient"]["ok"] is True
+        http.cookies.clear()
+        after = http.post("/graphql", json={"query": USERS}, headers=bearer)
+        assert after.status_code == 401
+        assert after.headers["www-authenticate"].startswith("Bearer")
