@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from auth.passwords import PasswordHasher
 from auth.secret_box import SecretBox
+from provisioning.messages import LoggingMailer, Mailer
 from store.database import Store
 
 Clock = Callable[[], datetime]
@@ -27,6 +28,11 @@ class Limits:
     login_failure_window_seconds: int = 900
     # http issuers on localhost, for development providers; production refuses them.
     allow_loopback_http_issuers: bool = True
+    invitation_ttl_seconds: int = 7 * 24 * 3600
+    reset_ttl_seconds: int = 3600
+    reset_requests_per_login: int = 3
+    reset_requests_per_address: int = 30
+    reset_request_window_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,5 @@ class Dependencies:
     limits: Limits = Limits()
     # The app and the CLI pass one keyed by ROSTER_SECRET_KEY; the default suits tests.
     secret_box: SecretBox = field(default_factory=lambda: SecretBox("development-only"))
+    # The app passes an SMTP mailer when ROSTER_SMTP_URL is set; otherwise messages are logged.
+    mailer: Mailer = field(default_factory=LoggingMailer)

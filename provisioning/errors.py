@@ -89,3 +89,27 @@ class IntegrationDisconnected(DomainError):
                 field,
             )
         )
+
+
+class TokenInvalid(DomainError):
+    """A link's token is unknown, used, voided or expired: all look the same."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            Problem(
+                "TOKEN_INVALID",
+                "This link is invalid or has expired. Ask for a new one.",
+                ("input", "token"),
+            )
+        )
+
+
+class TooManyResetRequests(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            Problem(
+                "RATE_LIMITED",
+                f"Too many password reset requests. Try again in {retry_after_seconds} seconds.",
+            )
+        )
+        self.retry_after_seconds = retry_after_seconds

@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
+from resolvers.invitations import InvitationMutation
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
 from resolvers.sso import SsoMutation, SsoQuery
@@ -33,7 +34,8 @@ log = logging.getLogger("roster.graphql")
 # Each capability brings its own root fields; the schema's roots merge them.
 Query = merge_types("Query", (FoundationQuery, SsoQuery, IntegrationQuery, ApiClientQuery))
 Mutation = merge_types(
-    "Mutation", (FoundationMutation, SsoMutation, IntegrationMutation, ApiClientMutation)
+    "Mutation",
+    (FoundationMutation, SsoMutation, IntegrationMutation, ApiClientMutation, InvitationMutation),
 )
 
 MASKED_MESSAGE = "Internal server error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -24,9 +25,11 @@ from auth.secret_box import SecretBox
 from auth.sso_routes import SsoRoutes
 from auth.token_routes import TokenRoutes
 from provisioning.dependencies import Dependencies
+from provisioning.messages import deliver_forever
 from schema.build import build_schema
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
+from server.mailer import mailer_from
 from server.metrics import Metrics, MetricsMiddleware
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from
@@ -70,6 +73,7 @@ def create_app(
     *,
     hasher: PasswordHasher | None = None,
     mongo_listeners: Sequence[CommandListener] = (),
+    outbox_every_seconds: float = 5.0,
 ) -> Starlette:
     """The app. Its MongoDB client is opened in the lifespan, in the serving event loop."""
     if settings.mongodb_uri is None:
@@ -80,6 +84,9 @@ def create_app(
     mongodb_uri = settings.mongodb_uri
     metrics = Metrics()
     password_hasher = hasher or PasswordHasher()
+    mailer = mailer_from(settings)
+    if settings.smtp_url is None:
+        log.warning("ROSTER_SMTP_URL is not set: emails (and their links) go to the log only")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -98,15 +105,23 @@ def create_app(
                 hasher=password_hasher,
                 limits=limits_from(settings),
                 secret_box=SecretBox(settings.secret_key),
+                mailer=mailer,
             )
             tokens = access_tokens_for(settings, deps)
             await tokens.key_ring.ensure_signing_key()
             log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
             async with httpx2.AsyncClient(timeout=10.0, follow_redirects=False) as http:
                 oidc = OidcClient(http)
+                # Retries queued messages; each is claimed, so instances never send one twice.
+                sender = asyncio.create_task(
+                    deliver_forever(deps, mailer, outbox_every_seconds), name="roster-outbox"
+                )
                 try:
                     yield {"deps": deps, "metrics": metrics, "oidc": oidc, "tokens": tokens}
                 finally:
+                    sender.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sender
                     await oidc.close()
         finally:
             await client.close()

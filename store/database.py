@@ -14,9 +14,11 @@ from store.identities import Identities
 from store.identity_providers import IdentityProviders
 from store.integration_accounts import IntegrationAccounts
 from store.integrations import Integrations
+from store.invitation_tokens import InvitationTokens
 from store.login_failures import LoginFailures
 from store.login_transactions import LoginTransactions
 from store.organizations import Organizations
+from store.outbox import Outbox
 from store.rate_counters import RateCounters
 from store.reference import ReferenceData
 from store.sessions import Sessions
@@ -47,6 +49,8 @@ class Store:
     integrations: Integrations
     integration_accounts: IntegrationAccounts
     backfill_requests: BackfillRequests
+    invitation_tokens: InvitationTokens
+    outbox: Outbox
 
     @classmethod
     def on(cls, db: AsyncDatabase[Document]) -> Store:
@@ -71,6 +75,8 @@ class Store:
             integrations=Integrations(db),
             integration_accounts=IntegrationAccounts(db),
             backfill_requests=BackfillRequests(db),
+            invitation_tokens=InvitationTokens(db),
+            outbox=Outbox(db),
         )
 
     async def ping(self) -> None:

@@ -157,6 +157,26 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="org_id_status",
         ),
     ],
+    # Link tokens: the _id is the token's SHA-256 (unique by nature); expired ones are swept.
+    "invitation_tokens": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("user_id", ASCENDING),
+                ("purpose", ASCENDING),
+                ("used_at", ASCENDING),
+            ],
+            name="org_user_purpose_unused",
+        ),
+    ],
+    "outbox": [
+        IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
+        IndexModel(
+            [("org_id", ASCENDING), ("user_id", ASCENDING), ("_id", ASCENDING)],
+            name="org_user_order",
+        ),
+    ],
 }
 
 

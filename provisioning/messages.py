@@ -1,0 +1,197 @@
+"""Messages to people: the Mailer port, the outbox and its retries, and the email templates.
+
+Every message is written to the outbox (queued) before it is sent, so that a failing mail
+server never loses an invitation: a failed send stays queued with its error and the time of
+its next attempt (exponential backoff), and `deliver_due` (run by the app every few seconds
+on every instance) sends what is due. Each message is claimed with a conditional update,
+so two instances never send the same one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from store.ids import new_id
+from store.outbox import QUEUED, OutboxMessage
+
+if TYPE_CHECKING:
+    from provisioning.dependencies import Dependencies
+
+log = logging.getLogger("roster.messages")
+
+EMAIL = "email"
+LEASE = timedelta(seconds=120)  # a claim older than this (a crashed sender) is taken again
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 10
+SEND_TIMEOUT_SECONDS = 30.0
+
+
+class Mailer(Protocol):
+    """Sends one email. `delivered_status` is what the outbox records after a send."""
+
+    delivered_status: str
+
+    async def send(self, to: str, subject: str, text: str, html: str) -> None: ...
+
+
+class LoggingMailer:
+    """Development without ROSTER_SMTP_URL: the message (and its link) goes to the log."""
+
+    delivered_status = "logged"
+
+    async def send(self, to: str, subject: str, text: str, html: str) -> None:
+        log.info("email to %s (not sent: no ROSTER_SMTP_URL): %s\n%s", to, subject, text)
+
+
+@dataclass(frozen=True)
+class Email:
+    template: str
+    subject: str
+    text: str
+    html: str
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s after the first failure, doubling, at most an hour."""
+    delay: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(delay, MAX_RETRY)
+
+
+async def _attempt(deps: Dependencies, mailer: Mailer, message: OutboxMessage) -> OutboxMessage:
+    """Send a claimed message; record the outcome. Never raises for a mail server's failure."""
+    try:
+        await asyncio.wait_for(
+            mailer.send(message.recipient, message.subject, message.text, message.html),
+            SEND_TIMEOUT_SECONDS,
+        )
+    except Exception as error:  # any failure of the mail server or the network
+        now = deps.clock()
+        reason = f"{type(error).__name__}: {error}"[:500]
+        retry_at = now + backoff(message.attempts) if message.attempts < MAX_ATTEMPTS else None
+        await deps.store.outbox.mark_failed(message.id, reason, retry_at)
+        log.warning(
+            "email %s to %s failed (attempt %d): %s",
+            message.id,
+            message.recipient,
+            message.attempts,
+            reason,
+        )
+        return message
+    await deps.store.outbox.mark_sent(message.id, mailer.delivered_status, deps.clock())
+    return message
+
+
+async def queue_email(
+    deps: Dependencies, org_id: str, user_id: str | None, to: str, email: Email
+) -> OutboxMessage:
+    """Write the message as queued and due now; the caller or `deliver_due` sends it."""
+    now = deps.clock()
+    message = OutboxMessage(
+        id=new_id(),
+        org_id=org_id,
+        user_id=user_id,
+        channel=EMAIL,
+        recipient=to,
+        template=email.template,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        created_at=now,
+        status=QUEUED,
+        next_attempt_at=now,
+    )
+    await deps.store.outbox.insert(message)
+    return message
+
+
+async def send_email(
+    deps: Dependencies, org_id: str, user_id: str | None, to: str, email: Email
+) -> str:
+    """Queue, then try once now; the message's id. A failure leaves it queued for a retry."""
+    message = await queue_email(deps, org_id, user_id, to, email)
+    claimed = await deps.store.outbox.claim(message.id, deps.clock(), LEASE)
+    if claimed is not None:
+        await _attempt(deps, deps.mailer, claimed)
+    return message.id
+
+
+async def deliver_due(deps: Dependencies, mailer: Mailer, limit: int = 100) -> int:
+    """Send every message that is due (up to `limit`); how many were attempted."""
+    attempted = 0
+    while attempted < limit:
+        claimed = await deps.store.outbox.claim_due(deps.clock(), LEASE)
+        if claimed is None:
+            break
+        attempted += 1
+        await _attempt(deps, mailer, claimed)
+    return attempted
+
+
+async def deliver_forever(deps: Dependencies, mailer: Mailer, every_seconds: float) -> None:
+    """The app's background sender; cancelled at shutdown. Errors are logged, never fatal."""
+    while True:
+        try:
+            await deliver_due(deps, mailer)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox delivery failed; retrying in %s s", every_seconds)
+        await asyncio.sleep(every_seconds)
+
+
+def _page(title: str, paragraphs: list[str], link: str, button: str) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    href = html.escape(link, quote=True)
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f'</head><body>{body}<p><a href="{href}">{html.escape(button)}</a></p>'
+        f"<p>Or open this link: {href}</p></body></html>"
+    )
+
+
+def invitation_email(
+    organization: str, first_name: str, link: str, valid_days: int, observer: bool
+) -> Email:
+    subject = f"You are invited to {organization}"
+    seat = (
+        "You can sign in as an observer: you see what your colleagues share, and your"
+        " account is not billable."
+        if observer
+        else ""
+    )
+    text = (
+        f"Hello {first_name},\n\n{organization} has invited you. Choose your password here"
+        f" (the link works once, for {valid_days} days):\n\n{link}\n\n{seat}\n"
+    )
+    e_org, e_name = html.escape(organization), html.escape(first_name)
+    paragraphs = [
+        f"Hello {e_name},",
+        f"{e_org} has invited you. Choose your password with the link below"
+        f" (it works once, for {valid_days} days).",
+    ]
+    if seat:
+        paragraphs.append(html.escape(seat))
+    return Email("invitation", subject, text, _page(subject, paragraphs, link, "Accept"))
+
+
+def reset_email(organization: str, first_name: str, link: str, valid_minutes: int) -> Email:
+    subject = f"Reset your {organization} password"
+    text = (
+        f"Hello {first_name},\n\nSomeone asked to reset your password at {organization}."
+        f" If it was you, choose a new one here (the link works once, for {valid_minutes}"
+        f" minutes):\n\n{link}\n\nIf it was not you, ignore this message.\n"
+    )
+    e_org, e_name = html.escape(organization), html.escape(first_name)
+    paragraphs = [
+        f"Hello {e_name},",
+        f"Someone asked to reset your password at {e_org}. If it was you, choose a new one"
+        f" with the link below (it works once, for {valid_minutes} minutes).",
+        "If it was not you, ignore this message.",
+    ]
+    return Email("password_reset", subject, text, _page(subject, paragraphs, link, "Reset"))

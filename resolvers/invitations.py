@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import strawberry
+
+from auth.cookies import set_session_cookie
+from provisioning import invitations, password_reset
+from provisioning.errors import DomainError
+from provisioning.sessions import SignedIn
+from resolvers.context import Context
+from schema.errors import user_errors
+from schema.invitations import (
+    AcceptInvitationInput,
+    InvitationPayload,
+    InviteUserInput,
+    RequestPasswordResetInput,
+    ResetPasswordInput,
+)
+from schema.payloads import OkPayload, SessionPayload
+from schema.types import User, context_of
+
+
+def _client_address(context: Context) -> str:
+    client = context.request.client
+    return client.host if client else "unknown"
+
+
+def _signed_in(context: Context, signed_in: SignedIn) -> SessionPayload:
+    set_session_cookie(
+        context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
+    )
+    expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
+    return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
+
+
+@strawberry.type
+class InvitationMutation:
+    @strawberry.mutation(
+        description="Sends (or resends) an invitation; earlier links stop working."
+    )
+    async def invite_user(self, info: strawberry.Info, input: InviteUserInput) -> InvitationPayload:
+        context = context_of(info)
+        try:
+            record = await invitations.invite_user(
+                context.deps,
+                context.caller,
+                str(input.user_id),
+                input.channel,
+                context.settings.public_url,
+            )
+        except DomainError as error:
+            return InvitationPayload(user_errors=user_errors(error))
+        return InvitationPayload(user=User.of(record))
+
+    @strawberry.mutation(description="Public. Sets the password, activates and signs in.")
+    async def accept_invitation(
+        self, info: strawberry.Info, input: AcceptInvitationInput
+    ) -> SessionPayload:
+        context = context_of(info)
+        try:
+            signed_in = await invitations.accept_invitation(
+                context.deps,
+                input.token,
+                input.password,
+                request_id=context.request_id,
+                replaces_token=context.session_token,
+            )
+        except DomainError as error:
+            return SessionPayload(user_errors=user_errors(error))
+        return _signed_in(context, signed_in)
+
+    @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
+    async def request_password_reset(
+        self, info: strawberry.Info, input: RequestPasswordResetInput
+    ) -> OkPayload:
+        context = context_of(info)
+        try:
+            await password_reset.request_password_reset(
+                context.deps,
+                input.organization,
+                input.login,
+                client_address=_client_address(context),
+                public_url=context.settings.public_url,
+                request_id=context.request_id,
+            )
+        except DomainError as error:
+            return OkPayload(user_errors=user_errors(error))
+        return OkPayload(ok=True)
+
+    @strawberry.mutation(description="Public. Sets a new password and ends every other session.")
+    async def reset_password(
+        self, info: strawberry.Info, input: ResetPasswordInput
+    ) -> SessionPayload:
+        context = context_of(info)
+        try:
+            signed_in = await password_reset.reset_password(
+                context.deps, input.token, input.password, request_id=context.request_id
+            )
+        except DomainError as error:
+            return SessionPayload(user_errors=user_errors(error))
+        return _signed_in(context, signed_in)
