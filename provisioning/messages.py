@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from auth.principal import USERS_READ
 from store.ids import new_id
 from store.outbox import QUEUED, OutboxMessage
 
 if TYPE_CHECKING:
+    from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
 
 log = logging.getLogger("roster.messages")
@@ -195,3 +197,11 @@ def reset_email(organization: str, first_name: str, link: str, valid_minutes: in
         "If it was not you, ignore this message.",
     ]
     return Email("password_reset", subject, text, _page(subject, paragraphs, link, "Reset"))
+
+
+async def messages_for_user(
+    deps: Dependencies, caller: Caller, user_id: str
+) -> list[OutboxMessage]:
+    """Every message sent (or still trying) to a user: why someone got nothing."""
+    org_id = caller.require(USERS_READ)
+    return await deps.store.outbox.for_user(org_id, user_id)

@@ -5,15 +5,17 @@ from datetime import timedelta
 import strawberry
 
 from auth.cookies import set_session_cookie
-from provisioning import invitations, password_reset
+from provisioning import invitations, messages, password_reset
 from provisioning.errors import DomainError
 from provisioning.sessions import SignedIn
 from resolvers.context import Context
+from resolvers.edge import query_error
 from schema.errors import user_errors
 from schema.invitations import (
     AcceptInvitationInput,
     InvitationPayload,
     InviteUserInput,
+    OutboxMessage,
     RequestPasswordResetInput,
     ResetPasswordInput,
 )
@@ -32,6 +34,18 @@ def _signed_in(context: Context, signed_in: SignedIn) -> SessionPayload:
     )
     expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
     return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
+
+
+@strawberry.type
+class InvitationQuery:
+    @strawberry.field(description="The messages sent to a user, with their status and errors.")
+    async def messages(self, info: strawberry.Info, user_id: strawberry.ID) -> list[OutboxMessage]:
+        context = context_of(info)
+        try:
+            records = await messages.messages_for_user(context.deps, context.caller, str(user_id))
+        except DomainError as error:
+            raise query_error(error) from error
+        return [OutboxMessage.of(r) for r in records]
 
 
 @strawberry.type

@@ -23,7 +23,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
-from resolvers.invitations import InvitationMutation
+from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
 from resolvers.sso import SsoMutation, SsoQuery
@@ -32,7 +32,9 @@ from server.settings import Settings
 log = logging.getLogger("roster.graphql")
 
 # Each capability brings its own root fields; the schema's roots merge them.
-Query = merge_types("Query", (FoundationQuery, SsoQuery, IntegrationQuery, ApiClientQuery))
+Query = merge_types(
+    "Query", (FoundationQuery, SsoQuery, IntegrationQuery, ApiClientQuery, InvitationQuery)
+)
 Mutation = merge_types(
     "Mutation",
     (FoundationMutation, SsoMutation, IntegrationMutation, ApiClientMutation, InvitationMutation),

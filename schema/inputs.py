@@ -29,6 +29,9 @@ class CreateUserInput:
     link_account_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="integration accounts to link in the same step"
     )
+    send_invitation: bool = strawberry.field(
+        default=False, description="email an invitation once the user exists (needs an email)"
+    )
 
 
 @strawberry.input(description="Fields left out are unchanged; null clears an optional field.")

@@ -376,3 +376,52 @@ async def test_reset_requests_are_rate_limited_alike(api: Api, smtp: SmtpServer)
             answers.append(body["data"]["requestPasswordReset"])
         assert all(a == {"ok": True, "userErrors": []} for a in answers[:per_login])
         assert answers[-1]["ok"] is False and codes(answers[-1]) == ["RATE_LIMITED"]
+
+
+MESSAGES = """query($id: ID!) { messages(userId: $id) {
+  id channel recipient template status attempts lastError createdAt sentAt } }"""
+
+
+async def test_create_with_send_invitation_and_the_outbox_query(api: Api, smtp: SmtpServer) -> None:
+    admin, _ = await api.admin_of("acme")
+    refused = await api.gql(
+        admin,
+        doc.CREATE_USER,
+        {
+            "input": {
+                "firstName": "No",
+                "lastName": "Mail",
+                "username": "nomail",
+                "phone": "+442079460958",
+                "sendInvitation": True,
+            }
+        },
+    )
+    assert [(e["field"], e["code"]) for e in refused["data"]["createUser"]["userErrors"]] == [
+        (["input", "email"], "REQUIRED")
+    ]
+    assert (await api.gql(admin, doc.USERS, {"search": "nomail"}))["data"]["users"][
+        "totalCount"
+    ] == 0
+    body = await api.gql(
+        admin,
+        doc.CREATE_USER,
+        {
+            "input": {
+                "firstName": "Ina",
+                "lastName": "Vited",
+                "email": "ina@acme.example",
+                "sendInvitation": True,
+            }
+        },
+    )
+    user = body["data"]["createUser"]["user"]
+    assert user["status"] == "INVITED"
+    await wait_for_mail(api, smtp, 1)
+    assert codes(await accept(api, token_in(smtp.inbox.messages[0], "/accept-invitation"))) == []
+    sent = (await api.gql(admin, MESSAGES, {"id": user["id"]}))["data"]["messages"]
+    assert [(m["channel"], m["recipient"], m["status"]) for m in sent] == [
+        ("email", "ina@acme.example", "sent")
+    ]
+    member = await api.gql(api.browser(), MESSAGES, {"id": user["id"]})
+    assert member["errors"][0]["extensions"]["code"] == "FORBIDDEN"
