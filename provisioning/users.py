@@ -20,6 +20,7 @@ from provisioning.errors import (
     UsernameTaken,
     ValidationFailed,
 )
+from provisioning.licences import release_user_licences
 from provisioning.linking import release_accounts
 from provisioning.search import fold, user_search_terms
 from provisioning.validation import Checker
@@ -446,6 +447,7 @@ async def delete_user(deps: Dependencies, caller: Caller, user_id: str) -> str:
     await deps.store.sessions.delete_for_user(org_id, user_id)
     await deps.store.identities.delete_for_user(org_id, user_id)
     await release_accounts(deps, caller, user_id)
+    await release_user_licences(deps, caller, user_id)
     if deleted.seat == FULL:
         await deps.store.organizations.release_full_seats(org_id)
     await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)

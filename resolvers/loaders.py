@@ -12,6 +12,7 @@ from provisioning.catalog import Catalog, load_catalog
 from provisioning.dependencies import Dependencies
 from provisioning.integration_accounts import get_accounts
 from provisioning.integrations import get_integrations, integrations_in_use
+from provisioning.licences import HeldLicence, licences_of_users
 from provisioning.linking import linked_accounts
 from provisioning.users import get_users
 from store.integration_accounts import AccountRecord
@@ -38,6 +39,7 @@ class Loaders:
         self.linked_accounts: DataLoader[str, list[AccountRecord]] = DataLoader(
             load_fn=self._load_linked_accounts
         )
+        self.licences: DataLoader[str, list[HeldLicence]] = DataLoader(load_fn=self._load_licences)
         # One key: the organization's integrations in use, read once per request.
         self.integrations_in_use: DataLoader[str, list[IntegrationRecord]] = DataLoader(
             load_fn=self._load_integrations_in_use
@@ -67,6 +69,10 @@ class Loaders:
 
     async def _load_linked_accounts(self, user_ids: Sequence[str]) -> list[list[AccountRecord]]:
         found = await linked_accounts(self._deps, self._caller, list(user_ids))
+        return [found.get(i, []) for i in user_ids]
+
+    async def _load_licences(self, user_ids: Sequence[str]) -> list[list[HeldLicence]]:
+        found = await licences_of_users(self._deps, self._caller, list(user_ids))
         return [found.get(i, []) for i in user_ids]
 
     async def _load_integrations_in_use(self, keys: Sequence[str]) -> list[list[IntegrationRecord]]:

@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.invitations import InvitationMutation, InvitationQuery
+from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
 from resolvers.sso import SsoMutation, SsoQuery
@@ -37,7 +38,14 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (FoundationMutation, SsoMutation, IntegrationMutation, ApiClientMutation, InvitationMutation),
+    (
+        FoundationMutation,
+        SsoMutation,
+        IntegrationMutation,
+        ApiClientMutation,
+        InvitationMutation,
+        LicenceMutation,
+    ),
 )
 
 MASKED_MESSAGE = "Internal server error"

@@ -20,6 +20,7 @@ from store.users import UserRecord
 if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
+    from schema.licences import Licence, LicencePool
 
 
 def context_of(info: strawberry.Info) -> Context:
@@ -192,6 +193,14 @@ class User:
 
         return await connection_status_of(info, str(self.id))
 
+    @strawberry.field(description="The user's licences, by product key.")
+    async def licences(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Licence, strawberry.lazy("schema.licences")]]:
+        from schema.licences import licences_of
+
+        return await licences_of(info, str(self.id))
+
 
 @strawberry.type
 class UserEdge:
@@ -276,6 +285,14 @@ class Organization:
 
         context = context_of(info)
         return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]
+
+    @strawberry.field(description="One pool of licences per product, by product key.")
+    async def licence_pools(
+        self, info: strawberry.Info
+    ) -> list[Annotated[LicencePool, strawberry.lazy("schema.licences")]]:
+        from schema.licences import licence_pools_of
+
+        return await licence_pools_of(info)
 
 
 @strawberry.type

@@ -15,6 +15,7 @@ from store.identity_providers import IdentityProviders
 from store.integration_accounts import IntegrationAccounts
 from store.integrations import Integrations
 from store.invitation_tokens import InvitationTokens
+from store.licences import Licences
 from store.login_failures import LoginFailures
 from store.login_transactions import LoginTransactions
 from store.organizations import Organizations
@@ -51,6 +52,7 @@ class Store:
     backfill_requests: BackfillRequests
     invitation_tokens: InvitationTokens
     outbox: Outbox
+    licences: Licences
 
     @classmethod
     def on(cls, db: AsyncDatabase[Document]) -> Store:
@@ -77,6 +79,7 @@ class Store:
             backfill_requests=BackfillRequests(db),
             invitation_tokens=InvitationTokens(db),
             outbox=Outbox(db),
+            licences=Licences(db),
         )
 
     async def ping(self) -> None:

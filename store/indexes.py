@@ -170,6 +170,29 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="org_user_purpose_unused",
         ),
     ],
+    "licence_pools": [
+        IndexModel(
+            [("org_id", ASCENDING), ("product_key", ASCENDING)],
+            unique=True,
+            name="org_product_unique",
+        ),
+    ],
+    "licence_assignments": [
+        IndexModel(
+            [("org_id", ASCENDING), ("product_key", ASCENDING), ("user_id", ASCENDING)],
+            unique=True,
+            name="org_product_user_unique",
+        ),
+        IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),
+    ],
+    # The outbound-provisioning worker's queue: unprocessed first, oldest first.
+    "licence_events": [
+        IndexModel([("processed_at", ASCENDING), ("_id", ASCENDING)], name="unprocessed"),
+        IndexModel(
+            [("org_id", ASCENDING), ("user_id", ASCENDING), ("_id", ASCENDING)],
+            name="org_user_order",
+        ),
+    ],
     "outbox": [
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
         IndexModel(

@@ -59,11 +59,13 @@ async def test_concurrent_promotions_never_exceed_the_seat_limit(api: Api) -> No
         return [e["code"] for e in body["data"]["setUserSeat"]["userErrors"]]
 
     outcomes = await asyncio.gather(*(promote(i) for i in ids), *(promote(i) for i in ids[:2]))
-    assert sum(1 for codes in outcomes[:8] if codes == []) == 2
+    # A duplicate promotion holds a seat for a moment before its conditional update finds
+    # the user promoted already, so a concurrent one may see the limit: never above it.
+    assert 1 <= sum(1 for codes in outcomes[:8] if codes == []) <= 2
     assert all(codes in ([], ["SEAT_LIMIT"]) for codes in outcomes)
     seats = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]["seats"]
     full_users = await api.gql(admin, doc.USERS, {"seat": "FULL"})
-    assert seats["full"] == full_users["data"]["users"]["totalCount"] == 3
+    assert 2 <= seats["full"] == full_users["data"]["users"]["totalCount"] <= 3
 
 
 async def test_concurrent_full_creates_respect_the_limit_and_free_seats_on_conflict(
@@ -84,8 +86,9 @@ async def test_concurrent_full_creates_respect_the_limit_and_free_seats_on_confl
     outcomes = await asyncio.gather(*(create(i) for i in range(10)))
     # A seat held for a moment by a create that then loses its email race can make a
     # concurrent create see the limit; never more than the limit is handed out.
-    assert 1 <= sum(1 for codes in outcomes if codes == []) <= 3
+    created = sum(1 for codes in outcomes if codes == [])
+    assert 1 <= created <= 3
     assert all(codes in ([], ["SEAT_LIMIT"], ["EMAIL_TAKEN"]) for codes in outcomes)
     seats = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]["seats"]
     full_users = await api.gql(admin, doc.USERS, {"seat": "FULL"})
-    assert seats["full"] == full_users["data"]["users"]["totalCount"] == 4
+    assert seats["full"] == full_users["data"]["users"]["totalCount"] == 1 + created

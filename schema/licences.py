@@ -1,0 +1,76 @@
+"""Licence types: pools of seats per product, a user's licences, and their inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from provisioning import licences
+from provisioning.licences import HeldLicence
+from schema.errors import UserError
+from schema.types import context_of
+from store.licences import PoolRecord
+
+
+@strawberry.type
+class LicencePool:
+    product_key: str
+    name: str
+    seats: int
+    used: int = strawberry.field(description="licences assigned now; never above seats")
+
+    @classmethod
+    def of(cls, record: PoolRecord) -> LicencePool:
+        return cls(
+            product_key=record.product_key, name=record.name, seats=record.seats, used=record.used
+        )
+
+
+@strawberry.type
+class Licence:
+    product_key: str
+    name: str
+    assigned_at: datetime
+
+    @classmethod
+    def of(cls, held: HeldLicence) -> Licence:
+        return cls(product_key=held.product_key, name=held.name, assigned_at=held.assigned_at)
+
+
+async def licences_of(info: strawberry.Info, user_id: str) -> list[Licence]:
+    held = await context_of(info).loaders.licences.load(user_id)
+    return [Licence.of(h) for h in held]
+
+
+async def licence_pools_of(info: strawberry.Info) -> list[LicencePool]:
+    context = context_of(info)
+    return [LicencePool.of(p) for p in await licences.list_pools(context.deps, context.caller)]
+
+
+# ---------------------------------------------------------------- inputs and payloads
+
+
+@strawberry.input
+class ConfigureLicencePoolInput:
+    product_key: str = strawberry.field(description="lower-case, unique in the organization: crm")
+    name: str
+    seats: int = strawberry.field(description="0 or more; never fewer than are assigned now")
+
+
+@strawberry.input
+class AssignLicenceInput:
+    user_id: strawberry.ID
+    product_key: str
+
+
+@strawberry.input
+class RevokeLicenceInput:
+    user_id: strawberry.ID
+    product_key: str
+
+
+@strawberry.type
+class LicencePoolPayload:
+    licence_pool: LicencePool | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
