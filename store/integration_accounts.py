@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
+from store.prefix import prefix_range
 from store.types import Document
 
 DUPLICATE_KEY = 11000
@@ -145,11 +146,7 @@ class UnlinkedFilter:
             "linked_user_id": None,
         }
         if self.search_prefix:
-            # A range on the multikey index, not a regex: the planner uses the index for it.
-            query["search_terms"] = {
-                "$gte": self.search_prefix,
-                "$lt": self.search_prefix + "\U0010ffff",
-            }
+            query["search_terms"] = prefix_range(self.search_prefix)
         return query
 
 

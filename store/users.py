@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from store.ids import object_id
+from store.prefix import prefix_range
 from store.types import Document
 
 
@@ -119,11 +120,7 @@ class UserFilter:
         if self.seat:
             query["seat"] = self.seat
         if self.search_prefix:
-            # A range on the multikey index, not a regex: the planner uses the index for it.
-            query["search_terms"] = {
-                "$gte": self.search_prefix,
-                "$lt": self.search_prefix + "\U0010ffff",
-            }
+            query["search_terms"] = prefix_range(self.search_prefix)
         return query
 
 
