@@ -54,5 +54,3 @@ class Principal:
     def actor_id(self) -> str | None:
         return self.client_id or self.user_id
 
-
-SYSTEM_ACTOR = "system"

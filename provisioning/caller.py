@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.principal import ADMIN_SCOPE, Principal
+from auth.principal import ADMIN_SCOPE, USERS_READ, Principal
 from provisioning.errors import Forbidden
 
 
@@ -49,6 +49,12 @@ class Caller:
 
     def may(self, scope: str) -> bool:
         return self.principal is None or self.principal.allows(scope)
+
+    def readable_users(self, user_ids: list[str]) -> list[str]:
+        """Of these users, those the caller may read: all with users:read, else only self."""
+        if self.may(USERS_READ):
+            return user_ids
+        return [i for i in user_ids if i == self.user_id]
 
     def require(self, scope: str) -> str:
         """The caller's organization, if they may act with `scope` (admins may do all)."""

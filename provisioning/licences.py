@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from auth.principal import USERS_READ, USERS_WRITE
+from auth.principal import USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -203,8 +203,7 @@ async def licences_of_users(
     Two queries whatever the number of users: their assignments, and the pools' names.
     """
     org_id = caller.require_signed_in()
-    if not caller.may(USERS_READ):
-        user_ids = [i for i in user_ids if i == caller.user_id]
+    user_ids = caller.readable_users(user_ids)
     found: dict[str, list[HeldLicence]] = {user_id: [] for user_id in user_ids}
     if not user_ids:
         return found

@@ -113,10 +113,9 @@ async def release_accounts(deps: Dependencies, caller: Caller, user_id: str) -> 
 async def linked_accounts(
     deps: Dependencies, caller: Caller, user_ids: list[str]
 ) -> dict[str, list[AccountRecord]]:
-    """The linked accounts of each user: an admin sees anyone's, a member only their own."""
+    """The linked accounts of each user the caller may read (see Caller.readable_users)."""
     org_id = caller.require_signed_in()
-    if not caller.is_admin:
-        user_ids = [i for i in user_ids if i == caller.user_id]
+    user_ids = caller.readable_users(user_ids)
     found: dict[str, list[AccountRecord]] = {user_id: [] for user_id in user_ids}
     if user_ids:
         for account in await deps.store.integration_accounts.linked_to_users(org_id, user_ids):

@@ -235,8 +235,7 @@ async def get_users(
     deps: Dependencies, caller: Caller, user_ids: list[str]
 ) -> dict[str, UserRecord]:
     org_id = caller.require_signed_in()
-    if not caller.may(USERS_READ):
-        user_ids = [i for i in user_ids if i == caller.user_id]
+    user_ids = caller.readable_users(user_ids)
     return await deps.store.users.get_many(org_id, user_ids)
 
 

@@ -412,3 +412,18 @@ async def test_a_page_of_users_with_links_costs_a_constant_number_of_round_trips
     # session + page + count + linked accounts + integrations (by id) + the organization's
     # integrations + one "any linked?" per integration
     assert large <= 8, api.counter.data_commands()
+
+
+async def test_a_client_with_users_read_sees_linked_accounts(api: Api) -> None:
+    from tests.integration.test_partner_access import bearer, new_client, token_for
+
+    admin, _, ids = await seeded(api)
+    user_id = (await idoc.create_user(api, admin, "jane.doe@acme.example"))["user"]["id"]
+    assert await link(api, admin, user_id, ids["bh-1"]) == []
+    created = await new_client(api, admin, ["users:read"], name="Reader")
+    grant = await token_for(
+        api.browser(), created["apiClient"]["clientId"], created["clientSecret"]
+    )
+    read = await bearer(api, grant.json()["access_token"], idoc.USER_LINKS, {"id": user_id})
+    accounts = read.json()["data"]["user"]["linkedAccounts"]
+    assert [a["externalId"] for a in accounts] == ["bh-1"]
