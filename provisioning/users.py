@@ -68,6 +68,7 @@ class UserDraft:
     status: str = PENDING
     password_hash: str | None = None
     email_verified: bool = False
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
         company_id=company_id,
         roles=roles,
         password_hash=draft.password_hash,
+        must_change_password=draft.must_change_password and draft.password_hash is not None,
     )
     if record.seat == FULL and not await deps.store.organizations.reserve_full_seats(org_id):
         raise SeatLimitReached(organization.seat_limit)

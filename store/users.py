@@ -41,6 +41,8 @@ class UserRecord:
     password_hash: str | None = field(default=None, repr=False)
     last_login_at: datetime | None = None
     status_before_disable: str | None = None
+    # A one-time password (set by an admin or an import): sign-in must choose a new one.
+    must_change_password: bool = False
 
 
 class DuplicateValue(Exception):
@@ -73,12 +75,14 @@ _PLAIN_FIELDS = (
     "password_hash",
     "last_login_at",
     "status_before_disable",
+    "must_change_password",
 )
 
 
 def _record(doc: Document) -> UserRecord:
     values: dict[str, Any] = {name: doc.get(name) for name in _PLAIN_FIELDS}
     values["email_verified"] = bool(values["email_verified"])
+    values["must_change_password"] = bool(values["must_change_password"])
     return UserRecord(
         id=str(doc["_id"]), org_id=doc["org_id"], roles=tuple(doc.get("roles", ())), **values
     )
