@@ -64,6 +64,19 @@ class InvalidCredentials(DomainError):
         super().__init__(Problem("INVALID_CREDENTIALS", "The login or password is wrong."))
 
 
+class PasswordChangeRequired(DomainError):
+    """The password was right, but it is a one-time password: choose your own first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            Problem(
+                "PASSWORD_CHANGE_REQUIRED",
+                "This is a one-time password: choose a new password to sign in.",
+                ("input", "password"),
+            )
+        )
+
+
 class RateLimited(DomainError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(

@@ -11,13 +11,17 @@ from typing import Any
 
 import anyio.to_thread
 
+from auth.principal import Principal
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.errors import NotFound, Problem, ValidationFailed
+from provisioning.errors import InvalidCredentials, NotFound, Problem, ValidationFailed
 from provisioning.password_policy import password_problems
+from provisioning.sessions import SignedIn, start_session, verify_login
 from provisioning.users import ACTIVE, DISABLED, INVITED, PENDING
 from store.users import UserRecord
+
+NEW_FIELD = ("input", "newPassword")
 
 
 def one_time_password_problems(
@@ -71,3 +75,51 @@ async def set_one_time_password(
         audit["status"] = {"before": user.status, "after": ACTIVE}
     await record_event(deps, caller, "user.one_time_password_set", "User", user_id, audit)
     return updated[1]
+
+
+async def change_password(
+    deps: Dependencies,
+    organization_slug: str,
+    login: str,
+    current_password: str,
+    new_password: str,
+    client_address: str,
+    request_id: str | None = None,
+    replaces_token: str | None = None,
+) -> SignedIn:
+    """Prove the current (or one-time) password, choose a new one, and sign in.
+
+    Rate limited like sign-in; every other session of the user ends.
+    """
+    user = await verify_login(deps, organization_slug, login, current_password, client_address)
+    problems = password_problems(new_password, user.email, user.username)
+    if not problems and new_password == current_password:
+        problems = [
+            Problem("INVALID", "Choose a password different from the current one.", NEW_FIELD)
+        ]
+    if problems:
+        raise ValidationFailed(*(Problem(p.code, p.message, NEW_FIELD) for p in problems))
+    password_hash = await hash_one_time_password(deps, new_password)
+    # Only over the hash we verified: two concurrent changes cannot both win.
+    result = await deps.store.users.update(
+        user.org_id,
+        user.id,
+        {"password_hash": password_hash, "must_change_password": False},
+        only_if={"password_hash": user.password_hash, "status": {"$ne": DISABLED}},
+    )
+    if result is None:
+        raise InvalidCredentials()
+    await deps.store.sessions.delete_for_user(user.org_id, user.id)
+    caller = Caller(
+        Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
+    )
+    before = "one-time" if user.must_change_password else "set"
+    await record_event(
+        deps,
+        caller,
+        "user.password_changed",
+        "User",
+        user.id,
+        {"password": {"before": before, "after": "set"}},
+    )
+    return await start_session(deps, result[1], "password", request_id, replaces_token)

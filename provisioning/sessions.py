@@ -13,7 +13,7 @@ from auth.principal import Principal
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.errors import InvalidCredentials, RateLimited
+from provisioning.errors import InvalidCredentials, PasswordChangeRequired, RateLimited
 from provisioning.users import DISABLED
 from store.sessions import SessionRecord
 from store.users import UserRecord
@@ -30,16 +30,11 @@ class SignedIn:
     expires_in_seconds: int
 
 
-async def sign_in(
-    deps: Dependencies,
-    organization_slug: str,
-    login: str,
-    password: str,
-    client_address: str,
-    request_id: str | None = None,
-    replaces_token: str | None = None,
-) -> SignedIn:
-    """The same InvalidCredentials whether the organization, login or password is wrong."""
+async def verify_login(
+    deps: Dependencies, organization_slug: str, login: str, password: str, client_address: str
+) -> UserRecord:
+    """The user whose password this is; the same InvalidCredentials whether the organization,
+    login or password is wrong. Failures are counted and rate limited per login and address."""
     store, limits = deps.store, deps.limits
     now = deps.clock()
     window = limits.login_failure_window_seconds
@@ -72,6 +67,22 @@ async def sign_in(
         raise InvalidCredentials()
 
     await store.login_failures.clear(login_scope, window_start)
+    return user
+
+
+async def sign_in(
+    deps: Dependencies,
+    organization_slug: str,
+    login: str,
+    password: str,
+    client_address: str,
+    request_id: str | None = None,
+    replaces_token: str | None = None,
+) -> SignedIn:
+    """A session for the right password, unless it is a one-time password to change first."""
+    user = await verify_login(deps, organization_slug, login, password, client_address)
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     return await start_session(deps, user, "password", request_id, replaces_token)
 
 

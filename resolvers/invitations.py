@@ -5,7 +5,7 @@ from datetime import timedelta
 import strawberry
 
 from auth.cookies import set_session_cookie
-from provisioning import invitations, messages, password_reset
+from provisioning import invitations, messages, one_time_passwords, password_reset
 from provisioning.errors import DomainError
 from provisioning.sessions import SignedIn
 from resolvers.context import Context
@@ -13,13 +13,15 @@ from resolvers.edge import query_error
 from schema.errors import user_errors
 from schema.invitations import (
     AcceptInvitationInput,
+    ChangePasswordInput,
     InvitationPayload,
     InviteUserInput,
     OutboxMessage,
     RequestPasswordResetInput,
     ResetPasswordInput,
+    SetOneTimePasswordInput,
 )
-from schema.payloads import OkPayload, SessionPayload
+from schema.payloads import OkPayload, SessionPayload, UserPayload
 from schema.types import User, context_of
 
 
@@ -110,6 +112,44 @@ class InvitationMutation:
         try:
             signed_in = await password_reset.reset_password(
                 context.deps, input.token, input.password, request_id=context.request_id
+            )
+        except DomainError as error:
+            return SessionPayload(user_errors=user_errors(error))
+        return _signed_in(context, signed_in)
+
+    @strawberry.mutation(
+        description="Admins. A password for one sign-in: the user must then choose their own."
+    )
+    async def set_one_time_password(
+        self, info: strawberry.Info, input: SetOneTimePasswordInput
+    ) -> UserPayload:
+        context = context_of(info)
+        try:
+            record = await one_time_passwords.set_one_time_password(
+                context.deps, context.caller, str(input.user_id), input.password
+            )
+        except DomainError as error:
+            return UserPayload(user_errors=user_errors(error))
+        return UserPayload(user=User.of(record))
+
+    @strawberry.mutation(
+        description="Public. Proves the current (or one-time) password, sets a new one and"
+        " signs in; every other session ends."
+    )
+    async def change_password(
+        self, info: strawberry.Info, input: ChangePasswordInput
+    ) -> SessionPayload:
+        context = context_of(info)
+        try:
+            signed_in = await one_time_passwords.change_password(
+                context.deps,
+                input.organization,
+                input.login,
+                input.current_password,
+                input.new_password,
+                client_address=_client_address(context),
+                request_id=context.request_id,
+                replaces_token=context.session_token,
             )
         except DomainError as error:
             return SessionPayload(user_errors=user_errors(error))

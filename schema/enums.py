@@ -23,6 +23,10 @@ class ErrorCode(Enum):
         "INTEGRATION_DISCONNECTED",
         description="the integration is disconnected; an admin must connect it first",
     )
+    PASSWORD_CHANGE_REQUIRED = strawberry.enum_value(
+        "PASSWORD_CHANGE_REQUIRED",
+        description="signIn: the password is a one-time password; use changePassword",
+    )
     INVALID_CREDENTIALS = strawberry.enum_value(
         "INVALID_CREDENTIALS",
         description="signIn: the login or the password is wrong (never says which)",

@@ -35,6 +35,22 @@ class ResetPasswordInput:
     password: str
 
 
+@strawberry.input
+class SetOneTimePasswordInput:
+    user_id: strawberry.ID
+    password: str = strawberry.field(
+        description="given to the user out of band; they must choose their own at first sign-in"
+    )
+
+
+@strawberry.input
+class ChangePasswordInput:
+    organization: str = strawberry.field(description="the organization's slug")
+    login: str = strawberry.field(description="an email or a username")
+    current_password: str = strawberry.field(description="the current or one-time password")
+    new_password: str
+
+
 @strawberry.type
 class InvitationPayload:
     user: User | None = None
