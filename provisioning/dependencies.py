@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from auth.passwords import PasswordHasher
 from auth.secret_box import SecretBox
-from provisioning.messages import LoggingMailer, Mailer
+from provisioning.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
 from store.database import Store
 
 Clock = Callable[[], datetime]
@@ -33,6 +33,9 @@ class Limits:
     reset_requests_per_login: int = 3
     reset_requests_per_address: int = 30
     reset_request_window_seconds: int = 900
+    # Bulk import: the largest file (bytes) and the most rows one file may have.
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -45,3 +48,5 @@ class Dependencies:
     secret_box: SecretBox = field(default_factory=lambda: SecretBox("development-only"))
     # The app passes an SMTP mailer when ROSTER_SMTP_URL is set; otherwise messages are logged.
     mailer: Mailer = field(default_factory=LoggingMailer)
+    # An HTTP gateway when ROSTER_SMS_URL is set; otherwise texts are logged (the dev outbox).
+    sms: SmsSender = field(default_factory=LoggingSmsSender)

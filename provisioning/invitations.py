@@ -10,36 +10,56 @@ from auth.principal import USERS_WRITE, Principal
 from provisioning import link_tokens
 from provisioning.audit import record_event
 from provisioning.caller import Caller
+from provisioning.communication import activation_channels, communication_settings
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, TokenInvalid, ValidationFailed
-from provisioning.messages import EMAIL, invitation_email, send_email
+from provisioning.messages import EMAIL, SMS, invitation_email, invitation_sms, send_message
 from provisioning.password_policy import check_password
 from provisioning.sessions import SignedIn, start_session
 from provisioning.users import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 from store.invitation_tokens import INVITE
 from store.users import UserRecord
 
-SMS = "sms"
 CHANNEL_FIELD = ("input", "channel")
+BOTH = "both"
+CHANNEL_CHOICES = (EMAIL, SMS, BOTH)
 
 
-def _check_channel(channel: str | None) -> str:
-    chosen = (channel or EMAIL).strip().lower()
-    if chosen == SMS:
+def _requested_channels(channel: str | None) -> list[str] | None:
+    """The channels asked for, or None to use the organization's communication settings."""
+    if channel is None or not channel.strip():
+        return None
+    chosen = channel.strip().lower()
+    if chosen not in CHANNEL_CHOICES:
         raise ValidationFailed(
-            Problem("INVALID", "SMS invitations come later; use the email channel.", CHANNEL_FIELD)
+            Problem("INVALID", 'The channel must be "email", "sms" or "both".', CHANNEL_FIELD)
         )
-    if chosen != EMAIL:
-        raise ValidationFailed(Problem("INVALID", 'The channel must be "email".', CHANNEL_FIELD))
-    return chosen
+    return [EMAIL, SMS] if chosen == BOTH else [chosen]
+
+
+def _unreachable(user: UserRecord, channels: list[str]) -> list[Problem]:
+    contact = {EMAIL: (user.email, "an email address"), SMS: (user.phone, "a phone number")}
+    return [
+        Problem(
+            "REQUIRED",
+            f"This user has no {contact[channel][1]}: add one to invite them by {channel}.",
+            CHANNEL_FIELD,
+        )
+        for channel in channels
+        if not contact[channel][0]
+    ]
 
 
 async def invite_user(
     deps: Dependencies, caller: Caller, user_id: str, channel: str | None, public_url: str
 ) -> UserRecord:
-    """Send (or resend) the invitation; an earlier link stops working. PENDING → INVITED."""
+    """Send (or resend) the invitation; an earlier link stops working. PENDING → INVITED.
+
+    With no channel, the organization's communication settings choose: every enabled
+    channel the user can be reached on (an email and a text when both are on).
+    """
     org_id = caller.require(USERS_WRITE)
-    chosen = _check_channel(channel)
+    requested = _requested_channels(channel)
     user = await deps.store.users.get(org_id, user_id)
     if user is None:
         raise NotFound("User", ("input", "userId"))
@@ -59,14 +79,16 @@ async def invite_user(
                 ("input", "userId"),
             )
         )
-    if not user.email:
-        raise ValidationFailed(
-            Problem(
-                "REQUIRED",
-                "This user has no email address: add one to invite them by email.",
-                ("input", "userId"),
-            )
-        )
+    if requested is None:
+        settings = await communication_settings(deps, org_id)
+        channels = activation_channels(settings, user)
+        if not channels:
+            raise ValidationFailed(*_unreachable(user, [EMAIL]))
+    else:
+        problems = _unreachable(user, requested)
+        if problems:
+            raise ValidationFailed(*problems)
+        channels = requested
     organization = await deps.store.organizations.get(org_id)
     if organization is None:
         raise NotFound("Organization")
@@ -74,10 +96,17 @@ async def invite_user(
     ttl = timedelta(seconds=deps.limits.invitation_ttl_seconds)
     issued = await link_tokens.issue(deps, INVITE, org_id, user.id, ttl)
     url = link_tokens.link(public_url, link_tokens.ACCEPT_INVITATION_PATH, issued.token)
-    email = invitation_email(
-        organization.name, user.first_name, url, max(ttl.days, 1), user.seat == OBSERVER
-    )
-    message_id = await send_email(deps, org_id, user.id, user.email, email)
+    days = max(ttl.days, 1)
+    message_ids: list[str] = []
+    # One link for every channel: a resend voids it on all of them at once.
+    if EMAIL in channels and user.email:
+        email = invitation_email(
+            organization.name, user.first_name, url, days, user.seat == OBSERVER
+        )
+        message_ids.append(await send_message(deps, org_id, user.id, user.email, email))
+    if SMS in channels and user.phone:
+        sms = invitation_sms(organization.name, user.first_name, url, days)
+        message_ids.append(await send_message(deps, org_id, user.id, user.phone, sms))
 
     updated = user
     if user.status == PENDING:
@@ -97,9 +126,25 @@ async def invite_user(
         "User",
         user.id,
         changes if user.status != updated.status else None,
-        metadata={"channel": chosen, "message_id": message_id, "voided_links": issued.voided},
+        metadata={
+            "channels": channels,
+            "message_ids": message_ids,
+            "voided_links": issued.voided,
+        },
     )
     return updated
+
+
+async def invite_on_creation(
+    deps: Dependencies, caller: Caller, user: UserRecord, send: bool | None, public_url: str
+) -> UserRecord:
+    """After creating a user: invite them when asked to (`send`), or, when not said, when
+    the organization sends activation messages on creation."""
+    if send is False:
+        return user
+    if send is None and not (await communication_settings(deps, user.org_id)).send_on_create:
+        return user
+    return await invite_user(deps, caller, user.id, None, public_url)
 
 
 async def accept_invitation(

@@ -1,4 +1,4 @@
-"""Messages to people: the Mailer port, the outbox and its retries, and the email templates.
+"""Messages to people: the Mailer and SmsSender ports, the outbox and its retries, templates.
 
 Every message is written to the outbox (queued) before it is sent, so that a failing mail
 server never loses an invitation: a failed send stays queued with its error and the time of
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("roster.messages")
 
-EMAIL = "email"
+EMAIL, SMS = "email", "sms"
+CHANNELS = (EMAIL, SMS)
 LEASE = timedelta(seconds=120)  # a claim older than this (a crashed sender) is taken again
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
@@ -51,6 +52,30 @@ class LoggingMailer:
         log.info("email to %s (not sent: no ROSTER_SMTP_URL): %s\n%s", to, subject, text)
 
 
+class SmsSender(Protocol):
+    """Sends one text message. `reference` (the outbox id) lets a gateway drop a resend."""
+
+    delivered_status: str
+
+    async def send(self, to: str, text: str, reference: str) -> None: ...
+
+
+class LoggingSmsSender:
+    """The development SMS outbox: no ROSTER_SMS_URL, so the text (and its link) is logged
+    and the outbox records it as `logged`."""
+
+    delivered_status = "logged"
+
+    async def send(self, to: str, text: str, reference: str) -> None:
+        log.info("sms to %s (not sent: no ROSTER_SMS_URL) [%s]: %s", to, reference, text)
+
+
+@dataclass(frozen=True)
+class Sms:
+    template: str
+    text: str
+
+
 @dataclass(frozen=True)
 class Email:
     template: str
@@ -65,65 +90,79 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, MAX_RETRY)
 
 
-async def _attempt(deps: Dependencies, mailer: Mailer, message: OutboxMessage) -> OutboxMessage:
-    """Send a claimed message; record the outcome. Never raises for a mail server's failure."""
+async def _attempt(deps: Dependencies, message: OutboxMessage) -> OutboxMessage:
+    """Send a claimed message; record the outcome. Never raises for a provider's failure."""
+    delivered_status = (
+        deps.sms.delivered_status if message.channel == SMS else (deps.mailer.delivered_status)
+    )
     try:
-        await asyncio.wait_for(
-            mailer.send(message.recipient, message.subject, message.text, message.html),
-            SEND_TIMEOUT_SECONDS,
-        )
+        if message.channel == SMS:
+            sending = deps.sms.send(message.recipient, message.text, message.id)
+        else:
+            sending = deps.mailer.send(
+                message.recipient, message.subject, message.text, message.html
+            )
+        await asyncio.wait_for(sending, SEND_TIMEOUT_SECONDS)
     except Exception as error:  # any failure of the mail server or the network
         now = deps.clock()
         reason = f"{type(error).__name__}: {error}"[:500]
         retry_at = now + backoff(message.attempts) if message.attempts < MAX_ATTEMPTS else None
         await deps.store.outbox.mark_failed(message.id, reason, retry_at)
         log.warning(
-            "email %s to %s failed (attempt %d): %s",
+            "%s %s to %s failed (attempt %d): %s",
+            message.channel,
             message.id,
             message.recipient,
             message.attempts,
             reason,
         )
         return message
-    await deps.store.outbox.mark_sent(message.id, mailer.delivered_status, deps.clock())
+    await deps.store.outbox.mark_sent(message.id, delivered_status, deps.clock())
     return message
 
 
-async def queue_email(
-    deps: Dependencies, org_id: str, user_id: str | None, to: str, email: Email
+async def queue_message(
+    deps: Dependencies, org_id: str, user_id: str | None, to: str, message: Email | Sms
 ) -> OutboxMessage:
     """Write the message as queued and due now; the caller or `deliver_due` sends it."""
     now = deps.clock()
-    message = OutboxMessage(
+    is_email = isinstance(message, Email)
+    queued = OutboxMessage(
         id=new_id(),
         org_id=org_id,
         user_id=user_id,
-        channel=EMAIL,
+        channel=EMAIL if is_email else SMS,
         recipient=to,
-        template=email.template,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
+        template=message.template,
+        subject=message.subject if isinstance(message, Email) else "",
+        text=message.text,
+        html=message.html if isinstance(message, Email) else "",
         created_at=now,
         status=QUEUED,
         next_attempt_at=now,
     )
-    await deps.store.outbox.insert(message)
-    return message
+    await deps.store.outbox.insert(queued)
+    return queued
+
+
+async def send_message(
+    deps: Dependencies, org_id: str, user_id: str | None, to: str, message: Email | Sms
+) -> str:
+    """Queue, then try once now; the message's id. A failure leaves it queued for a retry."""
+    queued = await queue_message(deps, org_id, user_id, to, message)
+    claimed = await deps.store.outbox.claim(queued.id, deps.clock(), LEASE)
+    if claimed is not None:
+        await _attempt(deps, claimed)
+    return queued.id
 
 
 async def send_email(
     deps: Dependencies, org_id: str, user_id: str | None, to: str, email: Email
 ) -> str:
-    """Queue, then try once now; the message's id. A failure leaves it queued for a retry."""
-    message = await queue_email(deps, org_id, user_id, to, email)
-    claimed = await deps.store.outbox.claim(message.id, deps.clock(), LEASE)
-    if claimed is not None:
-        await _attempt(deps, deps.mailer, claimed)
-    return message.id
+    return await send_message(deps, org_id, user_id, to, email)
 
 
-async def deliver_due(deps: Dependencies, mailer: Mailer, limit: int = 100) -> int:
+async def deliver_due(deps: Dependencies, limit: int = 100) -> int:
     """Send every message that is due (up to `limit`); how many were attempted."""
     attempted = 0
     while attempted < limit:
@@ -131,15 +170,15 @@ async def deliver_due(deps: Dependencies, mailer: Mailer, limit: int = 100) -> i
         if claimed is None:
             break
         attempted += 1
-        await _attempt(deps, mailer, claimed)
+        await _attempt(deps, claimed)
     return attempted
 
 
-async def deliver_forever(deps: Dependencies, mailer: Mailer, every_seconds: float) -> None:
+async def deliver_forever(deps: Dependencies, every_seconds: float) -> None:
     """The app's background sender; cancelled at shutdown. Errors are logged, never fatal."""
     while True:
         try:
-            await deliver_due(deps, mailer)
+            await deliver_due(deps)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -180,6 +219,14 @@ def invitation_email(
     if seat:
         paragraphs.append(html.escape(seat))
     return Email("invitation", subject, text, _page(subject, paragraphs, link, "Accept"))
+
+
+def invitation_sms(organization: str, first_name: str, link: str, valid_days: int) -> Sms:
+    text = (
+        f"Hi {first_name}, {organization} has invited you. Set your password (link works once,"
+        f" {valid_days} days): {link}"
+    )
+    return Sms("invitation", text)
 
 
 def reset_email(organization: str, first_name: str, link: str, valid_minutes: int) -> Email:

@@ -13,7 +13,7 @@ from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import TokenInvalid, TooManyResetRequests
-from provisioning.messages import queue_email, reset_email
+from provisioning.messages import queue_message, reset_email
 from provisioning.password_policy import check_password
 from provisioning.sessions import SignedIn, start_session
 from provisioning.users import ACTIVE, DISABLED
@@ -76,7 +76,7 @@ async def request_password_reset(
     email = reset_email(
         organization.name, user.first_name, url, max(int(ttl.total_seconds()) // 60, 1)
     )
-    message = await queue_email(deps, user.org_id, user.id, user.email, email)
+    message = await queue_message(deps, user.org_id, user.id, user.email, email)
     await record_event(
         deps,
         Caller(principal=None, request_id=request_id, org_id_override=user.org_id),

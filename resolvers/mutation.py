@@ -7,7 +7,7 @@ import strawberry
 
 from auth.cookies import clear_session_cookie, set_session_cookie
 from provisioning import integration_accounts, invitations, organizations, sessions, users
-from provisioning.errors import DomainError, Problem, ValidationFailed
+from provisioning.errors import DomainError
 from resolvers.context import Context
 from schema.errors import user_errors
 from schema.inputs import (
@@ -78,15 +78,6 @@ class FoundationMutation:
     @strawberry.mutation
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:
         context = context_of(info)
-        if input.send_invitation and not (input.email or "").strip():
-            # Checked first, so that no user is created when the invitation cannot go out.
-            return UserPayload(
-                user_errors=user_errors(
-                    ValidationFailed(
-                        Problem("REQUIRED", "An invitation needs an email.", ("input", "email"))
-                    )
-                )
-            )
         draft = users.UserDraft(
             first_name=input.first_name,
             last_name=input.last_name,
@@ -108,10 +99,13 @@ class FoundationMutation:
                 draft,
                 [str(account_id) for account_id in input.link_account_ids or ()],
             )
-            if input.send_invitation:
-                record = await invitations.invite_user(
-                    context.deps, context.caller, record.id, "email", context.settings.public_url
-                )
+            record = await invitations.invite_on_creation(
+                context.deps,
+                context.caller,
+                record,
+                input.send_invitation,
+                context.settings.public_url,
+            )
         except DomainError as error:
             return UserPayload(user_errors=user_errors(error))
         return UserPayload(user=User.of(record))

@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
+from resolvers.communication import CommunicationMutation
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
@@ -45,6 +46,7 @@ Mutation = merge_types(
         ApiClientMutation,
         InvitationMutation,
         LicenceMutation,
+        CommunicationMutation,
     ),
 )
 

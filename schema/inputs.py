@@ -29,8 +29,10 @@ class CreateUserInput:
     link_account_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="integration accounts to link in the same step"
     )
-    send_invitation: bool = strawberry.field(
-        default=False, description="email an invitation once the user exists (needs an email)"
+    send_invitation: bool | None = strawberry.field(
+        default=None,
+        description="invite once the user exists; null: as the organization's communication"
+        " settings say (sendOnCreate)",
     )
 
 

@@ -19,6 +19,7 @@ from store.users import UserRecord
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+    from schema.communication import CommunicationSettings
     from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
     from schema.licences import Licence, LicencePool
 
@@ -285,6 +286,14 @@ class Organization:
 
         context = context_of(info)
         return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]
+
+    @strawberry.field(description="Which channels carry activation messages, and when.")
+    async def communication_settings(
+        self, info: strawberry.Info
+    ) -> Annotated[CommunicationSettings, strawberry.lazy("schema.communication")]:
+        from resolvers.communication import communication_settings_of
+
+        return await communication_settings_of(info)
 
     @strawberry.field(description="One pool of licences per product, by product key.")
     async def licence_pools(

@@ -34,6 +34,7 @@ from server.metrics import Metrics, MetricsMiddleware
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from
 from server.settings import Settings
+from server.sms import sms_sender_from
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.types import Document
@@ -85,6 +86,7 @@ def create_app(
     metrics = Metrics()
     password_hasher = hasher or PasswordHasher()
     mailer = mailer_from(settings)
+    sms = sms_sender_from(settings)
     if settings.smtp_url is None:
         log.warning("ROSTER_SMTP_URL is not set: emails (and their links) go to the log only")
 
@@ -106,6 +108,7 @@ def create_app(
                 limits=limits_from(settings),
                 secret_box=SecretBox(settings.secret_key),
                 mailer=mailer,
+                sms=sms,
             )
             tokens = access_tokens_for(settings, deps)
             await tokens.key_ring.ensure_signing_key()
@@ -114,7 +117,7 @@ def create_app(
                 oidc = OidcClient(http)
                 # Retries queued messages; each is claimed, so instances never send one twice.
                 sender = asyncio.create_task(
-                    deliver_forever(deps, mailer, outbox_every_seconds), name="roster-outbox"
+                    deliver_forever(deps, outbox_every_seconds), name="roster-outbox"
                 )
                 try:
                     yield {"deps": deps, "metrics": metrics, "oidc": oidc, "tokens": tokens}

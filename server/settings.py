@@ -24,6 +24,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEVELOPMENT_SECRET_KEY
     smtp_url: str | None = None
+    sms_url: str | None = None
+    sms_token: str | None = field(default=None, repr=False)
     cors_origins: tuple[str, ...] = ()
     session_ttl_seconds: int = 7 * 24 * 3600
     login_failures_per_login: int = 5
@@ -37,6 +39,8 @@ class Settings:
     rate_limit_per_client: int = 600
     rate_limit_per_organization: int = 3000
     rate_limit_window_seconds: int = 60
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 100_000
 
     @property
     def production(self) -> bool:
@@ -87,6 +91,8 @@ class Settings:
             public_url=(env.get("ROSTER_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("ROSTER_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             smtp_url=env.get("ROSTER_SMTP_URL") or None,
+            sms_url=env.get("ROSTER_SMS_URL") or None,
+            sms_token=env.get("ROSTER_SMS_TOKEN") or None,
             cors_origins=listing("ROSTER_CORS_ORIGINS"),
             session_ttl_seconds=integer("ROSTER_SESSION_TTL_SECONDS", 7 * 24 * 3600, 60),
             login_failures_per_login=integer("ROSTER_LOGIN_FAILURES_PER_LOGIN", 5),
@@ -100,6 +106,8 @@ class Settings:
             rate_limit_per_client=integer("ROSTER_RATE_LIMIT_PER_CLIENT", 600),
             rate_limit_per_organization=integer("ROSTER_RATE_LIMIT_PER_ORGANIZATION", 3000),
             rate_limit_window_seconds=integer("ROSTER_RATE_LIMIT_WINDOW_SECONDS", 60),
+            import_max_bytes=integer("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, 1024),
+            import_max_rows=integer("ROSTER_IMPORT_MAX_ROWS", 100_000),
         )
         problems.extend(settings.problems())
         if problems:
@@ -124,6 +132,14 @@ class Settings:
             problems.append("ROSTER_MONGODB_URI must start with mongodb:// or mongodb+srv://")
         if self.smtp_url is not None and urlsplit(self.smtp_url).scheme not in ("smtp", "smtps"):
             problems.append("ROSTER_SMTP_URL must look like smtp://user:pass@host:port or smtps://")
+        if self.sms_url is not None:
+            sms = urlsplit(self.sms_url)
+            if sms.scheme not in ("http", "https") or not sms.netloc:
+                problems.append(f"ROSTER_SMS_URL must be an http(s) URL, got {self.sms_url!r}")
+            elif self.production and sms.scheme != "https":
+                problems.append("ROSTER_ENV=production needs an https ROSTER_SMS_URL")
+            if not self.sms_token:
+                problems.append("ROSTER_SMS_URL needs ROSTER_SMS_TOKEN, the gateway's API token")
         for origin in self.cors_origins:
             parsed = urlsplit(origin)
             if origin == "*" or parsed.scheme not in ("http", "https") or not parsed.netloc:

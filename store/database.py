@@ -23,6 +23,7 @@ from store.outbox import Outbox
 from store.rate_counters import RateCounters
 from store.reference import ReferenceData
 from store.sessions import Sessions
+from store.setting_sections import SettingSections
 from store.signing_keys import SigningKeys
 from store.types import Document
 from store.users import Users
@@ -53,6 +54,7 @@ class Store:
     invitation_tokens: InvitationTokens
     outbox: Outbox
     licences: Licences
+    setting_sections: SettingSections
 
     @classmethod
     def on(cls, db: AsyncDatabase[Document]) -> Store:
@@ -80,6 +82,7 @@ class Store:
             invitation_tokens=InvitationTokens(db),
             outbox=Outbox(db),
             licences=Licences(db),
+            setting_sections=SettingSections(db),
         )
 
     async def ping(self) -> None:

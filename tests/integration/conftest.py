@@ -18,6 +18,7 @@ from provisioning.admins import create_admin
 from provisioning.dependencies import Dependencies
 from server.app import create_app
 from server.settings import Settings
+from tests.integration.mailbox import smtp  # noqa: F401 - the fixture, for every test here
 
 ADMIN_PASSWORD = "correct horse battery staple"
 

@@ -46,6 +46,8 @@ def test_production_with_everything_set_uses_host_cookie_and_no_graphiql() -> No
         ("ROSTER_MONGODB_URI", "postgres://db", "ROSTER_MONGODB_URI"),
         ("ROSTER_SMTP_URL", "http://mail", "ROSTER_SMTP_URL"),
         ("ROSTER_CORS_ORIGINS", "*", "ROSTER_CORS_ORIGINS"),
+        ("ROSTER_SMS_URL", "sms.example", "ROSTER_SMS_URL must be an http"),
+        ("ROSTER_SMS_URL", "https://sms.example/send", "needs ROSTER_SMS_TOKEN"),
         ("ROSTER_SESSION_TTL_SECONDS", "soon", "integer"),
         ("ROSTER_MAX_QUERY_DEPTH", "0", "at least 1"),
     ],

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import strawberry
+
+from provisioning.communication import CommunicationSettings as CommunicationRecord
+from schema.errors import UserError
+
+
+@strawberry.type(description="How the organization reaches its people with activation messages.")
+class CommunicationSettings:
+    send_on_create: bool = strawberry.field(
+        description="invite new users as soon as they are created (unless createUser says not to)"
+    )
+    email: bool = strawberry.field(description="send activation messages by email")
+    sms: bool = strawberry.field(
+        description="send activation messages by SMS; with email on too, a user with both"
+        " an email and a phone gets both"
+    )
+
+    @classmethod
+    def of(cls, record: CommunicationRecord) -> CommunicationSettings:
+        return cls(send_on_create=record.send_on_create, email=record.email, sms=record.sms)
+
+
+@strawberry.input(description="Fields left out are unchanged.")
+class CommunicationSettingsInput:
+    send_on_create: bool | None = None
+    email: bool | None = None
+    sms: bool | None = None
+
+
+@strawberry.type
+class CommunicationSettingsPayload:
+    communication_settings: CommunicationSettings | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

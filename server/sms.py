@@ -1,0 +1,49 @@
+"""The HTTP adapter of the SmsSender port, configured by ROSTER_SMS_URL and ROSTER_SMS_TOKEN.
+
+Each text is one POST of JSON ``{"to": "+4915...", "text": "...", "reference": "<id>"}`` to
+the URL, with ``Authorization: Bearer <token>`` and ``Idempotency-Key: <reference>`` (the
+outbox message id, the same on every retry of one message, so a gateway can drop a resend).
+Any 2xx is accepted; anything else fails the attempt with the gateway's status and message,
+and the outbox retries it with backoff.
+"""
+
+from __future__ import annotations
+
+import httpx2
+
+from provisioning.messages import LoggingSmsSender, SmsSender
+from server.settings import Settings
+
+MAX_ERROR_BODY = 200
+
+
+class SmsGatewayError(Exception):
+    pass
+
+
+class HttpSmsSender:
+    delivered_status = "sent"
+
+    def __init__(self, url: str, token: str, timeout: float = 15.0) -> None:
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+
+    async def send(self, to: str, text: str, reference: str) -> None:
+        # A client per text: texts are few, and this keeps no connection tied to an event loop.
+        async with httpx2.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+            response = await client.post(
+                self.url,
+                json={"to": to, "text": text, "reference": reference},
+                headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": reference},
+            )
+        if not 200 <= response.status_code < 300:
+            raise SmsGatewayError(
+                f"gateway answered {response.status_code}: {response.text[:MAX_ERROR_BODY]}"
+            )
+
+
+def sms_sender_from(settings: Settings) -> SmsSender:
+    if settings.sms_url is None or settings.sms_token is None:
+        return LoggingSmsSender()
+    return HttpSmsSender(settings.sms_url, settings.sms_token)
