@@ -30,6 +30,7 @@ from provisioning.errors import InvalidCredentials
 from provisioning.identity_providers import provider_for_login
 from provisioning.sessions import start_session
 from provisioning.sso import Profile, SsoFailure, sign_in_with_profile
+from provisioning.sso_invitations import SSO_BIND, binding_hash
 from server.request_id import request_id_of
 from server.settings import Settings
 from store.identity_providers import IdentityProviderRecord
@@ -98,6 +99,7 @@ class SsoRoutes:
             )
             if provider is None:
                 raise SsoFailure("PROVIDER_NOT_FOUND", "No such identity provider here.", 404)
+            binding = await self._binding(deps, organization.id, request.query_params.get("bind"))
             metadata = await oidc.metadata(provider.issuer)
             state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
             browser = request.cookies.get(browser_cookie_name(self.settings))
@@ -115,6 +117,7 @@ class SsoRoutes:
                     return_to=return_to,
                     created_at=now,
                     expires_at=now + TRANSACTION_TTL,
+                    binding_hash=binding,
                 )
             )
         except SsoFailure as failure:
@@ -145,6 +148,23 @@ class SsoRoutes:
             samesite="lax",  # sent on the provider's top-level redirect back to us
         )
         return response
+
+    @staticmethod
+    async def _binding(deps: Dependencies, org_id: str, token: str | None) -> str | None:
+        """An invitation's binding token, checked now so a dead link fails before the IdP."""
+        if token is None:
+            return None
+        hashed = binding_hash(token)
+        live = (
+            await deps.store.invitation_tokens.find_live(hashed, SSO_BIND, deps.clock())
+            if hashed
+            else None
+        )
+        if hashed is None or live is None or live.org_id != org_id:
+            raise SsoFailure(
+                "INVITATION_INVALID", "This invitation link is invalid, used or expired."
+            )
+        return hashed
 
     async def callback(self, request: Request) -> Response:
         deps: Dependencies = request.state.deps
@@ -241,7 +261,9 @@ class SsoRoutes:
             extra = await oidc.userinfo(metadata, access_token, profile.subject)
             profile = Profile.from_claims(provider, {**extra, **claims, "sub": profile.subject})
         request_id = request_id_of(request.scope)
-        user = await sign_in_with_profile(deps, provider, profile, request_id)
+        user = await sign_in_with_profile(
+            deps, provider, profile, request_id, binding=transaction.binding_hash
+        )
         try:
             signed_in = await start_session(
                 deps, user, "sso", request_id, session_token(request, self.settings)

@@ -16,6 +16,7 @@ from provisioning.errors import NotFound, Problem, TokenInvalid, ValidationFaile
 from provisioning.messages import EMAIL, SMS, invitation_email, invitation_sms, send_message
 from provisioning.password_policy import check_password
 from provisioning.sessions import SignedIn, start_session
+from provisioning.sso_invitations import ContinueWithSso, continue_with_sso, sso_provider_for
 from provisioning.users import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 from store.invitation_tokens import INVITE
 from store.users import UserRecord
@@ -151,14 +152,25 @@ async def accept_invitation(
     deps: Dependencies,
     token: str,
     password: str | None,
+    public_url: str,
     request_id: str | None = None,
     replaces_token: str | None = None,
-) -> SignedIn:
-    """Set the password, activate and verify the email, and sign in. The link works once."""
+) -> SignedIn | ContinueWithSso:
+    """Set the password, activate and verify the email, and sign in. The link works once.
+
+    Where the organization signs the user's email domain in with SSO, no password is set:
+    the answer is a login URL at which signing in binds the identity to this user.
+    """
     found = await link_tokens.peek(deps, INVITE, token)
     user = await deps.store.users.get(found.org_id, found.user_id)
     if user is None or user.status == DISABLED:
         raise TokenInvalid()
+    provider = await sso_provider_for(deps, user)
+    if provider is not None:
+        organization = await deps.store.organizations.get(user.org_id)
+        if organization is None:
+            raise TokenInvalid()
+        return await continue_with_sso(deps, user, provider, organization.slug, public_url)
     chosen = check_password(password, user.email, user.username)
     # Policy first, then the one conditional update that uses the token up.
     await link_tokens.consume(deps, INVITE, token)

@@ -17,6 +17,7 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
+from provisioning.sso_invitations import BindingRefused, bind_invited_user
 from provisioning.users import ACTIVE, DISABLED, UserDraft, create_user, delete_user
 from store.identities import IdentityRecord
 from store.identity_providers import IdentityProviderRecord
@@ -200,8 +201,13 @@ async def sign_in_with_profile(
     provider: IdentityProviderRecord,
     profile: Profile,
     request_id: str | None = None,
+    binding: str | None = None,
 ) -> UserRecord:
-    """The user for this identity: found, linked or created. Refuses disabled users."""
+    """The user for this identity: found, linked or created. Refuses disabled users.
+
+    With `binding` (the hash of an invitation's binding token), the identity is bound to
+    the invited user instead.
+    """
     caller = Caller(principal=None, request_id=request_id, org_id_override=provider.org_id)
     if not _domain_allowed(provider, profile.email):
         raise SsoFailure(
@@ -210,7 +216,20 @@ async def sign_in_with_profile(
             403,
         )
     user = await _bound_user(deps, provider, profile.subject)
-    if user is None:
+    if binding is not None:
+        try:
+            user = await bind_invited_user(
+                deps,
+                provider,
+                profile.subject,
+                profile.email,
+                profile.email_verified,
+                binding,
+                caller,
+            )
+        except BindingRefused as refused:
+            raise SsoFailure(refused.reason, refused.message, refused.status) from refused
+    elif user is None:
         user, created = await _link_or_create(deps, provider, profile, caller)
         bound, bound_now = await deps.store.identities.claim(
             IdentityRecord(

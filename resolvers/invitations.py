@@ -8,6 +8,7 @@ from auth.cookies import set_session_cookie
 from provisioning import invitations, messages, one_time_passwords, password_reset
 from provisioning.errors import DomainError
 from provisioning.sessions import SignedIn
+from provisioning.sso_invitations import ContinueWithSso
 from resolvers.context import Context
 from resolvers.edge import query_error
 from schema.errors import user_errors
@@ -69,22 +70,28 @@ class InvitationMutation:
             return InvitationPayload(user_errors=user_errors(error))
         return InvitationPayload(user=User.of(record))
 
-    @strawberry.mutation(description="Public. Sets the password, activates and signs in.")
+    @strawberry.mutation(
+        description="Public. Sets the password, activates and signs in; or, where the"
+        " organization signs this email domain in with SSO, answers ssoLoginUrl instead."
+    )
     async def accept_invitation(
         self, info: strawberry.Info, input: AcceptInvitationInput
     ) -> SessionPayload:
         context = context_of(info)
         try:
-            signed_in = await invitations.accept_invitation(
+            accepted = await invitations.accept_invitation(
                 context.deps,
                 input.token,
                 input.password,
+                context.settings.public_url,
                 request_id=context.request_id,
                 replaces_token=context.session_token,
             )
         except DomainError as error:
             return SessionPayload(user_errors=user_errors(error))
-        return _signed_in(context, signed_in)
+        if isinstance(accepted, ContinueWithSso):
+            return SessionPayload(sso_login_url=accepted.login_url)
+        return _signed_in(context, accepted)
 
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
     async def request_password_reset(

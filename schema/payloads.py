@@ -24,6 +24,11 @@ class DeletePayload:
 class SessionPayload:
     user: User | None = None
     expires_at: datetime | None = None
+    sso_login_url: str | None = strawberry.field(
+        default=None,
+        description="acceptInvitation: continue at this URL (redirect the browser); signing in"
+        " there binds the identity provider's account to the invited user",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -21,6 +21,8 @@ class LoginTransaction:
     return_to: str
     created_at: datetime
     expires_at: datetime
+    # The hash of an invitation's binding token: this login binds the identity to that user.
+    binding_hash: str | None = None
 
 
 class LoginTransactions:
@@ -39,6 +41,7 @@ class LoginTransactions:
                 "return_to": record.return_to,
                 "created_at": record.created_at,
                 "expires_at": record.expires_at,
+                "binding_hash": record.binding_hash,
             }
         )
 
@@ -59,4 +62,5 @@ class LoginTransactions:
             return_to=doc["return_to"],
             created_at=doc["created_at"],
             expires_at=doc["expires_at"],
+            binding_hash=doc.get("binding_hash"),
         )

@@ -157,4 +157,3 @@ async def test_concurrent_changes_one_wins(api: Api) -> None:
     assert all(codes(r) == ["INVALID_CREDENTIALS"] for r in results if r is not winners[0])
     ok = (await api.sign_in(api.browser(), "acme", "otto@acme.example", winner))["data"]["signIn"]
     assert ok["userErrors"] == []
-
