@@ -11,11 +11,10 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import Problem, ValidationFailed
 from provisioning.organizations import create_organization
+from provisioning.password_policy import password_problems
 from provisioning.users import ACTIVE, FULL, UserDraft, create_user
 from store.organizations import OrganizationRecord
 from store.users import UserRecord
-
-MIN_PASSWORD_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -33,14 +32,10 @@ async def create_admin(
     first_name: str = "Admin",
     last_name: str = "User",
 ) -> AdminCreated:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            Problem(
-                "INVALID",
-                f"The password must be at least {MIN_PASSWORD_LENGTH} characters.",
-                ("password",),
-            )
-        )
+    problems = password_problems(password, email)
+    if problems:
+        # The command line names its option, not a GraphQL input field.
+        raise ValidationFailed(*(Problem(p.code, p.message, ("password",)) for p in problems))
     organization = await deps.store.organizations.get_by_slug(slug.strip().lower())
     created = organization is None
     if organization is None:

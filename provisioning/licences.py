@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from auth.principal import USERS_WRITE
+from auth.principal import USERS_READ, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -21,6 +21,7 @@ from store.users import UserRecord
 
 PRODUCT_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$")
 MAX_SEATS = 1_000_000
+MAX_PAGE = 100
 
 
 class LicenceLimitReached(DomainError):
@@ -221,3 +222,28 @@ async def licences_of_users(
                 )
             )
     return found
+
+
+@dataclass(frozen=True)
+class Holders:
+    users: list[UserRecord]
+    has_next: bool
+    total: int
+
+
+async def pool_holders(
+    deps: Dependencies, caller: Caller, product_key: str, first: int, after_user_id: str | None
+) -> Holders:
+    """Who holds the pool's licences, a page at a time (users:read)."""
+    org_id = caller.require(USERS_READ)
+    first = max(1, min(first, MAX_PAGE))
+    assignments = await deps.store.licences.holders(
+        org_id, _key(product_key), after_user_id, first + 1
+    )
+    page = assignments[:first]
+    found = await deps.store.users.get_many(org_id, [a.user_id for a in page])
+    return Holders(
+        users=[found[a.user_id] for a in page if a.user_id in found],
+        has_next=len(assignments) > first,
+        total=await deps.store.licences.count_holders(org_id, _key(product_key)),
+    )

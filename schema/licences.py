@@ -7,9 +7,19 @@ from datetime import datetime
 import strawberry
 
 from provisioning import licences
+from provisioning.errors import DomainError
 from provisioning.licences import HeldLicence
+from resolvers.edge import query_error
 from schema.errors import UserError
-from schema.types import context_of
+from schema.types import (
+    PageInfo,
+    User,
+    UserConnection,
+    UserEdge,
+    context_of,
+    decode_cursor,
+    encode_cursor,
+)
 from store.licences import PoolRecord
 
 
@@ -19,6 +29,24 @@ class LicencePool:
     name: str
     seats: int
     used: int = strawberry.field(description="licences assigned now; never above seats")
+
+    @strawberry.field(description="The users who hold this licence, in a stable order.")
+    async def holders(
+        self, info: strawberry.Info, first: int = 50, after: str | None = None
+    ) -> UserConnection:
+        context = context_of(info)
+        try:
+            page = await licences.pool_holders(
+                context.deps, context.caller, self.product_key, first, decode_cursor(after)
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        edges = [UserEdge(cursor=encode_cursor(u.id), node=User.of(u)) for u in page.users]
+        return UserConnection(
+            edges=edges,
+            page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
+            total_count=page.total,
+        )
 
     @classmethod
     def of(cls, record: PoolRecord) -> LicencePool:

@@ -172,6 +172,21 @@ class Licences:
         cursor = self._assignments.find({"org_id": org_id, "user_id": {"$in": list(user_ids)}})
         return [_assignment(doc) async for doc in cursor]
 
+    async def holders(
+        self, org_id: str, product_key: str, after_user_id: str | None, limit: int
+    ) -> list[AssignmentRecord]:
+        """A page of the pool's assignments in user id order (index org_product_user_unique)."""
+        query: Document = {"org_id": org_id, "product_key": product_key}
+        if after_user_id is not None:
+            query["user_id"] = {"$gt": after_user_id}
+        cursor = self._assignments.find(query).sort("user_id", 1).limit(limit)
+        return [_assignment(doc) async for doc in cursor]
+
+    async def count_holders(self, org_id: str, product_key: str) -> int:
+        return await self._assignments.count_documents(
+            {"org_id": org_id, "product_key": product_key}
+        )
+
     # ----------------------------------------------------------------- events
 
     async def add_event(

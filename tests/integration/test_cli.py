@@ -116,6 +116,26 @@ def test_api_client_create_list_revoke(
     assert "revoked" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short one", "at least 12"),
+        ("password1234", "too common"),
+        ("a@acme.example", "must not be your email"),
+    ],
+)
+def test_create_admin_applies_the_password_policy(
+    cli_env: Settings, capsys: pytest.CaptureFixture[str], password: str, reason: str
+) -> None:
+    refused = main(
+        ["create-admin", "--org", "acme", "--email", "a@acme.example", "--password", password]
+    )
+    assert refused == 1
+    assert reason in capsys.readouterr().err
+    # Nothing was made: the organization does not exist.
+    assert main(["integration", "list", "--org", "acme"]) != 0
+
+
 def test_integration_add_and_list(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     password = "a long admin password"
     assert (

@@ -257,3 +257,42 @@ async def test_licences_of_a_page_of_users_cost_a_constant_number_of_round_trips
     assert small == large
     # session + page + count + assignments + pool names
     assert large <= 5, api.counter.data_commands()
+
+
+HOLDERS = """query($first: Int, $after: String) { organization { licencePools {
+  productKey holders(first: $first, after: $after) {
+    totalCount edges { cursor node { id email } } pageInfo { hasNextPage endCursor } } } } }"""
+
+
+async def test_a_pools_holders_page_through_in_a_stable_order(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    await configure(api, admin, "crm", 10)
+    await configure(api, admin, "phone", 10, "Phone")
+    made = await users(api, org_id, 5)
+    for user_id in made[:4]:
+        assert codes(await assign(api, admin, user_id, "crm")) == []
+    assert codes(await assign(api, admin, made[4], "phone")) == []
+    assert codes(await revoke(api, admin, made[1], "crm")) == []
+
+    seen: list[str] = []
+    after = None
+    while True:
+        body = await api.gql(admin, HOLDERS, {"first": 2, "after": after})
+        crm = next(
+            p for p in body["data"]["organization"]["licencePools"] if p["productKey"] == "crm"
+        )
+        holders = crm["holders"]
+        assert holders["totalCount"] == 3
+        seen += [e["node"]["id"] for e in holders["edges"]]
+        if not holders["pageInfo"]["hasNextPage"]:
+            break
+        after = holders["pageInfo"]["endCursor"]
+    assert seen == sorted([made[0], made[2], made[3]])
+
+    # Holders are people: a member without users:read cannot list them.
+    member_id = made[0]
+    await api.give_password(org_id, member_id, "member password 12345")
+    member = api.browser()
+    await api.sign_in(member, "acme", "u0@x.example", "member password 12345")
+    refused = await api.gql(member, HOLDERS, {"first": 2})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
