@@ -33,6 +33,8 @@ class Limits:
     reset_requests_per_login: int = 3
     reset_requests_per_address: int = 30
     reset_request_window_seconds: int = 900
+    signups_per_address: int = 10
+    signup_window_seconds: int = 900
     # Bulk import: the largest file (bytes) and the most rows one file may have.
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000

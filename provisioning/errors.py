@@ -117,6 +117,22 @@ class TokenInvalid(DomainError):
         )
 
 
+class SignupDisabled(DomainError):
+    def __init__(self) -> None:
+        super().__init__(Problem("SIGNUP_DISABLED", "This organization does not accept sign-ups."))
+
+
+class TooManySignups(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            Problem(
+                "RATE_LIMITED",
+                f"Too many sign-ups from your address. Try again in {retry_after_seconds} seconds.",
+            )
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
 class TooManyResetRequests(DomainError):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(

@@ -71,7 +71,7 @@ def _check_scopes(check: Checker, scopes: tuple[str, ...] | None) -> tuple[str, 
     return cleaned
 
 
-def _check_domains(check: Checker, domains: tuple[str, ...] | None) -> tuple[str, ...]:
+def check_email_domains(check: Checker, domains: tuple[str, ...] | None) -> tuple[str, ...]:
     cleaned = tuple(
         dict.fromkeys(d.strip().lower().lstrip("@") for d in domains or () if d.strip())
     )
@@ -119,7 +119,7 @@ async def configure_provider(
     if existing is None and not secret:
         check.fail("clientSecret", "REQUIRED", "The client secret is required.")
     scopes = _check_scopes(check, draft.scopes)
-    domains = _check_domains(check, draft.email_domains)
+    domains = check_email_domains(check, draft.email_domains)
     claims = _check_claims(check, draft.claims)
     if draft.default_seat not in SEATS:
         check.fail("defaultSeat", "INVALID", f"The seat must be one of {list(SEATS)}.")

@@ -18,7 +18,7 @@ from provisioning.password_policy import check_password
 from provisioning.sessions import SignedIn, start_session
 from provisioning.sso_invitations import ContinueWithSso, continue_with_sso, sso_provider_for
 from provisioning.users import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
-from store.invitation_tokens import INVITE
+from store.invitation_tokens import INVITE, SIGNUP
 from store.users import UserRecord
 
 CHANNEL_FIELD = ("input", "channel")
@@ -95,7 +95,8 @@ async def invite_user(
         raise NotFound("Organization")
 
     ttl = timedelta(seconds=deps.limits.invitation_ttl_seconds)
-    issued = await link_tokens.issue(deps, INVITE, org_id, user.id, ttl)
+    by_email = EMAIL in channels and user.email is not None
+    issued = await link_tokens.issue(deps, INVITE, org_id, user.id, ttl, verifies_email=by_email)
     url = link_tokens.link(public_url, link_tokens.ACCEPT_INVITATION_PATH, issued.token)
     days = max(ttl.days, 1)
     message_ids: list[str] = []
@@ -155,13 +156,14 @@ async def accept_invitation(
     public_url: str,
     request_id: str | None = None,
     replaces_token: str | None = None,
+    purpose: str = INVITE,
 ) -> SignedIn | ContinueWithSso:
     """Set the password, activate and verify the email, and sign in. The link works once.
 
     Where the organization signs the user's email domain in with SSO, no password is set:
     the answer is a login URL at which signing in binds the identity to this user.
     """
-    found = await link_tokens.peek(deps, INVITE, token)
+    found = await link_tokens.peek(deps, purpose, token)
     user = await deps.store.users.get(found.org_id, found.user_id)
     if user is None or user.status == DISABLED:
         raise TokenInvalid()
@@ -173,7 +175,7 @@ async def accept_invitation(
         return await continue_with_sso(deps, user, provider, organization.slug, public_url)
     chosen = check_password(password, user.email, user.username)
     # Policy first, then the one conditional update that uses the token up.
-    await link_tokens.consume(deps, INVITE, token)
+    await link_tokens.consume(deps, purpose, token)
     password_hash = await anyio.to_thread.run_sync(deps.hasher.hash, chosen)
     result = await deps.store.users.update(
         user.org_id,
@@ -181,7 +183,8 @@ async def accept_invitation(
         {
             "password_hash": password_hash,
             "status": ACTIVE,
-            "email_verified": True,
+            "email_verified": user.email_verified
+            or (found.verifies_email and user.email is not None),
             "updated_at": deps.clock(),
         },
         only_if={"status": {"$ne": DISABLED}},
@@ -195,12 +198,12 @@ async def accept_invitation(
     await record_event(
         deps,
         caller,
-        "user.invitation_accepted",
+        "user.signup_verified" if purpose == SIGNUP else "user.invitation_accepted",
         "User",
         user.id,
         {
             "status": {"before": before.status, "after": after.status},
-            "email_verified": {"before": before.email_verified, "after": True},
+            "email_verified": {"before": before.email_verified, "after": after.email_verified},
             "password": {"before": None, "after": "set"},
         },
     )

@@ -18,6 +18,8 @@ MAX_TOKEN_LENGTH = 128
 # or a Referer header. They are built on ROSTER_PUBLIC_URL only, never on a request's Host.
 ACCEPT_INVITATION_PATH = "/accept-invitation"
 RESET_PASSWORD_PATH = "/reset-password"  # noqa: S105 - a path, not a secret
+VERIFY_SIGNUP_PATH = "/verify-signup"
+SIGN_IN_PATH = "/sign-in"
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,12 @@ def link(public_url: str, path: str, token: str) -> str:
 
 
 async def issue(
-    deps: Dependencies, purpose: str, org_id: str, user_id: str, ttl: timedelta
+    deps: Dependencies,
+    purpose: str,
+    org_id: str,
+    user_id: str,
+    ttl: timedelta,
+    verifies_email: bool = True,
 ) -> Issued:
     """A new token for the user; their earlier unused ones of this purpose stop working."""
     token = secrets.token_urlsafe(32)
@@ -44,6 +51,7 @@ async def issue(
             user_id=user_id,
             created_at=now,
             expires_at=now + ttl,
+            verifies_email=verifies_email,
         ),
         now,
     )

@@ -229,6 +229,49 @@ def invitation_sms(organization: str, first_name: str, link: str, valid_days: in
     return Sms("invitation", text)
 
 
+def signup_email(organization: str, first_name: str, link: str, valid_days: int) -> Email:
+    subject = f"Confirm your {organization} account"
+    text = (
+        f"Hello {first_name},\n\nYou signed up at {organization}. Confirm your email address"
+        f" and choose your password here (the link works once, for {valid_days} days):\n\n"
+        f"{link}\n\nIf it was not you, ignore this message: no account is made without it.\n"
+    )
+    e_org, e_name = html.escape(organization), html.escape(first_name)
+    paragraphs = [
+        f"Hello {e_name},",
+        f"You signed up at {e_org}. Confirm your email address and choose your password with"
+        f" the link below (it works once, for {valid_days} days).",
+        "If it was not you, ignore this message: no account is made without it.",
+    ]
+    return Email("signup_verification", subject, text, _page(subject, paragraphs, link, "Confirm"))
+
+
+def signup_sms(organization: str, first_name: str, link: str, valid_days: int) -> Sms:
+    text = (
+        f"Hi {first_name}, confirm your {organization} account and choose a password (link"
+        f" works once, {valid_days} days): {link}"
+    )
+    return Sms("signup_verification", text)
+
+
+def signup_notice_email(organization: str, first_name: str, sign_in: str) -> Email:
+    """To the owner of an address someone tried to sign up with again: no account is made."""
+    subject = f"Someone tried to sign up at {organization} with your address"
+    text = (
+        f"Hello {first_name},\n\nSomeone (perhaps you) tried to sign up at {organization} with"
+        f" this email address, which already has an account. No new account was made.\n\n"
+        f"To sign in, or to reset a forgotten password, go to {sign_in}\n"
+    )
+    e_org, e_name = html.escape(organization), html.escape(first_name)
+    paragraphs = [
+        f"Hello {e_name},",
+        f"Someone (perhaps you) tried to sign up at {e_org} with this email address, which"
+        " already has an account. No new account was made.",
+        "To sign in, or to reset a forgotten password, use the link below.",
+    ]
+    return Email("signup_notice", subject, text, _page(subject, paragraphs, sign_in, "Sign in"))
+
+
 def reset_email(organization: str, first_name: str, link: str, valid_minutes: int) -> Email:
     subject = f"Reset your {organization} password"
     text = (

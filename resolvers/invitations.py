@@ -26,12 +26,12 @@ from schema.payloads import OkPayload, SessionPayload, UserPayload
 from schema.types import User, context_of
 
 
-def _client_address(context: Context) -> str:
+def client_address(context: Context) -> str:
     client = context.request.client
     return client.host if client else "unknown"
 
 
-def _signed_in(context: Context, signed_in: SignedIn) -> SessionPayload:
+def signed_in_payload(context: Context, signed_in: SignedIn) -> SessionPayload:
     set_session_cookie(
         context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
     )
@@ -91,7 +91,7 @@ class InvitationMutation:
             return SessionPayload(user_errors=user_errors(error))
         if isinstance(accepted, ContinueWithSso):
             return SessionPayload(sso_login_url=accepted.login_url)
-        return _signed_in(context, accepted)
+        return signed_in_payload(context, accepted)
 
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
     async def request_password_reset(
@@ -103,7 +103,7 @@ class InvitationMutation:
                 context.deps,
                 input.organization,
                 input.login,
-                client_address=_client_address(context),
+                client_address=client_address(context),
                 public_url=context.settings.public_url,
                 request_id=context.request_id,
             )
@@ -122,7 +122,7 @@ class InvitationMutation:
             )
         except DomainError as error:
             return SessionPayload(user_errors=user_errors(error))
-        return _signed_in(context, signed_in)
+        return signed_in_payload(context, signed_in)
 
     @strawberry.mutation(
         description="Admins. A password for one sign-in: the user must then choose their own."
@@ -154,10 +154,10 @@ class InvitationMutation:
                 input.login,
                 input.current_password,
                 input.new_password,
-                client_address=_client_address(context),
+                client_address=client_address(context),
                 request_id=context.request_id,
                 replaces_token=context.session_token,
             )
         except DomainError as error:
             return SessionPayload(user_errors=user_errors(error))
-        return _signed_in(context, signed_in)
+        return signed_in_payload(context, signed_in)

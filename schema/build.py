@@ -28,6 +28,7 @@ from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
+from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
 from server.settings import Settings
 
@@ -35,7 +36,15 @@ log = logging.getLogger("roster.graphql")
 
 # Each capability brings its own root fields; the schema's roots merge them.
 Query = merge_types(
-    "Query", (FoundationQuery, SsoQuery, IntegrationQuery, ApiClientQuery, InvitationQuery)
+    "Query",
+    (
+        FoundationQuery,
+        SsoQuery,
+        IntegrationQuery,
+        ApiClientQuery,
+        InvitationQuery,
+        SignupQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -47,6 +56,7 @@ Mutation = merge_types(
         InvitationMutation,
         LicenceMutation,
         CommunicationMutation,
+        SignupMutation,
     ),
 )
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from schema.communication import CommunicationSettings
     from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
     from schema.licences import Licence, LicencePool
+    from schema.signup import SignupSettings
 
 
 def context_of(info: strawberry.Info) -> Context:
@@ -294,6 +295,14 @@ class Organization:
         from resolvers.communication import communication_settings_of
 
         return await communication_settings_of(info)
+
+    @strawberry.field(description="Admins. Whether and how people may sign themselves up.")
+    async def signup_settings(
+        self, info: strawberry.Info
+    ) -> Annotated[SignupSettings, strawberry.lazy("schema.signup")]:
+        from resolvers.signup import signup_settings_of
+
+        return await signup_settings_of(info)
 
     @strawberry.field(description="One pool of licences per product, by product key.")
     async def licence_pools(

@@ -25,6 +25,7 @@ from store.reference import ReferenceData
 from store.sessions import Sessions
 from store.setting_sections import SettingSections
 from store.signing_keys import SigningKeys
+from store.signup_links import SignupLinks
 from store.types import Document
 from store.users import Users
 
@@ -55,6 +56,7 @@ class Store:
     outbox: Outbox
     licences: Licences
     setting_sections: SettingSections
+    signup_links: SignupLinks
 
     @classmethod
     def on(cls, db: AsyncDatabase[Document]) -> Store:
@@ -83,6 +85,7 @@ class Store:
             outbox=Outbox(db),
             licences=Licences(db),
             setting_sections=SettingSections(db),
+            signup_links=SignupLinks(db),
         )
 
     async def ping(self) -> None:

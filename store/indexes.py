@@ -158,6 +158,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
     # Link tokens: the _id is the token's SHA-256 (unique by nature); expired ones are swept.
+    # The code is looked up on every sign-up through a link; unique across organizations.
+    "signup_links": [
+        IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
+        IndexModel([("org_id", ASCENDING), ("code", ASCENDING)], name="org_code"),
+    ],
     "invitation_tokens": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
         IndexModel(

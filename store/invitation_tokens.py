@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from store.types import Document
 
-INVITE, RESET = "INVITE", "RESET"
+INVITE, RESET, SIGNUP = "INVITE", "RESET", "SIGNUP"
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class LinkToken:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    # Whether the link went by email, so that using it proves the address.
+    verifies_email: bool = True
 
 
 def _record(doc: Document) -> LinkToken:
@@ -33,6 +35,7 @@ def _record(doc: Document) -> LinkToken:
         created_at=doc["created_at"],
         expires_at=doc["expires_at"],
         used_at=doc.get("used_at"),
+        verifies_email=bool(doc.get("verifies_email", True)),
     )
 
 
@@ -63,6 +66,7 @@ class InvitationTokens:
                 "created_at": record.created_at,
                 "expires_at": record.expires_at,
                 "used_at": None,
+                "verifies_email": record.verifies_email,
             }
         )
         return voided.modified_count

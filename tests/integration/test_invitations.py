@@ -18,7 +18,7 @@ from provisioning.messages import deliver_due
 from server.settings import Settings
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
-from tests.integration.mailbox import SmtpServer
+from tests.integration.mailbox import SmtpServer, text_of
 
 PUBLIC_URL = "http://roster.example:8080"  # http: the test client drops Secure cookies
 ERRORS = "userErrors { field code message }"
@@ -42,12 +42,6 @@ def settings(mongodb_uri: str, smtp: SmtpServer) -> Settings:
         public_url=PUBLIC_URL,
         smtp_url=f"smtp://127.0.0.1:{smtp.port}?from=roster%40roster.example",
     )
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def html_of(message: EmailMessage) -> str:

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import strawberry
+
+from provisioning import invitations, signup, signup_links, signup_settings
+from provisioning.errors import DomainError, NotFound
+from provisioning.sso_invitations import ContinueWithSso
+from provisioning.users import KEEP
+from resolvers.context import Context
+from resolvers.edge import query_error
+from resolvers.invitations import client_address, signed_in_payload
+from schema.errors import user_errors
+from schema.payloads import SessionPayload
+from schema.signup import (
+    CreateSignupLinkInput,
+    RevokeSignupLinkInput,
+    SignUpInput,
+    SignupLink,
+    SignupLinkPayload,
+    SignupOptions,
+    SignupSettings,
+    SignupSettingsInput,
+    SignupSettingsPayload,
+    VerifySignUpInput,
+    link_of,
+)
+from schema.types import context_of
+from store.invitation_tokens import SIGNUP
+
+
+def _kept(value: object) -> object:
+    return KEEP if value is strawberry.UNSET else value
+
+
+def _kept_id(value: object) -> object:
+    return KEEP if value is strawberry.UNSET else (None if value is None else str(value))
+
+
+async def _slug(context: Context) -> str:
+    organization = await context.deps.store.organizations.get(context.caller.org_id)
+    if organization is None:
+        raise NotFound("Organization")
+    return organization.slug
+
+
+async def signup_settings_of(info: strawberry.Info) -> SignupSettings:
+    context = context_of(info)
+    org_id = context.caller.require_admin()
+    return SignupSettings.of(await signup_settings.signup_settings(context.deps, org_id))
+
+
+@strawberry.type
+class SignupQuery:
+    @strawberry.field(description="Public. What the organization's sign-up page should offer.")
+    async def signup_options(
+        self, info: strawberry.Info, organization: str, link: str | None = None
+    ) -> SignupOptions:
+        context = context_of(info)
+        return SignupOptions.of(await signup.signup_options(context.deps, organization, link))
+
+    @strawberry.field(description="Admins. Every sign-up link, revoked ones included.")
+    async def signup_links(self, info: strawberry.Info) -> list[SignupLink]:
+        context = context_of(info)
+        try:
+            records = await signup_links.list_signup_links(context.deps, context.caller)
+            slug = await _slug(context)
+        except DomainError as error:
+            raise query_error(error) from error
+        return [link_of(r, context.settings.public_url, slug) for r in records]
+
+
+@strawberry.type
+class SignupMutation:
+    @strawberry.mutation(
+        description="Public, where the organization allows it. Sends a confirmation link; the"
+        " answer is the same whether or not the email already has an account."
+    )
+    async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> SessionPayload:
+        context = context_of(info)
+        try:
+            await signup.sign_up(
+                context.deps,
+                signup.SignupRequest(
+                    organization=input.organization,
+                    first_name=input.first_name,
+                    last_name=input.last_name,
+                    email=input.email,
+                    username=input.username,
+                    phone=input.phone,
+                    language=input.language,
+                    department_id=str(input.department_id) if input.department_id else None,
+                    signup_link=input.signup_link,
+                ),
+                client_address=client_address(context),
+                public_url=context.settings.public_url,
+                request_id=context.request_id,
+            )
+        except DomainError as error:
+            return SessionPayload(user_errors=user_errors(error))
+        return SessionPayload()
+
+    @strawberry.mutation(
+        description="Public. Confirms a sign-up from its link, sets the password and signs in."
+    )
+    async def verify_sign_up(
+        self, info: strawberry.Info, input: VerifySignUpInput
+    ) -> SessionPayload:
+        context = context_of(info)
+        try:
+            accepted = await invitations.accept_invitation(
+                context.deps,
+                input.token,
+                input.password,
+                context.settings.public_url,
+                request_id=context.request_id,
+                replaces_token=context.session_token,
+                purpose=SIGNUP,
+            )
+        except DomainError as error:
+            return SessionPayload(user_errors=user_errors(error))
+        if isinstance(accepted, ContinueWithSso):
+            return SessionPayload(sso_login_url=accepted.login_url)
+        return signed_in_payload(context, accepted)
+
+    @strawberry.mutation(description="Admins.")
+    async def update_signup_settings(
+        self, info: strawberry.Info, input: SignupSettingsInput
+    ) -> SignupSettingsPayload:
+        context = context_of(info)
+        changes = signup_settings.SignupSettingsChanges(
+            enabled=_kept(input.enabled),
+            pick_department=_kept(input.pick_department),
+            email_domains=_kept(input.email_domains),
+            username_with_phone=_kept(input.username_with_phone),
+            default_department_id=_kept_id(input.default_department_id),
+            default_job_profile_id=_kept_id(input.default_job_profile_id),
+            default_permission_type_id=_kept_id(input.default_permission_type_id),
+        )
+        try:
+            record = await signup_settings.update_signup_settings(
+                context.deps, context.caller, changes
+            )
+        except DomainError as error:
+            return SignupSettingsPayload(user_errors=user_errors(error))
+        return SignupSettingsPayload(signup_settings=SignupSettings.of(record))
+
+    @strawberry.mutation(description="Admins. A sign-up URL and QR code for a department.")
+    async def create_signup_link(
+        self, info: strawberry.Info, input: CreateSignupLinkInput
+    ) -> SignupLinkPayload:
+        context = context_of(info)
+        department_id = str(input.department_id) if input.department_id else None
+        try:
+            record = await signup_links.create_signup_link(
+                context.deps, context.caller, department_id
+            )
+            slug = await _slug(context)
+        except DomainError as error:
+            return SignupLinkPayload(user_errors=user_errors(error))
+        return SignupLinkPayload(signup_link=link_of(record, context.settings.public_url, slug))
+
+    @strawberry.mutation(description="Admins. The link is refused from now on.")
+    async def revoke_signup_link(
+        self, info: strawberry.Info, input: RevokeSignupLinkInput
+    ) -> SignupLinkPayload:
+        context = context_of(info)
+        try:
+            record = await signup_links.revoke_signup_link(
+                context.deps, context.caller, str(input.id)
+            )
+            slug = await _slug(context)
+        except DomainError as error:
+            return SignupLinkPayload(user_errors=user_errors(error))
+        return SignupLinkPayload(signup_link=link_of(record, context.settings.public_url, slug))

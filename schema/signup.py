@@ -1,0 +1,189 @@
+"""Self sign-up: settings, the public sign-up, and department-specific sign-up links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from provisioning.signup import SignupOptions as SignupOptionsRecord
+from provisioning.signup_links import qr_code, signup_url
+from provisioning.signup_settings import SignupSettings as SignupSettingsRecord
+from schema.errors import UserError
+from schema.types import Department, JobProfile, PermissionType, context_of
+from store.signup_links import SignupLinkRecord
+
+
+@strawberry.type(description="Whether and how people may sign themselves up.")
+class SignupSettings:
+    enabled: bool
+    pick_department: bool = strawberry.field(
+        description="the person picks their department (else the default, or a link's)"
+    )
+    email_domains: list[str] = strawberry.field(description="empty: any domain")
+    username_with_phone: bool = strawberry.field(
+        description="a username and a mobile number (confirmed by text) may replace an email"
+    )
+    default_department_id: strawberry.Private[str | None]
+    default_job_profile_id: strawberry.Private[str | None]
+    default_permission_type_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, record: SignupSettingsRecord) -> SignupSettings:
+        return cls(
+            enabled=record.enabled,
+            pick_department=record.pick_department,
+            email_domains=list(record.email_domains),
+            username_with_phone=record.username_with_phone,
+            default_department_id=record.default_department_id,
+            default_job_profile_id=record.default_job_profile_id,
+            default_permission_type_id=record.default_permission_type_id,
+        )
+
+    @strawberry.field
+    async def default_department(self, info: strawberry.Info) -> Department | None:
+        if self.default_department_id is None:
+            return None
+        found = await context_of(info).loaders.departments.load(self.default_department_id)
+        return Department.of(found) if found else None
+
+    @strawberry.field
+    async def default_job_profile(self, info: strawberry.Info) -> JobProfile | None:
+        if self.default_job_profile_id is None:
+            return None
+        found = await context_of(info).loaders.job_profiles.load(self.default_job_profile_id)
+        return JobProfile.of(found) if found else None
+
+    @strawberry.field
+    async def default_permission_type(self, info: strawberry.Info) -> PermissionType | None:
+        if self.default_permission_type_id is None:
+            return None
+        found = await context_of(info).loaders.permission_types.load(
+            self.default_permission_type_id
+        )
+        return PermissionType.of(found) if found else None
+
+
+@strawberry.input(description="Fields left out are unchanged; null clears a default.")
+class SignupSettingsInput:
+    enabled: bool | None = strawberry.UNSET
+    pick_department: bool | None = strawberry.UNSET
+    email_domains: list[str] | None = strawberry.UNSET
+    username_with_phone: bool | None = strawberry.UNSET
+    default_department_id: strawberry.ID | None = strawberry.UNSET
+    default_job_profile_id: strawberry.ID | None = strawberry.UNSET
+    default_permission_type_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class SignupSettingsPayload:
+    signup_settings: SignupSettings | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Public: what an organization's sign-up page should offer.")
+class SignupOptions:
+    enabled: bool
+    username_with_phone: bool
+    email_domains: list[str]
+    departments: list[Department] = strawberry.field(
+        description="to pick from; empty unless the organization lets people pick"
+    )
+    link_department: Department | None = strawberry.field(
+        description="the department the sign-up link preselects"
+    )
+    link_valid: bool | None = strawberry.field(
+        description="whether the sign-up link is live; null when no link was given"
+    )
+
+    @classmethod
+    def of(cls, record: SignupOptionsRecord) -> SignupOptions:
+        return cls(
+            enabled=record.enabled,
+            username_with_phone=record.username_with_phone,
+            email_domains=list(record.email_domains),
+            departments=[Department.of(d) for d in record.departments],
+            link_department=Department.of(record.link_department)
+            if record.link_department
+            else None,
+            link_valid=record.link_valid,
+        )
+
+
+@strawberry.input
+class SignUpInput:
+    organization: str = strawberry.field(description="the organization's slug")
+    first_name: str
+    last_name: str
+    email: str | None = None
+    username: str | None = strawberry.field(
+        default=None, description="with phone, where the organization allows it"
+    )
+    phone: str | None = None
+    language: str | None = None
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="where the organization lets people pick"
+    )
+    signup_link: str | None = strawberry.field(
+        default=None, description="the code of a sign-up link (its ?link= parameter)"
+    )
+
+
+@strawberry.input
+class VerifySignUpInput:
+    token: str = strawberry.field(description="from the link's #token= fragment")
+    password: str | None = None
+
+
+@strawberry.type(description="A link (and QR code) to the sign-up page, preselecting a department.")
+class SignupLink:
+    id: strawberry.ID
+    url: str
+    created_at: datetime
+    revoked_at: datetime | None
+    department_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, record: SignupLinkRecord, url: str) -> SignupLink:
+        return cls(
+            id=strawberry.ID(record.id),
+            url=url,
+            created_at=record.created_at,
+            revoked_at=record.revoked_at,
+            department_id=record.department_id,
+        )
+
+    @strawberry.field
+    async def department(self, info: strawberry.Info) -> Department | None:
+        if self.department_id is None:
+            return None
+        found = await context_of(info).loaders.departments.load(self.department_id)
+        return Department.of(found) if found else None
+
+    @strawberry.field(description="PNG as a data: URI, ready for an <img src>")
+    def qr_code_png(self) -> str:
+        return qr_code(self.url).png_data_uri
+
+    @strawberry.field(description="SVG markup, for print")
+    def qr_code_svg(self) -> str:
+        return qr_code(self.url).svg
+
+
+def link_of(record: SignupLinkRecord, public_url: str, organization_slug: str) -> SignupLink:
+    return SignupLink.of(record, signup_url(public_url, organization_slug, record.code))
+
+
+@strawberry.input
+class CreateSignupLinkInput:
+    department_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class RevokeSignupLinkInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class SignupLinkPayload:
+    signup_link: SignupLink | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
