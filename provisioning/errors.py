@@ -142,3 +142,19 @@ class TooManyResetRequests(DomainError):
             )
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class ManagedExternally(DomainError):
+    """A field that a directory owns: it is changed there, and a sync brings it here."""
+
+    def __init__(self, directory: str, fields: list[tuple[str, ...]]) -> None:
+        super().__init__(
+            *(
+                Problem(
+                    "MANAGED_EXTERNALLY",
+                    f"This user is managed by the directory {directory}: change it there.",
+                    field,
+                )
+                for field in fields
+            )
+        )

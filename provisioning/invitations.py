@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import anyio.to_thread
@@ -12,7 +13,7 @@ from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.communication import activation_channels, communication_settings
 from provisioning.dependencies import Dependencies
-from provisioning.errors import NotFound, Problem, TokenInvalid, ValidationFailed
+from provisioning.errors import DomainError, NotFound, Problem, TokenInvalid, ValidationFailed
 from provisioning.messages import EMAIL, SMS, invitation_email, invitation_sms, send_message
 from provisioning.password_policy import check_password
 from provisioning.sessions import SignedIn, start_session
@@ -20,6 +21,8 @@ from provisioning.sso_invitations import ContinueWithSso, continue_with_sso, sso
 from provisioning.users import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 from store.invitation_tokens import INVITE, SIGNUP
 from store.users import UserRecord
+
+log = logging.getLogger("roster.invitations")
 
 CHANNEL_FIELD = ("input", "channel")
 BOTH = "both"
@@ -208,3 +211,30 @@ async def accept_invitation(
         },
     )
     return await start_session(deps, after, "invitation", request_id, replaces_token)
+
+
+async def invite_pending(
+    deps: Dependencies, caller: Caller, user_ids: list[str], public_url: str
+) -> int:
+    """After a batch of users was created (an import): invite those still PENDING, if the
+    organization sends activation messages on creation. Safe to repeat: a user already
+    invited by an earlier attempt is not invited again. How many were invited."""
+    if not user_ids:
+        return 0
+    org_id = caller.require(USERS_WRITE)
+    if not (await communication_settings(deps, org_id)).send_on_create:
+        return 0
+    pending = [
+        user.id
+        for user in (await deps.store.users.get_many(org_id, user_ids)).values()
+        if user.status == PENDING
+    ]
+    invited = 0
+    for user_id in pending:
+        try:
+            await invite_user(deps, caller, user_id, None, public_url)
+        except DomainError as error:  # changed meanwhile (disabled, deleted): not this batch's
+            log.info("no invitation for imported user %s: %s", user_id, error)
+            continue
+        invited += 1
+    return invited

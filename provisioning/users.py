@@ -23,8 +23,10 @@ from provisioning.errors import (
 from provisioning.licences import release_user_licences
 from provisioning.linking import release_accounts
 from provisioning.search import fold, user_search_terms
+from provisioning.sync.ownership import refuse_directory_fields
 from provisioning.validation import Checker
 from store.ids import new_id
+from store.organizations import OrganizationRecord
 from store.users import DuplicateValue, UserFilter, UserRecord
 
 PENDING, INVITED, ACTIVE, DISABLED = "PENDING", "INVITED", "ACTIVE", "DISABLED"
@@ -69,6 +71,7 @@ class UserDraft:
     password_hash: str | None = None
     email_verified: bool = False
     must_change_password: bool = False
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class UserChanges:
     permission_type_id: Any = KEEP
     company_id: Any = KEEP
     roles: Any = KEEP
+    external_id: Any = KEEP
 
     def given(self) -> dict[str, Any]:
         return {
@@ -151,12 +155,25 @@ def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(role for role in roles if role in ROLES))
 
 
-async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> UserRecord:
-    org_id = caller.require(USERS_WRITE)
-    organization = await deps.store.organizations.get(org_id)
-    if organization is None:
-        raise NotFound("Organization")
-    check = Checker()
+@dataclass(frozen=True)
+class CheckedUser:
+    """A new user's fields, normalised by createUser's rules."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    username: str | None
+    phone: str | None
+    language: str
+    roles: tuple[str, ...]
+    company_id: str | None
+
+
+def check_new_user(
+    check: Checker, draft: UserDraft, organization: OrganizationRecord
+) -> CheckedUser:
+    """createUser's field rules without the database (references are checked apart):
+    every failure is recorded on `check`. Bulk import applies them to each row."""
     first_name = check.name("firstName", draft.first_name)
     last_name = check.name("lastName", draft.last_name)
     email = check.email(draft.email)
@@ -168,7 +185,28 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
     roles = _check_roles(check, draft.roles)
     if draft.seat not in SEATS:
         check.fail("seat", "INVALID", f"Seat must be one of {list(SEATS)}.")
-    company_id = draft.company_id or organization.own_company_id
+    return CheckedUser(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        username=username,
+        phone=phone,
+        language=language,
+        roles=roles,
+        company_id=draft.company_id or organization.own_company_id,
+    )
+
+
+async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> UserRecord:
+    org_id = caller.require(USERS_WRITE)
+    organization = await deps.store.organizations.get(org_id)
+    if organization is None:
+        raise NotFound("Organization")
+    check = Checker()
+    checked = check_new_user(check, draft, organization)
+    first_name, last_name, language = checked.first_name, checked.last_name, checked.language
+    email, username, phone = checked.email, checked.username, checked.phone
+    roles, company_id = checked.roles, checked.company_id
     await check_references(
         deps,
         org_id,
@@ -206,6 +244,7 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
         roles=roles,
         password_hash=draft.password_hash,
         must_change_password=draft.must_change_password and draft.password_hash is not None,
+        external_id=draft.external_id,
     )
     if record.seat == FULL and not await deps.store.organizations.reserve_full_seats(org_id):
         raise SeatLimitReached(organization.seat_limit)
@@ -289,6 +328,8 @@ async def update_user(
         organization = await deps.store.organizations.get(org_id)
         default = organization.default_language if organization else "en"
         values["language"] = check.language(given["language"], default)
+    if "external_id" in given:
+        values["external_id"] = given["external_id"] or None
     if "roles" in given:
         values["roles"] = _check_roles(check, tuple(given["roles"] or ()))
         if (
@@ -313,6 +354,7 @@ async def update_user(
         values["email_verified"] = False
 
     changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+    await refuse_directory_fields(deps, current, changed)
     if not changed:
         return current
     changed["updated_at"] = deps.clock()

@@ -23,13 +23,16 @@ from strawberry.types import ExecutionContext
 
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.communication import CommunicationMutation
+from resolvers.imports import ImportMutation, ImportQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
+from resolvers.scim import ScimMutation
 from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
+from resolvers.sync import SyncMutation, SyncQuery
 from server.settings import Settings
 
 log = logging.getLogger("roster.graphql")
@@ -44,6 +47,8 @@ Query = merge_types(
         ApiClientQuery,
         InvitationQuery,
         SignupQuery,
+        ImportQuery,
+        SyncQuery,
     ),
 )
 Mutation = merge_types(
@@ -55,8 +60,11 @@ Mutation = merge_types(
         ApiClientMutation,
         InvitationMutation,
         LicenceMutation,
+        SyncMutation,
         CommunicationMutation,
         SignupMutation,
+        ImportMutation,
+        ScimMutation,
     ),
 )
 

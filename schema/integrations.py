@@ -14,6 +14,13 @@ from provisioning.matching import Suggestion
 from resolvers.edge import query_error
 from schema.enums import Seat
 from schema.errors import UserError
+from schema.sync import (
+    SyncRunConnection,
+    SyncSettings,
+    cursor_of,
+    sync_runs_of,
+    sync_settings_of,
+)
 from schema.types import PageInfo, User, context_of, decode_cursor, encode_cursor
 from store.backfill_requests import BackfillRecord
 from store.integration_accounts import AccountRecord
@@ -87,6 +94,20 @@ class Integration:
             page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
             total_count=page.total,
         )
+
+    @strawberry.field(description="DIRECTORY and PROVISIONING: runs, newest first")
+    async def sync_runs(
+        self, info: strawberry.Info, first: int = 20, after: str | None = None
+    ) -> SyncRunConnection:
+        return await sync_runs_of(info, str(self.id), first, after)
+
+    @strawberry.field(description='"last updated" watermark of incremental sync')
+    async def cursor(self, info: strawberry.Info) -> datetime | None:
+        return await cursor_of(info, str(self.id))
+
+    @strawberry.field(description="Admins only. The SCIM connection; null until configured.")
+    async def sync_settings(self, info: strawberry.Info) -> SyncSettings | None:
+        return await sync_settings_of(info, str(self.id))
 
 
 async def _integration(info: strawberry.Info, integration_id: str) -> Integration:

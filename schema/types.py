@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from schema.communication import CommunicationSettings
     from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
     from schema.licences import Licence, LicencePool
+    from schema.scim import ScimSettings
     from schema.signup import SignupSettings
 
 
@@ -311,6 +312,16 @@ class Organization:
         from schema.licences import licence_pools_of
 
         return await licence_pools_of(info)
+
+    @strawberry.field(description="How SCIM (/scim/v2) provisioning acts on this organization.")
+    async def scim_settings(
+        self, info: strawberry.Info
+    ) -> Annotated[ScimSettings, strawberry.lazy("schema.scim")]:
+        from provisioning.scim_settings import get_scim_settings
+        from schema.scim import ScimSettings
+
+        context = context_of(info)
+        return ScimSettings.of(await get_scim_settings(context.deps, context.caller))
 
 
 @strawberry.type

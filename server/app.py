@@ -25,16 +25,21 @@ from auth.secret_box import SecretBox
 from auth.sso_routes import SsoRoutes
 from auth.token_routes import TokenRoutes
 from provisioning.dependencies import Dependencies
+from provisioning.import_jobs import ImportWorker
 from provisioning.messages import deliver_forever
+from provisioning.sync.scheduler import schedule_forever
 from schema.build import build_schema
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
+from server.import_routes import ImportRoutes
 from server.mailer import mailer_from
 from server.metrics import Metrics, MetricsMiddleware
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from
+from server.scim.routes import ScimRoutes
 from server.settings import Settings
 from server.sms import sms_sender_from
+from server.upload_limit import UploadLimit
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.types import Document
@@ -47,6 +52,8 @@ class State(TypedDict):
     metrics: Metrics
     oidc: OidcClient
     tokens: AccessTokens
+    http: httpx2.AsyncClient
+    imports: ImportWorker
 
 
 class NoDatabaseConfigured(RuntimeError):
@@ -75,6 +82,8 @@ def create_app(
     hasher: PasswordHasher | None = None,
     mongo_listeners: Sequence[CommandListener] = (),
     outbox_every_seconds: float = 5.0,
+    sync_every_seconds: float = 15.0,
+    imports_every_seconds: float = 5.0,
 ) -> Starlette:
     """The app. Its MongoDB client is opened in the lifespan, in the serving event loop."""
     if settings.mongodb_uri is None:
@@ -119,9 +128,29 @@ def create_app(
                 sender = asyncio.create_task(
                     deliver_forever(deps, outbox_every_seconds), name="roster-outbox"
                 )
+                # Scheduled syncs; a lease per integration, so instances never run one twice.
+                scheduler = asyncio.create_task(
+                    schedule_forever(deps, http, sync_every_seconds), name="roster-sync"
+                )
+                # Import jobs: queued ones, and those of a runner that stopped (lease expired).
+                imports = ImportWorker(deps, imports_every_seconds, public_url=settings.public_url)
+                importer = asyncio.create_task(imports.run_forever(), name="roster-imports")
                 try:
-                    yield {"deps": deps, "metrics": metrics, "oidc": oidc, "tokens": tokens}
+                    yield {
+                        "deps": deps,
+                        "metrics": metrics,
+                        "oidc": oidc,
+                        "tokens": tokens,
+                        "http": http,
+                        "imports": imports,
+                    }
                 finally:
+                    importer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await importer
+                    scheduler.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await scheduler
                     sender.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await sender
@@ -136,12 +165,14 @@ def create_app(
     )
     graphql = RosterGraphQL(build_schema(settings), settings, rate_limits)
     routes: list[Any] = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", UploadLimit(graphql, settings.import_max_bytes), methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         *SsoRoutes(settings).routes(),
         *TokenRoutes(settings.public_url).routes(),
+        *ScimRoutes(settings, rate_limits).routes(),
+        *ImportRoutes(settings).routes(),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

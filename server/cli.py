@@ -13,7 +13,13 @@ from pathlib import Path
 
 from provisioning.admins import create_admin
 from provisioning.errors import DomainError
-from server import api_client_commands, idp_commands, integration_commands
+from server import (
+    api_client_commands,
+    idp_commands,
+    import_commands,
+    integration_commands,
+    sync_commands,
+)
 from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
 from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
@@ -119,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
     idp_commands.register(commands)
     api_client_commands.register(commands)
     integration_commands.register(commands)
+    sync_commands.register(commands)
+    import_commands.register(commands)
     return root
 
 

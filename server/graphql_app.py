@@ -68,8 +68,9 @@ class RosterGraphQL(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
-            # Uploads come with the import issue, behind the CSRF header rule.
-            multipart_uploads_enabled=False,
+            # Bulk import's file. A multipart form is a simple cross-site request: with a
+            # session cookie, CsrfMiddleware refuses it without X-Roster-Request: 1.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.rate_limits = rate_limits
@@ -98,6 +99,13 @@ class RosterGraphQL(GraphQL[Context, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
+        try:
+            return await self._run_http(request, context, root_value)
+        finally:
+            # A multipart upload's files are spooled to temporary files: close them now.
+            await request.close()
+
+    async def _run_http(self, request: Request, context: Any, root_value: Any) -> Any:
         deps: Dependencies = request.state.deps
         try:
             principal = await authenticate(request, deps, self.settings, request.state.tokens)

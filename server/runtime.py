@@ -30,6 +30,8 @@ def limits_from(settings: Settings) -> Limits:
         login_failures_per_address=settings.login_failures_per_address,
         login_failure_window_seconds=settings.login_failure_window_seconds,
         allow_loopback_http_issuers=not settings.production,
+        import_max_bytes=settings.import_max_bytes,
+        import_max_rows=settings.import_max_rows,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
 from store.types import Document
@@ -64,6 +66,32 @@ class AuditEvents:
                 "metadata": record.metadata,
             }
         )
+
+    async def insert_many(self, records: Sequence[AuditRecord]) -> None:
+        """Events with deterministic ids (a replayed import batch): each is written once."""
+        docs = [
+            {
+                "_id": ObjectId(r.id),
+                "org_id": r.org_id,
+                "actor_type": r.actor_type,
+                "actor_id": r.actor_id,
+                "action": r.action,
+                "target_type": r.target_type,
+                "target_id": r.target_id,
+                "changes": r.changes,
+                "at": r.at,
+                "request_id": r.request_id,
+                "metadata": r.metadata,
+            }
+            for r in records
+        ]
+        if not docs:
+            return
+        try:
+            await self._collection.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
 
     def _query(self, org_id: str, target_id: str | None) -> Document:
         query: Document = {"org_id": org_id}

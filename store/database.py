@@ -9,9 +9,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from store.api_clients import ApiClients
 from store.audit import AuditEvents
 from store.backfill_requests import BackfillRequests
+from store.directory import DirectoryRecords
 from store.idempotency import IdempotencyKeys
 from store.identities import Identities
 from store.identity_providers import IdentityProviders
+from store.import_jobs import ImportFiles, ImportJobs, ImportRowErrors
 from store.integration_accounts import IntegrationAccounts
 from store.integrations import Integrations
 from store.invitation_tokens import InvitationTokens
@@ -22,10 +24,13 @@ from store.organizations import Organizations
 from store.outbox import Outbox
 from store.rate_counters import RateCounters
 from store.reference import ReferenceData
+from store.scim import ScimStore
 from store.sessions import Sessions
 from store.setting_sections import SettingSections
 from store.signing_keys import SigningKeys
 from store.signup_links import SignupLinks
+from store.sync_configs import SyncConfigs
+from store.sync_runs import SyncRuns
 from store.types import Document
 from store.users import Users
 
@@ -55,6 +60,13 @@ class Store:
     invitation_tokens: InvitationTokens
     outbox: Outbox
     licences: Licences
+    sync_configs: SyncConfigs
+    sync_runs: SyncRuns
+    directory: DirectoryRecords
+    scim: ScimStore
+    import_jobs: ImportJobs
+    import_row_errors: ImportRowErrors
+    import_files: ImportFiles
     setting_sections: SettingSections
     signup_links: SignupLinks
 
@@ -84,6 +96,13 @@ class Store:
             invitation_tokens=InvitationTokens(db),
             outbox=Outbox(db),
             licences=Licences(db),
+            sync_configs=SyncConfigs(db),
+            sync_runs=SyncRuns(db),
+            directory=DirectoryRecords(db),
+            scim=ScimStore(db),
+            import_jobs=ImportJobs(db),
+            import_row_errors=ImportRowErrors(db),
+            import_files=ImportFiles(db),
             setting_sections=SettingSections(db),
             signup_links=SignupLinks(db),
         )

@@ -37,6 +37,33 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("org_id", ASCENDING), ("search_terms", ASCENDING)], name="org_search"),
         IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)], name="org_id_order"),
+        # SCIM lookups: the query's fields are a prefix of one index, for the embedded
+        # database's planner.
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("email", ASCENDING),
+                ("scim_deprovisioned", ASCENDING),
+                ("username_key", ASCENDING),
+            ],
+            name="org_email_scim",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("username_key", ASCENDING), ("scim_deprovisioned", ASCENDING)],
+            name="org_username_scim",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("external_id", ASCENDING), ("scim_deprovisioned", ASCENDING)],
+            name="org_external_id_scim",
+        ),
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("department_id", ASCENDING),
+                ("scim_deprovisioned", ASCENDING),
+            ],
+            name="org_department_scim",
+        ),
     ],
     "departments": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "job_profiles": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
@@ -196,6 +223,30 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("org_id", ASCENDING), ("user_id", ASCENDING), ("_id", ASCENDING)],
             name="org_user_order",
+        ),
+    ],
+    # Bulk import: jobs (the runner claims queued ones and those whose lease expired) and
+    # their failing rows, whose ids sort by row within a job.
+    "import_jobs": [
+        IndexModel([("org_id", ASCENDING), ("_id", DESCENDING)], name="org_recent"),
+        IndexModel([("status", ASCENDING), ("lease_expires_at", ASCENDING)], name="claimable"),
+    ],
+    "import_row_errors": [
+        IndexModel(
+            [("org_id", ASCENDING), ("job_id", ASCENDING), ("_id", ASCENDING)], name="org_job"
+        ),
+    ],
+    # Directory sync and outbound provisioning (store/sync_configs.py, store/sync_runs.py).
+    "sync_configs": [IndexModel([("next_run_at", ASCENDING)], name="due")],
+    "sync_runs": [
+        IndexModel(
+            [("org_id", ASCENDING), ("integration_id", ASCENDING), ("_id", DESCENDING)],
+            name="org_integration_recent",
+        ),
+    ],
+    "sync_errors": [
+        IndexModel(
+            [("org_id", ASCENDING), ("run_id", ASCENDING), ("_id", ASCENDING)], name="org_run"
         ),
     ],
     "outbox": [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
 from store.prefix import prefix_range
@@ -43,6 +44,8 @@ class UserRecord:
     status_before_disable: str | None = None
     # A one-time password (set by an admin or an import): sign-in must choose a new one.
     must_change_password: bool = False
+    # SCIM's externalId: the identity provider's own id for this user.
+    external_id: str | None = None
 
 
 class DuplicateValue(Exception):
@@ -76,6 +79,7 @@ _PLAIN_FIELDS = (
     "last_login_at",
     "status_before_disable",
     "must_change_password",
+    "external_id",
 )
 
 
@@ -86,6 +90,11 @@ def _record(doc: Document) -> UserRecord:
     return UserRecord(
         id=str(doc["_id"]), org_id=doc["org_id"], roles=tuple(doc.get("roles", ())), **values
     )
+
+
+def user_record(doc: Document) -> UserRecord:
+    """A user document as a record, for stores that query users their own way (SCIM)."""
+    return _record(doc)
 
 
 def search_key(username: str | None) -> str | None:
@@ -214,3 +223,51 @@ class Users:
 
     async def count_by_seat(self, org_id: str, seat: str) -> int:
         return await self._collection.count_documents({"org_id": org_id, "seat": seat})
+
+    async def insert_many(
+        self, org_id: str, records: Sequence[tuple[UserRecord, list[str]]]
+    ) -> dict[int, DuplicateValue]:
+        """Insert every record the unique indexes allow (unordered, one round trip);
+        the refused ones, by their position in `records`."""
+        docs = [_document(record, terms) for record, terms in records if record.org_id == org_id]
+        if len(docs) != len(records):
+            raise ValueError("every record must belong to the organization")
+        if not docs:
+            return {}
+        try:
+            await self._collection.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            refused: dict[int, DuplicateValue] = {}
+            for item in error.details.get("writeErrors", []):
+                if item.get("code") != 11000:
+                    raise
+                duplicate = DuplicateKeyError(item.get("errmsg", ""), 11000, item)
+                refused[item["index"]] = _duplicate(duplicate)
+            return refused
+        return {}
+
+    async def existing_ids(self, org_id: str, user_ids: Sequence[str]) -> set[str]:
+        oids = [oid for oid in (object_id(i) for i in user_ids) if oid is not None]
+        if not oids:
+            return set()
+        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}}, {"_id": 1})
+        return {str(doc["_id"]) async for doc in cursor}
+
+    async def taken(
+        self, org_id: str, emails: Sequence[str], usernames: Sequence[str]
+    ) -> tuple[set[str], set[str]]:
+        """Of these emails and usernames, those users of the organization already have."""
+        keys = [key for key in (search_key(u) for u in usernames) if key]
+        found_emails: set[str] = set()
+        found_keys: set[str] = set()
+        if emails:
+            cursor = self._collection.find(
+                {"org_id": org_id, "email": {"$in": list(emails)}}, {"email": 1}
+            )
+            found_emails = {doc["email"] async for doc in cursor}
+        if keys:
+            cursor = self._collection.find(
+                {"org_id": org_id, "username_key": {"$in": keys}}, {"username_key": 1}
+            )
+            found_keys = {doc["username_key"] async for doc in cursor}
+        return found_emails, found_keys

@@ -141,7 +141,7 @@ def test_create_admin_refuses_a_short_password(tmp_path: Path) -> None:
     )
     assert refused.returncode != 0, f"{refused.stdout}\n{refused.stderr}"
     assert "password" in refused.stderr, refused.stderr
-    assert "at least 10 characters" in refused.stderr, refused.stderr
+    assert "at least 12 characters" in refused.stderr, refused.stderr
     assert "created" not in refused.stdout, refused.stdout
     assert "Traceback" not in refused.stderr, refused.stderr
     assert processes_mentioning(str(tmp_path / "data")) == {}, "the database was left running"

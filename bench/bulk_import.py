@@ -1,0 +1,276 @@
+"""bulk_import: users per second through a bulk import, against raw insert_many, and its memory.
+
+    python -m bench.bulk_import [--rows N] [--small-rows M]
+
+One embedded database (secantusd-py) for the whole run. For each file size (M rows, then
+N rows) a new organization imports a generated .xlsx of that many valid rows, in a child
+process that reports its time and its peak resident memory (the import is what that
+process does: start_import, then the runner, exactly as `roster import` runs it).
+
+- ours: rows created per second by the N-row import (reading the workbook, createUser's
+  rules per row, name lookups, batched inserts with their audit events, checkpoints);
+- raw:  the same user documents (built from the file by the import's own code, untimed)
+  inserted by pymongo's insert_many in batches of the same size, in the same database
+  (another organization): half just before the import, half just after, so that both
+  measures see the same machine.
+
+The ratio is ours / raw users per second (goal 0.5). The peak memory of the import is
+printed for both sizes: it should stay under 250 MB and not grow with the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.graphql_read import _raise_on_sigterm
+from server.embedded import EmbeddedDatabase
+
+NAME = "bulk_import"
+GOAL = 0.5
+MEMORY_GOAL_MB = 250
+DATABASE = "roster_bench_import"
+DEPARTMENTS = ("Sales", "Support", "Engineering", "Finance")
+
+
+def write_file(path: Path, rows: int) -> None:
+    """A template-shaped workbook of valid, distinct people, written streaming."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Users")
+    sheet.append(["Email", "First name", "Last name", "Language", "Department", "Seat"])
+    for i in range(rows):
+        sheet.append(
+            [
+                f"person{i}@bench.example",
+                f"First{i}",
+                f"Last{i}",
+                "en-GB",
+                DEPARTMENTS[i % len(DEPARTMENTS)].lower(),
+                "OBSERVER",
+            ]
+        )
+    workbook.save(path)
+
+
+async def _seed(uri: str, slug: str) -> str:
+    from pymongo import AsyncMongoClient
+
+    from auth.passwords import PasswordHasher
+    from provisioning.admins import create_admin
+    from provisioning.dependencies import Dependencies
+    from store.database import Store
+    from store.ids import new_id
+    from store.indexes import ensure_indexes
+    from store.reference import ReferenceRecord
+    from store.types import Document
+
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        database = client[DATABASE]
+        await ensure_indexes(database)
+        hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        deps = Dependencies(store=Store.on(database), hasher=hasher)
+        created = await create_admin(deps, slug, f"admin@{slug}.example", "a long bench password")
+        org_id = created.organization.id
+        existing = {r.name for r in await deps.store.departments.list(org_id)}
+        await deps.store.departments.insert_many(
+            org_id, [ReferenceRecord(new_id(), org_id, n) for n in DEPARTMENTS if n not in existing]
+        )
+        return org_id
+    finally:
+        await client.close()
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM). Not ru_maxrss: on Linux that carries
+    the parent's resident size at fork over the exec, which is not the import's."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / (1024 * 1024)
+
+
+async def _child_import(uri: str, org_id: str, path: Path) -> dict[str, Any]:
+    from pymongo import AsyncMongoClient
+
+    from auth.passwords import PasswordHasher
+    from provisioning.caller import Caller
+    from provisioning.dependencies import Dependencies
+    from provisioning.import_jobs import ImportRunner, start_import
+    from store.database import Store
+    from store.types import Document
+
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        deps = Dependencies(store=Store.on(client[DATABASE]), hasher=PasswordHasher())
+        await deps.store.ping()
+        baseline = _peak_rss_mb()
+        runner = ImportRunner(deps)
+        samples: list[float] = []
+        started = time.perf_counter()
+        with path.open("rb") as source:
+            job = await start_import(
+                deps, Caller.system(org_id), source, path.name, False, owner=runner.owner
+            )
+        done = await runner.run(job, on_progress=lambda *_: samples.append(_current_rss_mb()))
+        elapsed = time.perf_counter() - started
+        return {
+            "status": done.status,
+            "rows": done.counts.processed_rows,
+            "created": done.counts.created,
+            "failed": done.counts.failed,
+            "seconds": elapsed,
+            "baseline_mb": baseline,
+            "peak_mb": _peak_rss_mb(),
+            "batch_rss_mb": max(samples, default=0.0),
+        }
+    finally:
+        await client.close()
+
+
+def run_child(uri: str, org_id: str, path: Path) -> dict[str, Any]:
+    """The import in a process of its own, so that its peak memory is the import's."""
+    command = [sys.executable, "-m", "bench.bulk_import", "--child", str(path), uri, org_id]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        raise RuntimeError(f"the import process failed:\n{finished.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def raw_documents(uri: str, org_id: str, path: Path) -> list[dict[str, Any]]:
+    """The user documents an import of `path` writes (built by the same code, untimed)."""
+    from datetime import UTC, datetime
+
+    from pymongo import AsyncMongoClient
+
+    from provisioning.import_jobs import _record, _terms, row_user_id
+    from provisioning.import_reader import SheetReader
+    from provisioning.import_rows import PreparedRow, load_reference_names, prepare_row
+    from store.database import Store
+    from store.ids import new_id
+    from store.import_jobs import Counts, ImportJobRecord
+    from store.types import Document
+    from store.users import _document
+
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        store = Store.on(client[DATABASE])
+        organization = await store.organizations.get(org_id)
+        assert organization is not None
+        names = await load_reference_names(store, org_id)
+    finally:
+        await client.close()
+    now = datetime.now(UTC)
+    job = ImportJobRecord(
+        new_id(), org_id, "RUNNING", False, new_id(), path.name, "XLSX", (), 0, Counts(),
+        "system", None, None, now,
+    )  # fmt: skip
+    docs = []
+    with path.open("rb") as source, SheetReader(source) as reader:
+        for row in reader.rows():
+            prepared = prepare_row(row.number, row.cells(reader.info.keys), names, organization)
+            assert isinstance(prepared, PreparedRow)
+            record = _record(job, prepared, None, now)
+            assert record.id == row_user_id(job.id, row.number)
+            docs.append(_document(record, _terms(record)))
+    return docs
+
+
+async def raw_insert(uri: str, docs: list[dict[str, Any]], batch_size: int) -> float:
+    """Seconds to insert `docs` with insert_many, in batches of the import's size."""
+    from pymongo import AsyncMongoClient
+
+    from store.types import Document
+
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        users = client[DATABASE]["users"]
+        await users.find_one({})  # connected before the clock starts
+        started = time.perf_counter()
+        for i in range(0, len(docs), batch_size):
+            await users.insert_many(docs[i : i + batch_size], ordered=False)
+        return time.perf_counter() - started
+    finally:
+        await client.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bulk_import", description=__doc__)
+    parser.add_argument("--rows", type=int, default=50_000, help="the measured file")
+    parser.add_argument("--small-rows", type=int, default=10_000, help="the memory comparison")
+    parser.add_argument("--child", nargs=3, metavar=("FILE", "URI", "ORG"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        path, uri, org_id = args.child
+        print(json.dumps(asyncio.run(_child_import(uri, org_id, Path(path)))))
+        return 0
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    from provisioning.import_jobs import BATCH_SIZE
+
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
+        database = EmbeddedDatabase(Path(scratch) / "db")
+        try:
+            database.start()
+            results: dict[int, dict[str, Any]] = {}
+            raw_seconds = 0.0
+            for rows in (args.small_rows, args.rows):
+                path = Path(scratch) / f"people-{rows}.xlsx"
+                write_file(path, rows)
+                org_id = asyncio.run(_seed(database.uri, f"bench-{rows}"))
+                if rows == args.rows:
+                    # The baseline brackets the import in time: half before, half after.
+                    raw_org = asyncio.run(_seed(database.uri, "bench-raw"))
+                    docs = asyncio.run(raw_documents(database.uri, raw_org, path))
+                    half = len(docs) // 2
+                    raw_seconds += asyncio.run(raw_insert(database.uri, docs[:half], BATCH_SIZE))
+                result = run_child(database.uri, org_id, path)
+                if rows == args.rows:
+                    raw_seconds += asyncio.run(raw_insert(database.uri, docs[half:], BATCH_SIZE))
+                if result["created"] != rows or result["status"] != "DONE":
+                    raise RuntimeError(f"the import did not create every row: {result}")
+                results[rows] = result
+                print(
+                    f"  import of {rows:>6} rows ({path.stat().st_size / 1e6:.1f} MB xlsx):"
+                    f" {result['seconds']:6.1f} s, {rows / result['seconds']:7.1f} users/s,"
+                    f" peak memory {result['peak_mb']:.0f} MB"
+                    f" (process before the import {result['baseline_mb']:.0f} MB,"
+                    f" largest RSS after a batch {result['batch_rss_mb']:.0f} MB)",
+                    flush=True,
+                )
+            measured = results[args.rows]
+            count = len(docs)
+            raw = count / raw_seconds
+        finally:
+            database.stop()
+    ours = args.rows / measured["seconds"]
+    small, large = results[args.small_rows]["peak_mb"], measured["peak_mb"]
+    print(f"  raw insert_many of the same {count} documents: {raw:7.1f} users/s")
+    print(f"  ours {ours:7.1f} users/s   raw {raw:7.1f} users/s   ratio {ours / raw:.3f}")
+    print(
+        f"  peak memory: {small:.0f} MB for {args.small_rows} rows, {large:.0f} MB for"
+        f" {args.rows} rows (goal under {MEMORY_GOAL_MB} MB, flat as the file grows)"
+    )
+    print(f"{NAME}: ratio {ours / raw:.2f} (goal {GOAL})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""Reading an import file row by row, streaming: xlsx (openpyxl read-only) or CSV.
+
+Nothing here evaluates anything: openpyxl gives a formula cell as its text ("=..."), which
+the row rules refuse; macros (a vbaProject in the workbook) make the file refused outright.
+These functions are blocking: callers run them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from types import TracebackType
+from typing import IO, Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from provisioning.errors import Problem, ValidationFailed
+
+XLSX, CSV = "XLSX", "CSV"
+FILE_FIELD = ("input", "file")
+_SNIFF_BYTES = 64 * 1024
+# A workbook is a zip: these cap what it may expand to (a small file can hide a huge one).
+MAX_EXPANDED_BYTES = 1024 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # read-only mode still loads these whole
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the row field name: createUser's input name, references by name
+    label: str  # the header in the template
+    note: str
+
+
+COLUMNS = (
+    Column("email", "Email", "An email, or a username and a phone, is required."),
+    Column("username", "Username", "3 to 64 letters, digits, dots, dashes or underscores."),
+    Column("phone", "Phone", "International form: +44 20 7946 0000."),
+    Column("firstName", "First name", "Required."),
+    Column("lastName", "Last name", "Required."),
+    Column("language", "Language", "A BCP 47 tag such as en-GB; the organization's if empty."),
+    Column("department", "Department", "A department's name, from the list."),
+    Column("jobProfile", "Job profile", "A job profile's name, from the list."),
+    Column("permissionType", "Permission type", "A permission type's name, from the list."),
+    Column("company", "Company", "A company's name; the organization's own if empty."),
+    Column("roles", "Roles", "ADMIN and/or MEMBER, separated by commas."),
+    Column("seat", "Seat", "FULL (billable) or OBSERVER, the default."),
+    Column(
+        "oneTimePassword",
+        "One-time password",
+        "Optional: the user signs in with it once and chooses their own (status ACTIVE);"
+        " without it the user is PENDING.",
+    ),
+)
+REQUIRED_COLUMNS = ("firstName", "lastName")
+
+
+def _folded(label: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", label.casefold())
+
+
+_ALIASES = {
+    "emailaddress": "email",
+    "mail": "email",
+    "phonenumber": "phone",
+    "mobile": "phone",
+    "role": "roles",
+    "password": "oneTimePassword",
+}
+_QUOTED = ("=", "+", "-", "@")
+# errors.xlsx adds this column: its file can be fixed and uploaded again as it is.
+IGNORED_COLUMNS = ("error",)
+_BY_HEADER = {
+    **{_folded(c.key): c.key for c in COLUMNS},
+    **{_folded(c.label): c.key for c in COLUMNS},
+    **_ALIASES,
+}
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # the row number a spreadsheet shows (the header is row 1)
+    values: tuple[str | None, ...]  # as read, in the file's column order
+
+    def cells(self, keys: tuple[str | None, ...]) -> dict[str, str | None]:
+        return {key: value for key, value in zip(keys, self.values, strict=False) if key}
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    file_format: str
+    header: tuple[str, ...]  # the file's own labels
+    keys: tuple[str | None, ...]  # the column each label means
+    estimated_rows: int
+
+
+def refused(message: str) -> ValidationFailed:
+    return ValidationFailed(Problem("INVALID", message, FILE_FIELD))
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as the text a person typed: numbers without a trailing .0, dates in ISO form."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] in _QUOTED:
+        text = text[1:]  # errors.xlsx quotes such values so that no spreadsheet runs them
+    return text or None
+
+
+def map_header(labels: list[str | None]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """The header's labels and the column key of each; refuses unknown or repeated columns."""
+    while labels and not labels[-1]:
+        labels.pop()
+    header = tuple(label or "" for label in labels)
+    keys: list[str | None] = []
+    unknown: list[str] = []
+    for label in header:
+        key = _BY_HEADER.get(_folded(label)) if label else None
+        if label and key is None and _folded(label) not in IGNORED_COLUMNS:
+            unknown.append(label)
+        keys.append(key)
+    if not any(keys):
+        raise refused(
+            "The first row must be the header of the template: "
+            + ", ".join(c.label for c in COLUMNS)
+            + "."
+        )
+    if unknown:
+        raise refused(
+            f"Unknown columns {unknown}; the template's columns are "
+            + ", ".join(c.label for c in COLUMNS)
+            + "."
+        )
+    repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if repeated:
+        raise refused(f"Columns appear more than once: {repeated}.")
+    missing = [c.label for c in COLUMNS if c.key in REQUIRED_COLUMNS and c.key not in keys]
+    if missing:
+        raise refused(f"Required columns are missing: {missing}.")
+    return header, tuple(keys)
+
+
+class SheetReader:
+    """The rows of one file (seekable, binary), opened once: `info`, then `rows()`."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+        self._close: list[Any] = []
+        source.seek(0)
+        start = source.read(_SNIFF_BYTES)
+        source.seek(0)
+        try:
+            if start.startswith(b"PK\x03\x04"):
+                self._open_xlsx()
+            elif start and b"\x00" not in start and _is_utf8_prefix(start):
+                self._open_csv(start)
+            else:
+                raise refused("This file is not a spreadsheet: upload the .xlsx template or a CSV.")
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> SheetReader:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for item in self._close:
+            item.close()
+        self._close.clear()
+
+    def _open_xlsx(self) -> None:
+        try:
+            with zipfile.ZipFile(self._source) as archive:
+                members = archive.infolist()
+        except zipfile.BadZipFile as error:
+            raise refused("This file is not a readable .xlsx workbook.") from error
+        if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
+            raise refused("Macro-enabled workbooks are refused: save it as .xlsx, without macros.")
+        shared = sum(m.file_size for m in members if "sharedstrings" in m.filename.lower())
+        if sum(m.file_size for m in members) > MAX_EXPANDED_BYTES or (
+            shared > MAX_SHARED_STRINGS_BYTES
+        ):
+            raise refused("This workbook expands to too much data to be read.")
+        self._source.seek(0)
+        try:
+            # read_only streams the sheet; data_only=False keeps a formula as its text.
+            workbook = load_workbook(
+                self._source, read_only=True, data_only=False, keep_links=False
+            )
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+            raise refused("This file is not a readable .xlsx workbook.") from error
+        self._close.append(workbook)
+        # The template's sheet by name; any other workbook's first sheet.
+        if not workbook.worksheets:
+            raise refused("The workbook has no sheet of users.")
+        sheet = workbook["Users"] if "Users" in workbook.sheetnames else workbook.worksheets[0]
+        if not hasattr(sheet, "iter_rows"):
+            raise refused("The workbook has no sheet of users.")
+        self._rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        first = next(self._rows, None)
+        header, keys = map_header([cell_text(v) for v in first or ()])
+        max_row = sheet.max_row if isinstance(sheet.max_row, int) else None
+        self.info = FileInfo(XLSX, header, keys, max(0, (max_row or 1) - 1))
+
+    def _open_csv(self, start: bytes) -> None:
+        text = start.decode("utf-8-sig", errors="ignore")
+        first_line = text.splitlines()[0] if text else ""
+        delimiter = max(",;\t", key=first_line.count) if first_line else ","
+        # newline="": csv sees the line ends as they are (CRLF or LF), quoted ones included.
+        stream = io.TextIOWrapper(self._source, encoding="utf-8-sig", newline="")
+        self._close.append(_Detach(stream))
+        self._csv = csv.reader(stream, delimiter=delimiter)
+        try:
+            first = next(self._csv, None)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise refused(f"This CSV file cannot be read: {error}") from error
+        header, keys = map_header([cell_text(v) for v in first or ()])
+        self._rows = self._csv_rows()
+        self.info = FileInfo(CSV, header, keys, 0)
+
+    def _csv_rows(self) -> Iterator[tuple[Any, ...]]:
+        yield from (tuple(row) for row in self._csv)
+
+    def rows(self) -> Iterator[SheetRow]:
+        """The data rows, blank ones left out; numbered as the spreadsheet shows them."""
+        width = len(self.info.header)
+        number = 1
+        try:
+            for raw in self._rows:
+                number += 1
+                values = tuple(cell_text(v) for v in raw[:width])
+                if any(v is not None for v in values):
+                    yield SheetRow(number, values + (None,) * (width - len(values)))
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise refused(f"Row {number + 1} of this CSV file cannot be read: {error}") from error
+
+
+class _Detach:
+    """Closing the reader leaves the caller's file open."""
+
+    def __init__(self, stream: io.TextIOWrapper) -> None:
+        self.stream = stream
+
+    def close(self) -> None:
+        self.stream.detach()
+
+
+def _is_utf8_prefix(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(data, final=False)  # a character cut at the end is not an error
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def inspect(source: IO[bytes], max_rows: int) -> FileInfo:
+    """The file's format, header and number of rows; refused if it has more than `max_rows`.
+
+    A CSV (or a workbook that does not record its size) is read through once to count."""
+    with SheetReader(source) as reader:
+        info = reader.info
+        estimated = info.estimated_rows
+        # A workbook's recorded size may be missing, or cover formatted but empty rows.
+        if info.file_format == CSV or estimated == 0 or estimated > max_rows:
+            estimated = 0
+            for _ in reader.rows():
+                estimated += 1
+                if estimated > max_rows:
+                    break
+    if estimated > max_rows:
+        raise refused(f"The file has more than {max_rows} rows: split it into smaller files.")
+    return FileInfo(info.file_format, info.header, info.keys, estimated)

@@ -1,0 +1,1 @@
+"""Directory sync (inbound) and outbound provisioning over SCIM 2.0."""

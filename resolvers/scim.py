@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from provisioning.errors import DomainError, Problem, ValidationFailed
+from provisioning.scim_settings import update_scim_settings
+from provisioning.users import KEEP
+from schema.errors import user_errors
+from schema.scim import ScimSettings, ScimSettingsPayload, UpdateScimSettingsInput
+from schema.types import context_of
+
+
+def _given(value: Any) -> Any:
+    """strawberry.UNSET (left out of the input) becomes KEEP; anything else is a change."""
+    return KEEP if value is strawberry.UNSET else value
+
+
+@strawberry.type
+class ScimMutation:
+    @strawberry.mutation(description="Admins: the organization's SCIM settings.")
+    async def update_scim_settings(
+        self, info: strawberry.Info, input: UpdateScimSettingsInput
+    ) -> ScimSettingsPayload:
+        context = context_of(info)
+        deprovision = _given(input.deprovision)
+        adopt = _given(input.adopt_existing_users)
+        try:
+            if deprovision is None or adopt is None:
+                field = "deprovision" if deprovision is None else "adoptExistingUsers"
+                raise ValidationFailed(
+                    Problem("REQUIRED", f"{field} cannot be null.", ("input", field))
+                )
+            record = await update_scim_settings(
+                context.deps,
+                context.caller,
+                deprovision=deprovision if deprovision is KEEP else deprovision.value,
+                adopt_existing_users=adopt,
+            )
+        except DomainError as error:
+            return ScimSettingsPayload(user_errors=user_errors(error))
+        return ScimSettingsPayload(scim_settings=ScimSettings.of(record))

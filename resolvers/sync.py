@@ -1,0 +1,156 @@
+"""Sync root fields: configure a SCIM peer, run, confirm, re-sync a company, retry a record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2
+import strawberry
+
+from provisioning.errors import DomainError
+from provisioning.sync import runs
+from provisioning.sync.runs import SyncSettings as Settings
+from provisioning.users import KEEP
+from resolvers.context import Context
+from resolvers.edge import query_error
+from schema.errors import user_errors
+from schema.integrations import Integration, IntegrationPayload
+from schema.sync import (
+    ConfigureSyncInput,
+    ConfirmSyncRunInput,
+    ResetSyncCursorInput,
+    RetrySyncErrorInput,
+    RunSyncInput,
+    SyncCompanyInput,
+    SyncError,
+    SyncErrorPayload,
+    SyncRun,
+    SyncRunPayload,
+)
+from schema.types import context_of
+
+
+def _given(value: Any) -> Any:
+    return KEEP if value is strawberry.UNSET else value
+
+
+def _http(context: Context) -> httpx2.AsyncClient:
+    """The app's HTTP client for SCIM peers, opened in the lifespan."""
+    http: httpx2.AsyncClient = context.request.state.http
+    return http
+
+
+@strawberry.type
+class SyncQuery:
+    @strawberry.field(description="Admins and sync:run clients. Null if there is no such run.")
+    async def sync_run(self, info: strawberry.Info, id: strawberry.ID) -> SyncRun | None:
+        context = context_of(info)
+        try:
+            record = await runs.get_run(context.deps, context.caller, str(id))
+        except DomainError as error:
+            raise query_error(error) from error
+        return SyncRun.of(record) if record else None
+
+
+@strawberry.type
+class SyncMutation:
+    @strawberry.mutation(
+        description="Admins only. The SCIM 2.0 peer of a DIRECTORY or PROVISIONING integration."
+    )
+    async def configure_sync(
+        self, info: strawberry.Info, input: ConfigureSyncInput
+    ) -> IntegrationPayload:
+        context = context_of(info)
+        settings = Settings(
+            base_url=_given(input.base_url),
+            bearer_token=_given(input.bearer_token),
+            interval_minutes=_given(input.interval_minutes),
+            disable_threshold=_given(input.disable_threshold),
+            company_attribute=_given(input.company_attribute),
+            product_key=_given(input.product_key),
+        )
+        try:
+            await runs.configure_sync(
+                context.deps, context.caller, str(input.integration_id), settings
+            )
+            record = await context.deps.store.integrations.get(
+                context.caller.org_id, str(input.integration_id)
+            )
+        except DomainError as error:
+            return IntegrationPayload(user_errors=user_errors(error))
+        return IntegrationPayload(integration=Integration.of(record) if record else None)
+
+    @strawberry.mutation(
+        description="Runs a sync now and answers when it ends (sync:run). A run that fails"
+        " is still a run: status FAILED, with its errors."
+    )
+    async def run_sync(self, info: strawberry.Info, input: RunSyncInput) -> SyncRunPayload:
+        context = context_of(info)
+        try:
+            record = await runs.run_sync(
+                context.deps,
+                context.caller,
+                _http(context),
+                str(input.integration_id),
+                dry_run=bool(input.dry_run),
+            )
+        except DomainError as error:
+            return SyncRunPayload(user_errors=user_errors(error))
+        return SyncRunPayload(sync_run=SyncRun.of(record))
+
+    @strawberry.mutation(description="Applies a run held AWAITING_CONFIRMATION (sync:run).")
+    async def confirm_sync_run(
+        self, info: strawberry.Info, input: ConfirmSyncRunInput
+    ) -> SyncRunPayload:
+        context = context_of(info)
+        try:
+            record = await runs.confirm_sync_run(
+                context.deps, context.caller, _http(context), str(input.run_id)
+            )
+        except DomainError as error:
+            return SyncRunPayload(user_errors=user_errors(error))
+        return SyncRunPayload(sync_run=SyncRun.of(record))
+
+    @strawberry.mutation(
+        description="Moves an integration's cursor, back to re-process (null: everything)."
+    )
+    async def reset_sync_cursor(
+        self, info: strawberry.Info, input: ResetSyncCursorInput
+    ) -> IntegrationPayload:
+        context = context_of(info)
+        try:
+            record = await runs.reset_sync_cursor(
+                context.deps, context.caller, str(input.integration_id), input.to
+            )
+        except DomainError as error:
+            return IntegrationPayload(user_errors=user_errors(error))
+        return IntegrationPayload(integration=Integration.of(record))
+
+    @strawberry.mutation(
+        description="Re-reads every person of one company from the directory that manages it."
+    )
+    async def sync_company(self, info: strawberry.Info, input: SyncCompanyInput) -> SyncRunPayload:
+        context = context_of(info)
+        try:
+            record = await runs.sync_company(
+                context.deps, context.caller, _http(context), str(input.company_id)
+            )
+        except DomainError as error:
+            return SyncRunPayload(user_errors=user_errors(error))
+        return SyncRunPayload(sync_run=SyncRun.of(record))
+
+    @strawberry.mutation(
+        description="Applies the record of one SyncError again, read afresh; resolvedAt is"
+        " set if it now applies."
+    )
+    async def retry_sync_error(
+        self, info: strawberry.Info, input: RetrySyncErrorInput
+    ) -> SyncErrorPayload:
+        context = context_of(info)
+        try:
+            record = await runs.retry_sync_error(
+                context.deps, context.caller, _http(context), str(input.error_id)
+            )
+        except DomainError as error:
+            return SyncErrorPayload(user_errors=user_errors(error))
+        return SyncErrorPayload(sync_error=SyncError.of(record))

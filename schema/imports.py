@@ -1,0 +1,135 @@
+"""Bulk import types: the job, its row errors, the inputs that start and resume one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from provisioning import import_jobs
+from provisioning.errors import DomainError
+from resolvers.edge import query_error
+from schema.enums import ErrorCode
+from schema.errors import UserError
+from schema.types import PageInfo, context_of, decode_cursor, encode_cursor
+from store.import_jobs import ImportJobRecord
+
+
+@strawberry.type
+class ImportRowError:
+    row: int = strawberry.field(description="the row number the spreadsheet shows (header: 1)")
+    field: str | None = strawberry.field(description="the column, as CreateUserInput names it")
+    code: ErrorCode
+    message: str
+
+
+@strawberry.type
+class ImportRowErrorEdge:
+    cursor: str
+    node: ImportRowError
+
+
+@strawberry.type
+class ImportRowErrorConnection:
+    edges: list[ImportRowErrorEdge]
+    page_info: PageInfo
+
+
+def _cursor(row: int, index: int) -> str:
+    return encode_cursor(f"{row}:{index}")
+
+
+def _position(cursor: str | None) -> tuple[int, int] | None:
+    decoded = decode_cursor(cursor)
+    if decoded is None:
+        return None
+    row, _, index = decoded.partition(":")
+    if not (row.isdigit() and index.isdigit()):
+        return None
+    return int(row), int(index)
+
+
+@strawberry.type(description="A bulk import: its status, progress and counts.")
+class ImportJob:
+    id: strawberry.ID
+    status: str = strawberry.field(description="QUEUED, RUNNING, DONE or FAILED")
+    dry_run: bool = strawberry.field(description="reports what would happen; writes no user")
+    file_name: str
+    total_rows: int = strawberry.field(description="the file's rows (estimated until done)")
+    processed_rows: int
+    created: int = strawberry.field(description="in a dry run: would be created")
+    skipped_existing: int = strawberry.field(
+        description="rows whose email or username a user already has: left untouched"
+    )
+    failed: int = strawberry.field(description="rows with errors (see rowErrors)")
+    error: str | None = strawberry.field(description="why a FAILED job stopped")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    record: strawberry.Private[ImportJobRecord]
+
+    @classmethod
+    def of(cls, record: ImportJobRecord) -> ImportJob:
+        counts = record.counts
+        return cls(
+            id=strawberry.ID(record.id),
+            status=record.status,
+            dry_run=record.dry_run,
+            file_name=record.file_name,
+            total_rows=record.total_rows,
+            processed_rows=counts.processed_rows,
+            created=counts.created,
+            skipped_existing=counts.skipped_existing,
+            failed=counts.failed,
+            error=record.error,
+            created_at=record.created_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            record=record,
+        )
+
+    @strawberry.field(description="One per failing field, in row order.")
+    async def row_errors(
+        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+    ) -> ImportRowErrorConnection:
+        context = context_of(info)
+        try:
+            page = await import_jobs.list_row_errors(
+                context.deps,
+                context.caller,
+                self.record,
+                50 if first is None else first,
+                _position(after),
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        edges = [
+            ImportRowErrorEdge(
+                cursor=_cursor(row, index),
+                node=ImportRowError(row=row, field=field, code=ErrorCode(code), message=message),
+            )
+            for row, index, field, code, message in page.problems
+        ]
+        return ImportRowErrorConnection(
+            edges=edges, page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after)
+        )
+
+
+@strawberry.type
+class ImportJobPayload:
+    import_job: ImportJob | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class StartImportInput:
+    file: Upload = strawberry.field(
+        description="the template (.xlsx) or a CSV with its header; sent as a multipart upload"
+    )
+    dry_run: bool | None = False
+
+
+@strawberry.input
+class ResumeImportInput:
+    id: strawberry.ID = strawberry.field(description="ImportJob.id")

@@ -1,0 +1,309 @@
+"""Sync types: runs of a directory sync or an outbound provisioning, and their errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from provisioning.errors import DomainError
+from provisioning.sync import runs
+from resolvers.edge import query_error
+from schema.errors import UserError
+from schema.types import Company, PageInfo, User, context_of, decode_cursor, encode_cursor
+from store.sync_configs import SyncConfigRecord
+from store.sync_runs import SyncErrorRecord, SyncRunRecord
+
+if TYPE_CHECKING:
+    from schema.integrations import Integration
+
+
+@strawberry.type(description="Why one record was not applied, and what to do about it.")
+class SyncError:
+    id: strawberry.ID
+    external_id: str = strawberry.field(
+        description="the record's id at the source (directory) or the target (app); empty for"
+        " a failure of the whole run"
+    )
+    code: str = strawberry.field(
+        description="EMAIL_TAKEN, MISSING_EMAIL, MISSING_COMPANY, REMOTE_EMAIL_EXISTS,"
+        " REMOTE_REJECTED or SOURCE_UNAVAILABLE"
+    )
+    message: str
+    record: str | None = strawberry.field(description="the record as the source sent it (JSON)")
+    remote_id: str | None = strawberry.field(
+        description="REMOTE_EMAIL_EXISTS: the app's account that already has the email"
+    )
+    at: datetime
+    resolved_at: datetime | None = strawberry.field(
+        description="when a retry of this record applied it"
+    )
+    user_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, record: SyncErrorRecord) -> SyncError:
+        return cls(
+            id=strawberry.ID(record.id),
+            external_id=record.external_id,
+            code=record.code,
+            message=record.message,
+            record=record.record,
+            remote_id=record.remote_id,
+            at=record.at,
+            resolved_at=record.resolved_at,
+            user_id=record.user_id,
+        )
+
+    @strawberry.field(description="the Roster user concerned, if there is one")
+    async def user(self, info: strawberry.Info) -> User | None:
+        if self.user_id is None:
+            return None
+        record = await context_of(info).loaders.users.load(self.user_id)
+        return User.of(record) if record else None
+
+
+@strawberry.type
+class SyncErrorEdge:
+    cursor: str
+    node: SyncError
+
+
+@strawberry.type
+class SyncErrorConnection:
+    edges: list[SyncErrorEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class SyncRun:
+    id: strawberry.ID
+    status: str = strawberry.field(
+        description="RUNNING, SUCCEEDED, FAILED, or AWAITING_CONFIRMATION (it would disable"
+        " more than the threshold: confirmSyncRun applies it)"
+    )
+    direction: str = strawberry.field(description="INBOUND (directory) or OUTBOUND (app)")
+    trigger: str = strawberry.field(description="manual, schedule, company, retry or cli")
+    started_at: datetime
+    finished_at: datetime | None
+    cursor_from: datetime | None
+    cursor_to: datetime | None = strawberry.field(
+        description="where the cursor moved to (SUCCEEDED, not a dry run)"
+    )
+    dry_run: bool
+    read: int = strawberry.field(description="records read from the source")
+    created: int
+    updated: int
+    disabled: int = strawberry.field(description="AWAITING_CONFIRMATION: how many it would disable")
+    skipped: int = strawberry.field(description="read, and nothing to change")
+    failed: int = strawberry.field(description="records not applied: see errors")
+    message: str | None = strawberry.field(description="why it failed or waits")
+    integration_id: strawberry.Private[str]
+    company_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, record: SyncRunRecord) -> SyncRun:
+        return cls(
+            id=strawberry.ID(record.id),
+            status=record.status,
+            direction=record.direction,
+            trigger=record.trigger,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            cursor_from=record.cursor_from,
+            cursor_to=record.cursor_to,
+            dry_run=record.dry_run,
+            read=record.read,
+            created=record.created,
+            updated=record.updated,
+            disabled=record.disabled,
+            skipped=record.skipped,
+            failed=record.failed,
+            message=record.message,
+            integration_id=record.integration_id,
+            company_id=record.company_id,
+        )
+
+    @strawberry.field
+    async def integration(
+        self, info: strawberry.Info
+    ) -> Annotated[Integration, strawberry.lazy("schema.integrations")]:
+        from schema.integrations import Integration
+
+        record = await context_of(info).loaders.integrations.load(self.integration_id)
+        assert record is not None  # a run belongs to an integration of its organization
+        return Integration.of(record)
+
+    @strawberry.field(description="syncCompany: the company it re-read")
+    async def company(self, info: strawberry.Info) -> Company | None:
+        if self.company_id is None:
+            return None
+        record = await context_of(info).loaders.companies.load(self.company_id)
+        return Company.of(record) if record else None
+
+    @strawberry.field(description="every record not applied, with why")
+    async def errors(
+        self, info: strawberry.Info, first: int = 50, after: str | None = None
+    ) -> SyncErrorConnection:
+        context = context_of(info)
+        try:
+            page = await runs.list_errors(
+                context.deps, context.caller, str(self.id), first, decode_cursor(after)
+            )
+        except DomainError as error:
+            raise query_error(error) from error
+        edges = [
+            SyncErrorEdge(cursor=encode_cursor(e.id), node=SyncError.of(e)) for e in page.errors
+        ]
+        return SyncErrorConnection(
+            edges=edges,
+            page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
+            total_count=page.total,
+        )
+
+
+@strawberry.type
+class SyncRunEdge:
+    cursor: str
+    node: SyncRun
+
+
+@strawberry.type
+class SyncRunConnection:
+    edges: list[SyncRunEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="An integration's SCIM connection; the bearer token is never shown.")
+class SyncSettings:
+    base_url: str
+    has_bearer_token: bool
+    interval_minutes: float | None = strawberry.field(description="null: runs only on demand")
+    next_run_at: datetime | None
+    disable_threshold: float = strawberry.field(
+        description="the share of managed users a run may disable without a confirmation"
+    )
+    company_attribute: str | None = strawberry.field(
+        description="where a person's company is; null: the enterprise extension's organization"
+    )
+    product_key: str | None = strawberry.field(
+        description="PROVISIONING: the product whose licence holders are provisioned"
+    )
+
+    @classmethod
+    def of(cls, record: SyncConfigRecord) -> SyncSettings:
+        return cls(
+            base_url=record.base_url,
+            has_bearer_token=record.sealed_token is not None,
+            interval_minutes=record.interval_seconds / 60 if record.interval_seconds else None,
+            next_run_at=record.next_run_at,
+            disable_threshold=record.disable_threshold,
+            company_attribute=record.company_attribute,
+            product_key=record.product_key,
+        )
+
+
+async def sync_runs_of(
+    info: strawberry.Info, integration_id: str, first: int, after: str | None
+) -> SyncRunConnection:
+    context = context_of(info)
+    try:
+        page = await runs.list_runs(
+            context.deps, context.caller, integration_id, first, decode_cursor(after)
+        )
+    except DomainError as error:
+        raise query_error(error) from error
+    edges = [SyncRunEdge(cursor=encode_cursor(r.id), node=SyncRun.of(r)) for r in page.runs]
+    return SyncRunConnection(
+        edges=edges,
+        page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
+        total_count=page.total,
+    )
+
+
+async def cursor_of(info: strawberry.Info, integration_id: str) -> datetime | None:
+    context = context_of(info)
+    try:
+        found = await runs.cursors(context.deps, context.caller, [integration_id])
+    except DomainError as error:
+        raise query_error(error) from error
+    return found.get(integration_id)
+
+
+async def sync_settings_of(info: strawberry.Info, integration_id: str) -> SyncSettings | None:
+    context = context_of(info)
+    try:
+        record = await runs.get_sync_config(context.deps, context.caller, integration_id)
+    except DomainError as error:
+        raise query_error(error) from error
+    return SyncSettings.of(record) if record else None
+
+
+# ---------------------------------------------------------------- inputs and payloads
+
+
+@strawberry.input(description="Fields left out are unchanged.")
+class ConfigureSyncInput:
+    integration_id: strawberry.ID
+    base_url: str | None = strawberry.field(
+        default=strawberry.UNSET, description="the SCIM 2.0 root, e.g. https://dir.example/scim/v2"
+    )
+    bearer_token: str | None = strawberry.field(
+        default=strawberry.UNSET, description="stored encrypted; never returned"
+    )
+    interval_minutes: float | None = strawberry.field(
+        default=strawberry.UNSET, description="run on this schedule; null: only on demand"
+    )
+    disable_threshold: float | None = strawberry.field(
+        default=strawberry.UNSET, description="0..1, default 0.2"
+    )
+    company_attribute: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="a SCIM attribute path (default the enterprise extension's organization)",
+    )
+    product_key: str | None = strawberry.field(
+        default=strawberry.UNSET, description="PROVISIONING: the licence whose holders it pushes"
+    )
+
+
+@strawberry.input
+class RunSyncInput:
+    integration_id: strawberry.ID
+    dry_run: bool | None = False
+
+
+@strawberry.input
+class ResetSyncCursorInput:
+    integration_id: strawberry.ID
+    to: datetime | None = strawberry.field(
+        description="move the cursor back to re-process from here; null: read everything"
+    )
+
+
+@strawberry.input
+class ConfirmSyncRunInput:
+    run_id: strawberry.ID
+
+
+@strawberry.input
+class SyncCompanyInput:
+    company_id: strawberry.ID
+
+
+@strawberry.input
+class RetrySyncErrorInput:
+    error_id: strawberry.ID
+
+
+@strawberry.type
+class SyncRunPayload:
+    sync_run: SyncRun | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SyncErrorPayload:
+    sync_error: SyncError | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

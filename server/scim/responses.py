@@ -1,0 +1,53 @@
+"""SCIM responses: application/scim+json bodies, and errors in the RFC 7644 §3.12 format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scim2_models import Error
+from starlette.responses import Response
+
+from provisioning.errors import DomainError
+from provisioning.scim_access import ScimRefused
+from provisioning.scim_filter import InvalidFilter, InvalidSort
+
+SCIM_JSON = "application/scim+json"
+
+# Roster's error codes, as SCIM statuses and scimTypes.
+_STATUS: dict[str, tuple[int, str | None]] = {
+    "NOT_FOUND": (404, None),
+    "FORBIDDEN": (403, None),
+    "EMAIL_TAKEN": (409, "uniqueness"),
+    "USERNAME_TAKEN": (409, "uniqueness"),
+    "SEAT_LIMIT": (409, None),
+    "MANAGED_EXTERNALLY": (400, "mutability"),
+}
+
+
+def scim_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(json.dumps(body), status_code=status, headers=headers, media_type=SCIM_JSON)
+
+
+def scim_error(
+    status: int, detail: str, scim_type: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    error = Error(status=status, scim_type=scim_type, detail=detail)
+    return scim_response(error.model_dump(), status, headers)
+
+
+def error_for(error: Exception) -> Response:
+    """The SCIM error for an expected failure of the business rules."""
+    if isinstance(error, ScimRefused):
+        return scim_error(error.status, str(error), error.scim_type)
+    if isinstance(error, InvalidFilter):
+        return scim_error(400, str(error), "invalidFilter")
+    if isinstance(error, InvalidSort):
+        return scim_error(400, str(error), "invalidValue")
+    assert isinstance(error, DomainError)
+    problem = error.problems[0]
+    status, scim_type = _STATUS.get(problem.code, (400, "invalidValue"))
+    detail = "; ".join(p.message for p in error.problems)
+    return scim_error(status, detail, scim_type)

@@ -1,0 +1,215 @@
+"""What the SCIM service provider stores beyond users: its settings per organization, and
+the departments it serves as Groups. Users themselves stay in store/users.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bson import ObjectId
+from pymongo.asynchronous.database import AsyncDatabase
+
+from store.ids import object_id
+from store.types import Document
+from store.users import UserRecord, user_record
+
+DISABLE, DELETE = "DISABLE", "DELETE"
+DEPROVISION_MODES = (DISABLE, DELETE)
+
+
+@dataclass(frozen=True)
+class DepartmentRecord:
+    id: str
+    org_id: str
+    name: str
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ScimSettingsRecord:
+    """How SCIM acts on an organization: what DELETE /Users/{id} does, and whether a POST
+    for a user who already exists takes that user over instead of answering 409."""
+
+    deprovision: str = DISABLE
+    adopt_existing_users: bool = False
+
+
+def _settings(doc: Document | None) -> ScimSettingsRecord:
+    values = (doc or {}).get("scim") or {}
+    return ScimSettingsRecord(
+        deprovision=values.get("deprovision", DISABLE),
+        adopt_existing_users=bool(values.get("adopt_existing_users", False)),
+    )
+
+
+class ScimStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._db = db
+        self._organizations = db["organizations"]
+        self._users = db["users"]
+        self._departments = db["departments"]
+
+    # ---- settings, in the organization document's `scim` subdocument ----
+
+    async def settings(self, org_id: str) -> ScimSettingsRecord:
+        doc = await self._organizations.find_one({"_id": object_id(org_id)}, {"scim": 1})
+        return _settings(doc)
+
+    async def set_settings(
+        self, org_id: str, settings: ScimSettingsRecord
+    ) -> tuple[ScimSettingsRecord, ScimSettingsRecord] | None:
+        before = await self._organizations.find_one_and_update(
+            {"_id": object_id(org_id)},
+            {
+                "$set": {
+                    "scim": {
+                        "deprovision": settings.deprovision,
+                        "adopt_existing_users": settings.adopt_existing_users,
+                    }
+                }
+            },
+            projection={"scim": 1},
+        )
+        if before is None:
+            return None
+        return _settings(before), settings
+
+    # ---- users, searched by a query the SCIM filter translator built ----
+    # A user deprovisioned by a SCIM DELETE while the organization disables rather than
+    # deletes stays in Roster (disabled) but is gone for SCIM, as RFC 7644 §3.6 asks.
+
+    async def get_user(self, org_id: str, user_id: str) -> UserRecord | None:
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        doc = await self._users.find_one({"_id": oid, "org_id": org_id})
+        return user_record(doc) if doc and not doc.get("scim_deprovisioned") else None
+
+    async def deprovisioned_user(
+        self, org_id: str, email: str | None, username_key: str | None
+    ) -> UserRecord | None:
+        """The user a SCIM DELETE hid who has this email or username, if any."""
+        for field, value in (("email", email), ("username_key", username_key)):
+            if value:
+                doc = await self._users.find_one(
+                    {"org_id": org_id, field: value, "scim_deprovisioned": True}
+                )
+                if doc:
+                    return user_record(doc)
+        return None
+
+    async def set_deprovisioned(self, org_id: str, user_id: str, hidden: bool) -> None:
+        await self._users.update_one(
+            {"_id": object_id(user_id), "org_id": org_id},
+            {"$set": {"scim_deprovisioned": True}}
+            if hidden
+            else {"$unset": {"scim_deprovisioned": ""}},
+        )
+
+    async def find_users(
+        self,
+        org_id: str,
+        query: Document,
+        sort: Sequence[tuple[str, int]],
+        skip: int,
+        limit: int,
+    ) -> list[UserRecord]:
+        if limit <= 0:
+            return []
+        cursor = (
+            self._users.find(_scoped(org_id, query))
+            .sort([*sort, ("_id", 1)])
+            .skip(skip)
+            .limit(limit)
+        )
+        return [user_record(doc) async for doc in cursor]
+
+    async def count_users(self, org_id: str, query: Document) -> int:
+        return await self._users.count_documents(_scoped(org_id, query))
+
+    async def users_in_department(self, org_id: str, department_id: str) -> list[UserRecord]:
+        cursor = self._users.find(
+            {"org_id": org_id, "department_id": department_id, **_VISIBLE}
+        ).sort("_id", 1)
+        return [user_record(doc) async for doc in cursor]
+
+    # ---- departments, which SCIM serves as Groups ----
+
+    async def departments(self, org_id: str) -> list[DepartmentRecord]:
+        cursor = self._departments.find({"org_id": org_id}).sort("_id", 1)
+        return [_department(doc) async for doc in cursor]
+
+    async def department(self, org_id: str, department_id: str) -> DepartmentRecord | None:
+        oid = object_id(department_id)
+        if oid is None:
+            return None
+        doc = await self._departments.find_one({"org_id": org_id, "_id": oid})
+        return _department(doc) if doc else None
+
+    async def insert_department(self, record: DepartmentRecord) -> None:
+        await self._departments.insert_one(
+            {
+                "_id": ObjectId(record.id),
+                "org_id": record.org_id,
+                "name": record.name,
+                "kind": None,
+                "external_id": record.external_id,
+            }
+        )
+
+    async def update_department(
+        self, org_id: str, department_id: str, name: str, external_id: str | None
+    ) -> bool:
+        result = await self._departments.update_one(
+            {"org_id": org_id, "_id": object_id(department_id)},
+            {"$set": {"name": name, "external_id": external_id}},
+        )
+        return result.matched_count == 1
+
+    async def department_references(self, org_id: str, department_id: str) -> list[str]:
+        """What else names this department as a default, and would break without it."""
+        checks = (
+            ("identity_providers", {"default_department_id": department_id}, "an SSO provider"),
+            ("signup_links", {"department_id": department_id}, "a sign-up link"),
+        )
+        found = [
+            label
+            for collection, query, label in checks
+            if await self._db[collection].find_one({"org_id": org_id, **query}, {"_id": 1})
+        ]
+        settings = await self._organizations.find_one(
+            {
+                "_id": object_id(org_id),
+                "settings_sections.signup.default_department_id": department_id,
+            },
+            {"_id": 1},
+        )
+        if settings is not None:
+            found.append("the sign-up settings")
+        return found
+
+    async def delete_department(self, org_id: str, department_id: str) -> bool:
+        result = await self._departments.delete_one(
+            {"org_id": org_id, "_id": object_id(department_id)}
+        )
+        return result.deleted_count == 1
+
+
+# Equality with null, not $ne: true, so that the (org, field, scim_deprovisioned) indexes
+# answer; the embedded database's planner skips an index for $ne.
+_VISIBLE: Document = {"scim_deprovisioned": None}
+
+
+def _scoped(org_id: str, query: Document) -> Document:
+    # The translator never names org_id; the organization always comes from the token.
+    assert "org_id" not in query and "scim_deprovisioned" not in query
+    return {"org_id": org_id, **query, **_VISIBLE}
+
+
+def _department(doc: Document) -> DepartmentRecord:
+    return DepartmentRecord(
+        id=str(doc["_id"]),
+        org_id=doc["org_id"],
+        name=doc["name"],
+        external_id=doc.get("external_id"),
+    )

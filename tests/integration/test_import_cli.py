@@ -1,0 +1,111 @@
+"""`roster import` against the real database: dry run, import, re-run, refusals, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from auth.passwords import PasswordHasher
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.import_jobs import ImportRunner, start_import
+from server.cli import main
+from server.settings import Settings
+from store.database import Store
+from store.types import Document
+from tests.import_files import csv_bytes, person, xlsx_bytes
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    assert settings.mongodb_uri is not None
+    monkeypatch.setenv("ROSTER_MONGODB_URI", settings.mongodb_uri)
+    monkeypatch.setenv("ROSTER_DATABASE", settings.database_name)
+    password = "a long admin password"
+    created = main(
+        ["create-admin", "--org", "acme", "--email", "a@acme.example", "--password", password]
+    )
+    assert created == 0
+    return settings
+
+
+async def _users(settings: Settings) -> int:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        return await client[settings.database_name]["users"].count_documents({"source": "IMPORT"})
+    finally:
+        await client.close()
+
+
+def test_dry_run_then_import_then_re_run(
+    cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [person(i) for i in range(12)]
+    rows[3] = person(3, email="broken")
+    path = tmp_path / "people.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    capsys.readouterr()
+
+    assert main(["import", str(path), "--dry-run", "--org", "acme"]) == 0
+    out, err = capsys.readouterr()
+    assert "DONE: would create 11, skipped (existing) 0, failed 1" in out
+    assert "row 5: INVALID (email)" in out
+    assert "[" in err and "12/12 rows" in err  # the progress bar
+    assert asyncio.run(_users(cli_env)) == 0
+
+    assert main(["import", str(path), "--org", "acme"]) == 0
+    assert "DONE: created 11, skipped (existing) 0, failed 1" in capsys.readouterr().out
+    assert asyncio.run(_users(cli_env)) == 11
+
+    assert main(["import", str(path), "--org", "acme"]) == 0
+    assert "DONE: created 0, skipped (existing) 11, failed 1" in capsys.readouterr().out
+    assert asyncio.run(_users(cli_env)) == 11
+
+
+def test_a_file_that_is_not_a_spreadsheet_or_not_there_is_an_error(
+    cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    capsys.readouterr()
+    assert main(["import", str(path), "--org", "acme"]) == 1
+    assert "INVALID (input.file): This file is not a spreadsheet" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.csv"), "--org", "acme"]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["import", "--org", "acme"]) == 2
+
+
+async def _stopped_job(settings: Settings) -> str:
+    """A job whose runner stopped after one batch of ten, its lease already expired."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        store = Store.on(client[settings.database_name])
+        deps = Dependencies(store=store, hasher=PasswordHasher(time_cost=1, memory_cost=8))
+        organization = await store.organizations.get_by_slug("acme")
+        assert organization is not None
+        data = csv_bytes([person(i) for i in range(25)])
+        runner = ImportRunner(deps, "crashed", batch_size=10, lease_seconds=0)
+        job = await start_import(
+            deps, Caller.system(organization.id), io.BytesIO(data), "p.csv", False, owner="crashed"
+        )
+        await runner.run(job, stop_after_batches=1)
+        return job.id
+    finally:
+        await client.close()
+
+
+def test_resume_goes_on_from_the_checkpoint(
+    cli_env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job_id = asyncio.run(_stopped_job(cli_env))
+    assert asyncio.run(_users(cli_env)) == 10
+    capsys.readouterr()
+    assert main(["import", "--resume", job_id, "--org", "acme"]) == 0
+    assert "DONE: created 25, skipped (existing) 0, failed 0" in capsys.readouterr().out
+    assert asyncio.run(_users(cli_env)) == 25
+    assert main(["import", "--resume", job_id, "--org", "acme"]) == 1
+    assert "only a failed or interrupted job can be resumed" in capsys.readouterr().err
