@@ -59,6 +59,13 @@ class SeatLimitReached(DomainError):
         )
 
 
+class ChangedMeanwhile(DomainError):
+    """Someone changed the record since the version the caller based its change on."""
+
+    def __init__(self) -> None:
+        super().__init__(Problem("INVALID", "The user changed meanwhile: read it again."))
+
+
 class InvalidCredentials(DomainError):
     def __init__(self) -> None:
         super().__init__(Problem("INVALID_CREDENTIALS", "The login or password is wrong."))

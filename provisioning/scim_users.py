@@ -52,7 +52,13 @@ from scim2_models import (
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.errors import EmailTaken, NotFound, UsernameTaken, ValidationFailed
+from provisioning.errors import (
+    ChangedMeanwhile,
+    EmailTaken,
+    NotFound,
+    UsernameTaken,
+    ValidationFailed,
+)
 from provisioning.names import guess_name
 from provisioning.scim_access import (
     TOLERANT,
@@ -331,11 +337,11 @@ async def create_scim_user(deps: Dependencies, caller: Caller, resource: ScimUse
         # Provisioned again after a SCIM DELETE that disabled them: the same person returns.
         await deps.store.scim.set_deprovisioned(org_id, hidden.id, False)
         await record_event(deps, caller, "user.scim_reprovisioned", "User", hidden.id)
-        return await _apply(deps, caller, hidden, wanted)
+        return await _apply(deps, caller, hidden, wanted, guarded=False)
     if settings.adopt_existing_users and wanted.email:
         existing = await deps.store.users.find_by_email(org_id, wanted.email.strip().lower())
         if existing is not None and existing.source != "SCIM":
-            return await _apply(deps, caller, existing, wanted)
+            return await _apply(deps, caller, existing, wanted, guarded=False)
     _, department_id, company_id = await _references(deps, caller, wanted)
     draft = UserDraft(
         first_name=wanted.first_name,
@@ -369,7 +375,8 @@ async def replace_scim_user(
 ) -> UserRecord:
     current = await get_scim_user(deps, caller, user_id)
     check_version(version_of(current), if_match)
-    return await _apply(deps, scim_caller(caller), current, wanted_from(resource))
+    guarded = if_match is not None
+    return await _apply(deps, scim_caller(caller), current, wanted_from(resource), guarded)
 
 
 async def patch_scim_user(
@@ -391,14 +398,16 @@ async def patch_scim_user(
         raise refused(error) from error
     if not changed:
         return current
-    return await _apply(deps, scim_caller(caller), current, wanted_from(resource))
+    guarded = if_match is not None
+    return await _apply(deps, scim_caller(caller), current, wanted_from(resource), guarded)
 
 
 async def _apply(
-    deps: Dependencies, caller: Caller, current: UserRecord, wanted: Wanted
+    deps: Dependencies, caller: Caller, current: UserRecord, wanted: Wanted, guarded: bool
 ) -> UserRecord:
     """Brings the user to the wanted state: fields first (all checked before any write),
-    then enabled or disabled."""
+    then enabled or disabled. `guarded` (an If-Match was given): the field write happens
+    only if nobody changed the user since `current` was read, else 412."""
     _, department_id, company_id = await _references(deps, caller, wanted, current)
     changes = UserChanges(
         first_name=wanted.first_name,
@@ -412,9 +421,17 @@ async def _apply(
         external_id=wanted.external_id,
     )
     try:
-        record = await update_user(deps, caller, current.id, changes)
+        record = await update_user(
+            deps,
+            caller,
+            current.id,
+            changes,
+            unchanged_since=current.updated_at if guarded else None,
+        )
     except (EmailTaken, UsernameTaken) as error:
         raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
+    except ChangedMeanwhile as error:
+        raise ScimRefused(412, None, "The resource changed meanwhile (If-Match).") from error
     if not wanted.active and record.status != DISABLED:
         record = await disable_user(deps, caller, record.id)
     elif wanted.active and record.status == DISABLED:

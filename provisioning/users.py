@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from auth.principal import ROLES, USERS_READ, USERS_WRITE
@@ -12,6 +13,7 @@ from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import (
+    ChangedMeanwhile,
     EmailTaken,
     Forbidden,
     NotFound,
@@ -305,12 +307,20 @@ async def list_users(
 
 
 async def update_user(
-    deps: Dependencies, caller: Caller, user_id: str, changes: UserChanges
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    changes: UserChanges,
+    unchanged_since: datetime | None = None,
 ) -> UserRecord:
+    """`unchanged_since`: apply only if the user's updated_at is still this (an ETag's
+    If-Match), checked in the write itself; ChangedMeanwhile otherwise."""
     org_id = caller.require(USERS_WRITE)
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
+    if unchanged_since is not None and current.updated_at != unchanged_since:
+        raise ChangedMeanwhile()
     given = changes.given()
     check = Checker()
     values: dict[str, Any] = {}
@@ -360,11 +370,17 @@ async def update_user(
     changed["updated_at"] = deps.clock()
     try:
         result = await deps.store.users.update(
-            org_id, user_id, changed, search_terms=_terms(merged)
+            org_id,
+            user_id,
+            changed,
+            search_terms=_terms(merged),
+            only_if=None if unchanged_since is None else {"updated_at": unchanged_since},
         )
     except DuplicateValue as error:
         raise _taken(error) from error
     if result is None:
+        if unchanged_since is not None:
+            raise ChangedMeanwhile()
         raise NotFound("User", ("input", "userId"))
     before, after = result
     if before.roles != after.roles:

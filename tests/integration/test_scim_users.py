@@ -377,3 +377,26 @@ async def test_path_less_replace_with_string_booleans(api: Api) -> None:
     assert off.status_code == 200 and off.json()["active"] is False
     on = await peer.patch(f"/Users/{user['id']}", [{"op": "Replace", "value": {"active": "True"}}])
     assert on.status_code == 200 and on.json()["active"] is True
+
+
+async def test_concurrent_changes_from_one_version_one_wins(api: Api) -> None:
+    """If-Match is checked in the write itself: of many changes based on one version, one
+    is applied and the others are 412, never a silent lost update."""
+    peer = await scim_peer(api)
+    user = await created(peer, user_body("racer", email="racer@acme.example"))
+    path, version = f"/Users/{user['id']}", user["meta"]["version"]
+    names = [f"Name{n}" for n in range(6)]
+    answers = await asyncio.gather(
+        *(
+            peer.patch(
+                path,
+                [{"op": "replace", "path": "name.givenName", "value": name}],
+                **{"If-Match": version},
+            )
+            for name in names
+        )
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [412] * 5, [a.text for a in answers]
+    winner = next(a for a in answers if a.status_code == 200).json()["name"]["givenName"]
+    assert (await peer.get(path)).json()["name"]["givenName"] == winner
