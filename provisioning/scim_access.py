@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from scim2_models import SCIMException, ScimPolicy
+from scim2_models import Context, SCIMException, ScimObject, ScimPolicy
 
 from auth.principal import SCIM, USERS_READ, USERS_WRITE
 from provisioning.caller import Caller
@@ -15,6 +15,8 @@ from provisioning.errors import DomainError, Problem
 # What identity providers send: Entra capitalises ops, sends "False" for false, removes
 # with a value, and writes to emails[type eq "work"] when there is no such entry yet;
 # attributes no schema declares are dropped rather than refused.
+M = TypeVar("M", bound=ScimObject)
+
 TOLERANT = ScimPolicy(
     unknown=ScimPolicy.Unknown.ignore,
     remove_value_as_filter=ScimPolicy.RemoveValue.apply,
@@ -109,3 +111,16 @@ def without_null_selectors(payload: dict[str, Any]) -> dict[str, Any]:
 
 def not_an_object() -> ScimRefused:
     return ScimRefused(400, "invalidSyntax", "The body must be a JSON object.")
+
+
+def parse_body(model: type[M], payload: Any, context: Context) -> M:
+    """A request body as `model` (a resource, or a PatchOp of one, whose Entra quirks are
+    read as RFC 7644 means them); 400 invalidValue/invalidSyntax when it is not one."""
+    if not isinstance(payload, dict):
+        raise not_an_object()
+    if context == Context.RESOURCE_PATCH_REQUEST:
+        payload = without_null_selectors(payload)
+    try:
+        return model.model_validate(payload, scim_ctx=context, scim_policy=TOLERANT)
+    except (ValidationError, SCIMException) as error:
+        raise refused(error) from error

@@ -34,10 +34,9 @@ from provisioning.scim_access import (
     TOLERANT,
     ScimRefused,
     check_version,
-    not_an_object,
+    parse_body,
     refused,
     scim_caller,
-    without_null_selectors,
 )
 from provisioning.scim_filter import InvalidFilter, parse_filter
 from provisioning.users import UserChanges, update_user
@@ -81,26 +80,11 @@ def to_group(view: GroupView, base_url: str, with_members: bool = True) -> Group
 
 
 def parse_group(payload: Any, context: Context) -> Group:
-    if not isinstance(payload, dict):
-        raise not_an_object()
-    try:
-        return Group.model_validate(payload, scim_ctx=context, scim_policy=TOLERANT)
-    except (ValidationError, SCIMException) as error:
-        raise refused(error) from error
+    return parse_body(Group, payload, context)
 
 
 def parse_group_patch(payload: Any) -> PatchOp[Group]:
-    if not isinstance(payload, dict):
-        raise not_an_object()
-    try:
-        patch: PatchOp[Group] = PatchOp[Group].model_validate(
-            without_null_selectors(payload),
-            scim_ctx=Context.RESOURCE_PATCH_REQUEST,
-            scim_policy=TOLERANT,
-        )
-    except (ValidationError, SCIMException) as error:
-        raise refused(error) from error
-    return patch
+    return parse_body(PatchOp[Group], payload, Context.RESOURCE_PATCH_REQUEST)
 
 
 def _clean_name(name: str | None) -> str:

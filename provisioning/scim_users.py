@@ -64,10 +64,9 @@ from provisioning.scim_access import (
     TOLERANT,
     ScimRefused,
     check_version,
-    not_an_object,
+    parse_body,
     refused,
     scim_caller,
-    without_null_selectors,
 )
 from provisioning.scim_filter import users_query, users_sort
 from provisioning.scim_groups import department_named
@@ -158,27 +157,11 @@ def to_resource(record: UserRecord, names: Names, base_url: str) -> ScimUser:
 
 
 def parse_user(payload: Any, context: Context) -> ScimUser:
-    """A request body as a SCIM User; 400 invalidValue/invalidSyntax when it is not one."""
-    if not isinstance(payload, dict):
-        raise not_an_object()
-    try:
-        return ScimUser.model_validate(payload, scim_ctx=context, scim_policy=TOLERANT)
-    except (ValidationError, SCIMException) as error:
-        raise refused(error) from error
+    return parse_body(ScimUser, payload, context)
 
 
 def parse_patch(payload: Any) -> PatchOp[ScimUser]:
-    if not isinstance(payload, dict):
-        raise not_an_object()
-    try:
-        patch: PatchOp[ScimUser] = PatchOp[ScimUser].model_validate(
-            without_null_selectors(payload),
-            scim_ctx=Context.RESOURCE_PATCH_REQUEST,
-            scim_policy=TOLERANT,
-        )
-    except (ValidationError, SCIMException) as error:
-        raise refused(error) from error
-    return patch
+    return parse_body(PatchOp[ScimUser], payload, Context.RESOURCE_PATCH_REQUEST)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import secrets
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import segno
@@ -23,25 +22,27 @@ SIGNUP_PATH = "/signup"
 MAX_CODE_LENGTH = 64
 
 
-@dataclass(frozen=True)
-class QrCode:
-    png_data_uri: str
-    svg: str
-
-
 def signup_url(public_url: str, organization_slug: str, code: str) -> str:
     """The SPA's sign-up page for the organization, with the link's code preselecting it."""
     return f"{public_url.rstrip('/')}{SIGNUP_PATH}/{quote(organization_slug)}?link={code}"
 
 
-def qr_code(url: str) -> QrCode:
-    """PNG (as a data URI, ready for an <img>) and SVG; medium error correction for print."""
-    code = segno.make(url, error="m")
-    png, svg = io.BytesIO(), io.BytesIO()
-    code.save(png, kind="png", scale=8, border=4)
-    code.save(svg, kind="svg", scale=8, border=4, xmldecl=False)
-    encoded = base64.b64encode(png.getvalue()).decode()
-    return QrCode(png_data_uri=f"data:image/png;base64,{encoded}", svg=svg.getvalue().decode())
+def _qr_bytes(url: str, kind: str) -> bytes:
+    """Medium error correction, so a printed code survives some wear."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(
+        out, kind=kind, scale=8, border=4, **({"xmldecl": False} if kind == "svg" else {})
+    )
+    return out.getvalue()
+
+
+def qr_png_data_uri(url: str) -> str:
+    """PNG as a data URI, ready for an <img src>."""
+    return "data:image/png;base64," + base64.b64encode(_qr_bytes(url, "png")).decode()
+
+
+def qr_svg(url: str) -> str:
+    return _qr_bytes(url, "svg").decode()
 
 
 async def create_signup_link(

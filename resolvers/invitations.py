@@ -24,6 +24,7 @@ from schema.invitations import (
 )
 from schema.payloads import OkPayload, SessionPayload, UserPayload
 from schema.types import User, context_of
+from store.invitation_tokens import INVITE
 
 
 def client_address(context: Context) -> str:
@@ -37,6 +38,27 @@ def signed_in_payload(context: Context, signed_in: SignedIn) -> SessionPayload:
     )
     expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
     return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
+
+
+async def accept_link(
+    context: Context, token: str, password: str | None, purpose: str
+) -> SessionPayload:
+    """An invitation's or a sign-up's link: signed in, or on to SSO (ssoLoginUrl)."""
+    try:
+        accepted = await invitations.accept_invitation(
+            context.deps,
+            token,
+            password,
+            context.settings.public_url,
+            request_id=context.request_id,
+            replaces_token=context.session_token,
+            purpose=purpose,
+        )
+    except DomainError as error:
+        return SessionPayload(user_errors=user_errors(error))
+    if isinstance(accepted, ContinueWithSso):
+        return SessionPayload(sso_login_url=accepted.login_url)
+    return signed_in_payload(context, accepted)
 
 
 @strawberry.type
@@ -77,21 +99,7 @@ class InvitationMutation:
     async def accept_invitation(
         self, info: strawberry.Info, input: AcceptInvitationInput
     ) -> SessionPayload:
-        context = context_of(info)
-        try:
-            accepted = await invitations.accept_invitation(
-                context.deps,
-                input.token,
-                input.password,
-                context.settings.public_url,
-                request_id=context.request_id,
-                replaces_token=context.session_token,
-            )
-        except DomainError as error:
-            return SessionPayload(user_errors=user_errors(error))
-        if isinstance(accepted, ContinueWithSso):
-            return SessionPayload(sso_login_url=accepted.login_url)
-        return signed_in_payload(context, accepted)
+        return await accept_link(context_of(info), input.token, input.password, INVITE)
 
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
     async def request_password_reset(

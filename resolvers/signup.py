@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning import invitations, signup, signup_links, signup_settings
+from provisioning import signup, signup_links, signup_settings
 from provisioning.errors import DomainError, NotFound
-from provisioning.sso_invitations import ContinueWithSso
 from provisioning.users import KEEP
 from resolvers.context import Context
 from resolvers.edge import query_error
-from resolvers.invitations import client_address, signed_in_payload
+from resolvers.invitations import accept_link, client_address
 from schema.errors import user_errors
 from schema.payloads import SessionPayload
 from schema.signup import (
@@ -105,22 +104,7 @@ class SignupMutation:
     async def verify_sign_up(
         self, info: strawberry.Info, input: VerifySignUpInput
     ) -> SessionPayload:
-        context = context_of(info)
-        try:
-            accepted = await invitations.accept_invitation(
-                context.deps,
-                input.token,
-                input.password,
-                context.settings.public_url,
-                request_id=context.request_id,
-                replaces_token=context.session_token,
-                purpose=SIGNUP,
-            )
-        except DomainError as error:
-            return SessionPayload(user_errors=user_errors(error))
-        if isinstance(accepted, ContinueWithSso):
-            return SessionPayload(sso_login_url=accepted.login_url)
-        return signed_in_payload(context, accepted)
+        return await accept_link(context_of(info), input.token, input.password, SIGNUP)
 
     @strawberry.mutation(description="Admins.")
     async def update_signup_settings(

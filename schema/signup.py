@@ -7,10 +7,17 @@ from datetime import datetime
 import strawberry
 
 from provisioning.signup import SignupOptions as SignupOptionsRecord
-from provisioning.signup_links import qr_code, signup_url
+from provisioning.signup_links import qr_png_data_uri, qr_svg, signup_url
 from provisioning.signup_settings import SignupSettings as SignupSettingsRecord
 from schema.errors import UserError
-from schema.types import Department, JobProfile, PermissionType, context_of
+from schema.types import (
+    Department,
+    JobProfile,
+    PermissionType,
+    load_department,
+    load_job_profile,
+    load_permission_type,
+)
 from store.signup_links import SignupLinkRecord
 
 
@@ -42,26 +49,15 @@ class SignupSettings:
 
     @strawberry.field
     async def default_department(self, info: strawberry.Info) -> Department | None:
-        if self.default_department_id is None:
-            return None
-        found = await context_of(info).loaders.departments.load(self.default_department_id)
-        return Department.of(found) if found else None
+        return await load_department(info, self.default_department_id)
 
     @strawberry.field
     async def default_job_profile(self, info: strawberry.Info) -> JobProfile | None:
-        if self.default_job_profile_id is None:
-            return None
-        found = await context_of(info).loaders.job_profiles.load(self.default_job_profile_id)
-        return JobProfile.of(found) if found else None
+        return await load_job_profile(info, self.default_job_profile_id)
 
     @strawberry.field
     async def default_permission_type(self, info: strawberry.Info) -> PermissionType | None:
-        if self.default_permission_type_id is None:
-            return None
-        found = await context_of(info).loaders.permission_types.load(
-            self.default_permission_type_id
-        )
-        return PermissionType.of(found) if found else None
+        return await load_permission_type(info, self.default_permission_type_id)
 
 
 @strawberry.input(description="Fields left out are unchanged; null clears a default.")
@@ -155,18 +151,15 @@ class SignupLink:
 
     @strawberry.field
     async def department(self, info: strawberry.Info) -> Department | None:
-        if self.department_id is None:
-            return None
-        found = await context_of(info).loaders.departments.load(self.department_id)
-        return Department.of(found) if found else None
+        return await load_department(info, self.department_id)
 
     @strawberry.field(description="PNG as a data: URI, ready for an <img src>")
     def qr_code_png(self) -> str:
-        return qr_code(self.url).png_data_uri
+        return qr_png_data_uri(self.url)
 
     @strawberry.field(description="SVG markup, for print")
     def qr_code_svg(self) -> str:
-        return qr_code(self.url).svg
+        return qr_svg(self.url)
 
 
 def link_of(record: SignupLinkRecord, public_url: str, organization_slug: str) -> SignupLink:

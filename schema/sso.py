@@ -8,7 +8,14 @@ import strawberry
 
 from schema.enums import Seat
 from schema.errors import UserError
-from schema.types import Department, JobProfile, PermissionType, context_of
+from schema.types import (
+    Department,
+    JobProfile,
+    PermissionType,
+    load_department,
+    load_job_profile,
+    load_permission_type,
+)
 from store.identity_providers import IdentityProviderRecord
 
 
@@ -74,26 +81,15 @@ class IdentityProvider:
 
     @strawberry.field
     async def default_department(self, info: strawberry.Info) -> Department | None:
-        if self.default_department_id is None:
-            return None
-        found = await context_of(info).loaders.departments.load(self.default_department_id)
-        return Department.of(found) if found else None
+        return await load_department(info, self.default_department_id)
 
     @strawberry.field
     async def default_job_profile(self, info: strawberry.Info) -> JobProfile | None:
-        if self.default_job_profile_id is None:
-            return None
-        found = await context_of(info).loaders.job_profiles.load(self.default_job_profile_id)
-        return JobProfile.of(found) if found else None
+        return await load_job_profile(info, self.default_job_profile_id)
 
     @strawberry.field
     async def default_permission_type(self, info: strawberry.Info) -> PermissionType | None:
-        if self.default_permission_type_id is None:
-            return None
-        found = await context_of(info).loaders.permission_types.load(
-            self.default_permission_type_id
-        )
-        return PermissionType.of(found) if found else None
+        return await load_permission_type(info, self.default_permission_type_id)
 
 
 @strawberry.type

@@ -93,6 +93,30 @@ class PermissionType:
         return cls(id=strawberry.ID(record.id), name=record.name)
 
 
+async def load_department(info: strawberry.Info, department_id: str | None) -> Department | None:
+    """The department by id through the request's loader (one query for the whole page)."""
+    if department_id is None:
+        return None
+    found = await context_of(info).loaders.departments.load(department_id)
+    return Department.of(found) if found else None
+
+
+async def load_job_profile(info: strawberry.Info, job_profile_id: str | None) -> JobProfile | None:
+    if job_profile_id is None:
+        return None
+    found = await context_of(info).loaders.job_profiles.load(job_profile_id)
+    return JobProfile.of(found) if found else None
+
+
+async def load_permission_type(
+    info: strawberry.Info, permission_type_id: str | None
+) -> PermissionType | None:
+    if permission_type_id is None:
+        return None
+    found = await context_of(info).loaders.permission_types.load(permission_type_id)
+    return PermissionType.of(found) if found else None
+
+
 @strawberry.type
 class Company:
     id: strawberry.ID
@@ -152,24 +176,15 @@ class User:
 
     @strawberry.field
     async def department(self, info: strawberry.Info) -> Department | None:
-        if self.department_id is None:
-            return None
-        found = await context_of(info).loaders.departments.load(self.department_id)
-        return Department.of(found) if found else None
+        return await load_department(info, self.department_id)
 
     @strawberry.field
     async def job_profile(self, info: strawberry.Info) -> JobProfile | None:
-        if self.job_profile_id is None:
-            return None
-        found = await context_of(info).loaders.job_profiles.load(self.job_profile_id)
-        return JobProfile.of(found) if found else None
+        return await load_job_profile(info, self.job_profile_id)
 
     @strawberry.field
     async def permission_type(self, info: strawberry.Info) -> PermissionType | None:
-        if self.permission_type_id is None:
-            return None
-        found = await context_of(info).loaders.permission_types.load(self.permission_type_id)
-        return PermissionType.of(found) if found else None
+        return await load_permission_type(info, self.permission_type_id)
 
     @strawberry.field
     async def company(self, info: strawberry.Info) -> Company | None:
