@@ -6,6 +6,7 @@ licence event (store/licences.py) that outbound provisioning will act on.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,11 @@ from store.users import UserRecord
 PRODUCT_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$")
 MAX_SEATS = 1_000_000
 MAX_PAGE = 100
+# A refused seat is tried again this often, 10 ms apart and doubling up to 100 ms (under
+# half a second in all), before the answer is SEAT_LIMIT.
+_SETTLE_ATTEMPTS = 8
+_SETTLE_FIRST_SECONDS = 0.01
+_SETTLE_MAX_SECONDS = 0.1
 
 
 class LicenceLimitReached(DomainError):
@@ -135,6 +141,25 @@ async def _record_change(
     )
 
 
+async def _reserve_or_held(deps: Dependencies, org_id: str, key: str, user_id: str) -> bool:
+    """Take a seat (True), or see that the user holds the licence or the pool is full.
+
+    Concurrent assignments of the same licence to the same user each hold a seat for a
+    moment before all but one give it back; a request that found the pool full only
+    because of them must not answer SEAT_LIMIT. So a refused reservation waits, briefly and
+    boundedly, for those requests to settle: the assignment appears or a seat comes back.
+    """
+    licences = deps.store.licences
+    for attempt in range(_SETTLE_ATTEMPTS):
+        if await licences.reserve(org_id, key):
+            return True
+        if await licences.get_assignment(org_id, key, user_id) is not None:
+            return False
+        if attempt + 1 < _SETTLE_ATTEMPTS:
+            await asyncio.sleep(min(_SETTLE_FIRST_SECONDS * 2**attempt, _SETTLE_MAX_SECONDS))
+    return False
+
+
 async def assign_licence(
     deps: Dependencies, caller: Caller, user_id: str, product_key: str
 ) -> UserRecord:
@@ -145,8 +170,7 @@ async def assign_licence(
     licences = deps.store.licences
     if await licences.get_assignment(org_id, key, user_id) is not None:
         return user
-    if not await licences.reserve(org_id, key):
-        # Another request may have just assigned this very licence with the last seat.
+    if not await _reserve_or_held(deps, org_id, key, user_id):
         if await licences.get_assignment(org_id, key, user_id) is not None:
             return user
         latest = await licences.get_pool(org_id, key)
