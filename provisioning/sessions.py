@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import anyio.to_thread
@@ -112,10 +112,7 @@ async def start_session(
     )
     # Conditional on the user still being enabled: a disable that raced this sign-in and
     # revoked sessions before ours was written must not leave ours alive.
-    result = await store.users.update(
-        user.org_id, user.id, {"last_login_at": now}, only_if={"status": {"$ne": DISABLED}}
-    )
-    if result is None:
+    if not await store.users.record_login(user.org_id, user.id, now, unless_status=DISABLED):
         await store.sessions.delete(token_hash(token))
         raise InvalidCredentials()
     caller = Caller(
@@ -129,7 +126,7 @@ async def start_session(
         user.id,
         {"method": {"before": None, "after": method}},
     )
-    return SignedIn(token=token, user=result[1], expires_in_seconds=ttl)
+    return SignedIn(token=token, user=replace(user, last_login_at=now), expires_in_seconds=ttl)
 
 
 async def resolve_session(deps: Dependencies, token: str) -> Principal | None:

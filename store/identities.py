@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -46,29 +45,28 @@ class Identities:
     async def claim(self, record: IdentityRecord) -> tuple[IdentityRecord, bool]:
         """Bind the identity to `record.user_id` unless it is bound already.
 
-        Returns the binding that holds and whether this call made it. An upsert on the
-        unique key, so concurrent first logins all get the same answer.
+        Returns the binding that holds and whether this call made it. An insert on the
+        unique key, so concurrent first logins all get the same answer: the losers read
+        the winner's binding.
         """
         key = {"org_id": record.org_id, "issuer": record.issuer, "subject": record.subject}
-        insert = {
-            "user_id": record.user_id,
-            "provider_id": record.provider_id,
-            "created_at": record.created_at,
-        }
         for _ in range(3):
             try:
-                before = await self._collection.find_one_and_update(
-                    key,
-                    {"$setOnInsert": insert},
-                    upsert=True,
-                    return_document=ReturnDocument.BEFORE,
+                await self._collection.insert_one(
+                    {
+                        **key,
+                        "user_id": record.user_id,
+                        "provider_id": record.provider_id,
+                        "created_at": record.created_at,
+                    }
                 )
             except DuplicateKeyError:
-                continue  # two upserts raced to insert: the loser reads the winner's
-            return (record, True) if before is None else (_record(before), False)
-        doc = await self._collection.find_one(key)
-        assert doc is not None, "identity vanished while being claimed"
-        return _record(doc), False
+                doc = await self._collection.find_one(key)
+                if doc is None:
+                    continue  # the binding was removed since: try to make ours again
+                return _record(doc), False
+            return record, True
+        raise RuntimeError("identity binding kept vanishing while being claimed")
 
     async def delete_for_user(self, org_id: str, user_id: str) -> int:
         result = await self._collection.delete_many({"org_id": org_id, "user_id": user_id})

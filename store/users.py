@@ -214,6 +214,22 @@ class Users:
         after.update(stored)
         return _record(before), _record(after)
 
+    async def record_login(
+        self, org_id: str, user_id: str, at: datetime, unless_status: str
+    ) -> bool:
+        """Set last_login_at unless the user's status is `unless_status`; False if it is.
+
+        An update_one rather than find_one_and_update: nothing needs the stored document
+        back, and the embedded database plans findAndModify writes as a collection scan."""
+        oid = object_id(user_id)
+        if oid is None:
+            return False
+        result = await self._collection.update_one(
+            {"_id": oid, "org_id": org_id, "status": {"$ne": unless_status}},
+            {"$set": {"last_login_at": at}},
+        )
+        return result.matched_count == 1
+
     async def delete(self, org_id: str, user_id: str) -> UserRecord | None:
         oid = object_id(user_id)
         if oid is None:
