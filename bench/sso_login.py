@@ -21,18 +21,25 @@ relying parties live in the same server process and use the same provider in the
   below): the same state, nonce, PKCE S256 verifier and browser-binding cookie, but held in
   process memory, and a callback that does only Authlib's token exchange
   (AsyncOAuth2Client.fetch_token against the same provider) and redirects: no ID token
-  checks and no database work.
+  checks and no database work;
+- database baseline: GET /bench/sso-db/bench/login and .../callback (DatabaseBaselineSso):
+  the baseline plus exactly the MongoDB commands of a returning Roster login (the same
+  collections, filters and documents, raw pymongo, in the same order), with no framework,
+  no ID token checks and no audit code between: what the database work alone costs.
 
-Each round runs three phases, one after the other, so that they see the same background
-load: first logins (new people: the user and identity are created), the baseline, and
-returning logins (people created by earlier first-login phases: the identity is found).
+Each round runs four phases, one after the other, so that they see the same background
+load: first logins (new people: the user and identity are created), the baseline, the
+database baseline (returning people) and returning logins (people created by earlier
+first-login phases: the identity is found).
 Each phase has a warm-up and a timed window; for each we measure logins per second and
 the server process's CPU time per login (utime + stime from /proc/<pid>/stat; the
 provider's, the database's and the load generator's are shown too, and the MongoDB
 commands the server sent per login, counted by a pymongo CommandListener). The ratio
 printed last is the median over rounds of returning logins per second / baseline logins
 per second (the steady state of a product whose people sign in every day); first logins
-are printed beside it, and CPU-per-login ratios for information.
+are printed beside it, CPU-per-login ratios for information, and returning logins over
+the database baseline: how close Roster comes to a bare handler doing the same database
+work.
 
 `--baseline-client per-login` makes the baseline build a new AsyncOAuth2Client for every
 token exchange, as auth/oidc.py's exchange_code does, instead of one for the app: the
@@ -43,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -57,6 +65,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -64,6 +73,7 @@ from urllib.parse import urlencode
 
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from bson import ObjectId
 from pymongo import monitoring
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -88,6 +98,8 @@ SESSION_COOKIE = "roster_session"  # the development cookie name
 RETURN_TO = "/done"
 BASELINE_PREFIX = "/bench/sso"
 BASELINE_COOKIE = "bench_sso"
+DATABASE_BASELINE_PREFIX = "/bench/sso-db"
+DATABASE_BASELINE_COOKIE = "bench_sso_db"
 COMMANDS_PATH = "/bench/mongo-commands"
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60.0
@@ -135,14 +147,17 @@ class BaselineSso:
         self._client: AsyncOAuth2Client | None = None
         self._endpoints: tuple[str, str] | None = None
 
+    prefix = BASELINE_PREFIX
+    cookie = BASELINE_COOKIE
+
     def routes(self) -> list[Route]:
         return [
-            Route(f"{BASELINE_PREFIX}/{{org}}/login", self.login, methods=["GET"]),
-            Route(f"{BASELINE_PREFIX}/{{org}}/callback", self.callback, methods=["GET"]),
+            Route(f"{self.prefix}/{{org}}/login", self.login, methods=["GET"]),
+            Route(f"{self.prefix}/{{org}}/callback", self.callback, methods=["GET"]),
         ]
 
     def redirect_uri(self, org: str) -> str:
-        return f"{self.public_url}{BASELINE_PREFIX}/{org}/callback"
+        return f"{self.public_url}{self.prefix}/{org}/callback"
 
     def _new_client(self, org: str) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
@@ -195,6 +210,20 @@ class BaselineSso:
                 created=time.monotonic(),
             ),
         )
+        return self._redirect_to_provider(
+            request, authorization_endpoint, state, nonce, verifier, browser
+        )
+
+    def _redirect_to_provider(
+        self,
+        request: Request,
+        authorization_endpoint: str,
+        state: str,
+        nonce: str,
+        verifier: str,
+        browser: str,
+    ) -> Response:
+        org = request.path_params["org"]
         params = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -209,44 +238,166 @@ class BaselineSso:
         if login_hint:
             params["login_hint"] = login_hint
         response = RedirectResponse(f"{authorization_endpoint}?{urlencode(params)}", 303)
-        response.set_cookie(BASELINE_COOKIE, browser, max_age=600, httponly=True, samesite="lax")
+        response.set_cookie(self.cookie, browser, max_age=600, httponly=True, samesite="lax")
         return response
 
     async def callback(self, request: Request) -> Response:
         org = request.path_params["org"]
         params = request.query_params
         pending = self.pending.pop(params.get("state", ""), None)
-        browser = request.cookies.get(BASELINE_COOKIE, "")
+        browser = request.cookies.get(self.cookie, "")
         if pending is None or not hmac.compare_digest(_hash(browser), pending.browser_hash):
             return PlainTextResponse("state invalid", status_code=400)
         if params.get("iss") != self.issuer or not params.get("code"):
             return PlainTextResponse("issuer or code missing", status_code=400)
+        token = await self._exchange(org, params["code"], pending.verifier)
+        if not isinstance(token.get("id_token"), str):
+            return PlainTextResponse("no ID token", status_code=400)
+        response = RedirectResponse(self.public_url + pending.return_to, 303)
+        response.delete_cookie(self.cookie)
+        return response
+
+    async def _exchange(self, org: str, code: str, verifier: str) -> dict[str, Any]:
+        """Authlib's token exchange, the only work the baseline's callback does."""
         _, token_endpoint = await self._discover(org)
-        code = params["code"]
         if self.client_per_login:
             async with self._new_client(org) as client:
                 token = await client.fetch_token(
                     token_endpoint,
                     grant_type="authorization_code",
                     code=code,
-                    code_verifier=pending.verifier,
+                    code_verifier=verifier,
                 )
         else:
             token = await self._shared_client(org).fetch_token(
                 token_endpoint,
                 grant_type="authorization_code",
                 code=code,
-                code_verifier=pending.verifier,
+                code_verifier=verifier,
             )
-        if not isinstance(token.get("id_token"), str):
-            return PlainTextResponse("no ID token", status_code=400)
-        response = RedirectResponse(self.public_url + pending.return_to, 303)
-        response.delete_cookie(BASELINE_COOKIE)
-        return response
+        return dict(token)
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+
+class DatabaseBaselineSso(BaselineSso):
+    """The baseline plus the database work of a returning login, with no framework between:
+    the same MongoDB commands on the same collections (raw pymongo, through the app's own
+    database handle), in the same order as Roster's login route and callback. It reads the
+    subject from the ID token without checking it, as the baseline checks nothing."""
+
+    prefix = DATABASE_BASELINE_PREFIX
+    cookie = DATABASE_BASELINE_COOKIE
+
+    async def login(self, request: Request) -> Response:
+        db = request.state.deps.store.db
+        org_slug = request.path_params["org"]
+        organization = await db["organizations"].find_one({"slug": org_slug})
+        provider_id = request.query_params.get("provider", "")
+        if organization is None or not ObjectId.is_valid(provider_id):
+            return PlainTextResponse("no such organization or provider", status_code=404)
+        provider = await db["identity_providers"].find_one(
+            {"_id": ObjectId(provider_id), "org_id": str(organization["_id"])}
+        )
+        if provider is None:
+            return PlainTextResponse("no such provider", status_code=404)
+        authorization_endpoint, _ = await self._discover(org_slug)
+        state, nonce, verifier, browser = (secrets.token_urlsafe(32) for _ in range(4))
+        now = datetime.now(UTC)
+        await db["login_transactions"].insert_one(
+            {
+                "_id": _hash(state),
+                "org_id": str(organization["_id"]),
+                "provider_id": provider_id,
+                "nonce": nonce,
+                "code_verifier": verifier,
+                "browser_hash": _hash(browser),
+                "return_to": request.query_params.get("return_to") or "/",
+                "created_at": now,
+                "expires_at": now + timedelta(minutes=10),
+                "binding_hash": None,
+            }
+        )
+        return self._redirect_to_provider(
+            request, authorization_endpoint, state, nonce, verifier, browser
+        )
+
+    async def callback(self, request: Request) -> Response:
+        db = request.state.deps.store.db
+        org_slug, params = request.path_params["org"], request.query_params
+        organization = await db["organizations"].find_one({"slug": org_slug})
+        if organization is None:
+            return PlainTextResponse("no such organization", status_code=404)
+        org_id = str(organization["_id"])
+        now = datetime.now(UTC)
+        pending = await db["login_transactions"].find_one_and_delete(
+            {"_id": _hash(params.get("state", "")), "org_id": org_id, "expires_at": {"$gt": now}}
+        )
+        browser = request.cookies.get(self.cookie, "")
+        if pending is None or not hmac.compare_digest(_hash(browser), pending["browser_hash"]):
+            return PlainTextResponse("state invalid", status_code=400)
+        provider = await db["identity_providers"].find_one(
+            {"_id": ObjectId(pending["provider_id"]), "org_id": org_id}
+        )
+        if provider is None or params.get("iss") != self.issuer or not params.get("code"):
+            return PlainTextResponse("provider, issuer or code missing", status_code=400)
+        token = await self._exchange(org_slug, params["code"], pending["code_verifier"])
+        id_token = token.get("id_token")
+        if not isinstance(id_token, str):
+            return PlainTextResponse("no ID token", status_code=400)
+        subject = _unverified_subject(id_token)
+        identity = await db["identities"].find_one(
+            {"org_id": org_id, "issuer": self.issuer, "subject": subject}
+        )
+        user = (
+            await db["users"].find_one({"_id": ObjectId(identity["user_id"]), "org_id": org_id})
+            if identity
+            else None
+        )
+        if user is None or user["status"] == "DISABLED":
+            return PlainTextResponse("no such user, or disabled", status_code=403)
+        session_token = secrets.token_urlsafe(32)
+        await db["sessions"].insert_one(
+            {
+                "_id": _hash(session_token),
+                "org_id": org_id,
+                "user_id": str(user["_id"]),
+                "roles": user.get("roles", []),
+                "created_at": now,
+                "expires_at": now + timedelta(hours=12),
+            }
+        )
+        await db["users"].update_one(
+            {"_id": user["_id"], "org_id": org_id, "status": {"$ne": "DISABLED"}},
+            {"$set": {"last_login_at": now}},
+        )
+        await db["audit_events"].insert_one(
+            {
+                "_id": ObjectId(),
+                "org_id": org_id,
+                "actor_type": "USER",
+                "actor_id": str(user["_id"]),
+                "action": "user.signed_in",
+                "target_type": "User",
+                "target_id": str(user["_id"]),
+                "changes": {"method": {"before": None, "after": "sso"}},
+                "at": now,
+                "request_id": None,
+                "metadata": {},
+            }
+        )
+        response = RedirectResponse(self.public_url + pending["return_to"], 303)
+        response.set_cookie(SESSION_COOKIE, session_token, httponly=True, samesite="lax")
+        response.delete_cookie(self.cookie)
+        return response
+
+
+def _unverified_subject(id_token: str) -> str:
+    payload = id_token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["sub"])
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -286,7 +437,14 @@ def bench_app() -> Starlette:
         os.environ["BENCH_SSO_CLIENT_SECRET"],
         client_per_login=os.environ.get("BENCH_SSO_BASELINE_CLIENT") == "per-login",
     )
-    app.router.routes.extend(baseline.routes())
+    database_baseline = DatabaseBaselineSso(
+        settings.public_url,
+        os.environ["BENCH_SSO_ISSUER"],
+        os.environ["BENCH_SSO_CLIENT_ID"],
+        os.environ["BENCH_SSO_CLIENT_SECRET"],
+        client_per_login=os.environ.get("BENCH_SSO_BASELINE_CLIENT") == "per-login",
+    )
+    app.router.routes.extend(baseline.routes() + database_baseline.routes())
     roster_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
@@ -296,6 +454,7 @@ def bench_app() -> Starlette:
                 yield state or {}
             finally:
                 await baseline.aclose()
+                await database_baseline.aclose()
 
     app.router.lifespan_context = lifespan
     return app
@@ -488,9 +647,9 @@ def _run_phase(phase: SsoPhase, pids: Mapping[str, int | None]) -> tuple[Measure
     return measured, result.completed
 
 
-async def _check_flows(ours: SsoPhase, baseline: SsoPhase) -> None:
-    """One login of each kind, before any timing: both flows must complete."""
-    for phase, hint in ((ours, f"check-ours@{EMAIL_DOMAIN}"), (baseline, f"check@{EMAIL_DOMAIN}")):
+async def _check_flows(flows: list[tuple[SsoPhase, str]]) -> None:
+    """One login of each kind, in order, before any timing: every flow must complete."""
+    for phase, hint in flows:
         browser = Browser(phase)
         try:
             await browser.login(hint)
@@ -523,7 +682,12 @@ def main(argv: list[str] | None = None) -> int:
 
     server: subprocess.Popen[bytes] | None = None
     provider: subprocess.Popen[bytes] | None = None
-    runs: dict[str, list[Measured]] = {"first": [], "baseline": [], "returning": []}
+    runs: dict[str, list[Measured]] = {
+        "first": [],
+        "baseline": [],
+        "database": [],
+        "returning": [],
+    }
     with tempfile.TemporaryDirectory(prefix="bench-sso-login-") as scratch:
         database = EmbeddedDatabase(Path(scratch))
         try:
@@ -538,6 +702,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     f"{public_url}/auth/{ORGANIZATION}/callback",
                     f"{public_url}{BASELINE_PREFIX}/{ORGANIZATION}/callback",
+                    f"{public_url}{DATABASE_BASELINE_PREFIX}/{ORGANIZATION}/callback",
                 ],
             )
             _wait_for_provider(provider, provider_port)
@@ -550,21 +715,21 @@ def main(argv: list[str] | None = None) -> int:
                 "database": database_process.pid if database_process else None,
             }
 
+            prefixes = {"baseline": BASELINE_PREFIX, "database": DATABASE_BASELINE_PREFIX}
+
             def phase(name: str, pool: list[str], new_prefix: str | None = None) -> SsoPhase:
-                ours = name != "baseline"
+                prefix = prefixes.get(name, "/auth")
                 return SsoPhase(
                     name=name,
                     server_port=port,
-                    login_path=f"/auth/{ORGANIZATION}/login"
-                    if ours
-                    else f"{BASELINE_PREFIX}/{ORGANIZATION}/login",
+                    login_path=f"{prefix}/{ORGANIZATION}/login",
                     login_query=urlencode(
-                        {"provider": provider_id, "return_to": RETURN_TO}
-                        if ours
-                        else {"return_to": RETURN_TO}
+                        {"return_to": RETURN_TO}
+                        if name == "baseline"
+                        else {"provider": provider_id, "return_to": RETURN_TO}
                     ),
                     expected_location=public_url + RETURN_TO,
-                    session_cookie=SESSION_COOKIE if ours else None,
+                    session_cookie=None if name == "baseline" else SESSION_COOKIE,
                     concurrency=args.concurrency,
                     warmup_seconds=args.warmup,
                     seconds=args.seconds,
@@ -574,7 +739,17 @@ def main(argv: list[str] | None = None) -> int:
                     watch_pids=[pid for pid in pids.values() if pid],
                 )
 
-            asyncio.run(_check_flows(phase("check", []), phase("baseline", [])))
+            # The database baseline signs in a returning person: the one ours just created.
+            checked = f"check-ours@{EMAIL_DOMAIN}"
+            asyncio.run(
+                _check_flows(
+                    [
+                        (phase("check", []), checked),
+                        (phase("baseline", []), f"check@{EMAIL_DOMAIN}"),
+                        (phase("database", []), checked),
+                    ]
+                )
+            )
             print(
                 f"{NAME}: both flows complete (login route, provider, callback) against"
                 f" {issuer}; baseline AsyncOAuth2Client: {args.baseline_client}"
@@ -591,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
                 plan = [
                     ("first", phase("first", [], new_prefix=f"r{round_number}")),
                     ("baseline", None),
+                    ("database", None),
                     ("returning", None),
                 ]
                 for name, ready in plan:
@@ -613,7 +789,7 @@ def main(argv: list[str] | None = None) -> int:
             database.stop()
 
     median = statistics.median
-    for name in ("baseline", "first", "returning"):
+    for name in ("baseline", "database", "first", "returning"):
         last = runs[name][-1].commands
         commands = ", ".join(f"{n} {c:.1f}" for n, c in sorted(last.items())) or "none"
         print(
@@ -631,6 +807,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"returning logins / baseline, logins/s, median of rounds:     {returning_ratio:.3f}")
     print(f"CPU per login, baseline / first, median of rounds:           {first_cpu:.3f}")
     print(f"CPU per login, baseline / returning, median of rounds:       {returning_cpu:.3f}")
+    over_database = median(
+        r.per_second / d.per_second
+        for d, r in zip(runs["database"], runs["returning"], strict=True)
+    )
+    database_cost = median(
+        d.per_second / b.per_second for b, d in zip(runs["baseline"], runs["database"], strict=True)
+    )
+    print(f"returning logins / database baseline, logins/s, median:      {over_database:.3f}")
+    print(f"database baseline / baseline, logins/s, median of rounds:    {database_cost:.3f}")
     print(f"{NAME}: ratio {returning_ratio:.2f} (goal {GOAL})")
     return 0
 
