@@ -53,4 +53,3 @@ class Principal:
     @property
     def actor_id(self) -> str | None:
         return self.client_id or self.user_id
-

@@ -127,4 +127,4 @@ def start_server(
         ],
         cwd=ROOT,
         env=environment,
-    )
+    )  # fmt: skip

@@ -237,7 +237,7 @@ def _start_server(uri: str, port: int, app: str) -> subprocess.Popen[bytes]:
         ],
         cwd=ROOT,
         env=environment,
-    )
+    )  # fmt: skip
 
 
 def _wait_for_server(process: subprocess.Popen[bytes], port: int) -> None:
