@@ -23,13 +23,15 @@ import random
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from urllib.parse import quote, urlsplit
+from html.parser import HTMLParser
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from bench._loadgen import cpu_seconds
 
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT_SECONDS = 10.0
 MAX_REPORTED_SUBJECTS = 5000
+MAX_PROVIDER_STEPS = 12  # redirects and forms in one visit to the provider
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class SsoPhase:
     warmup_seconds: float
     seconds: float
     email_domain: str
+    # The provider shows its login and consent forms (oidc-provider's development pages):
+    # each login fills them in with fresh provider cookies, as a person on a new browser.
+    provider_forms: bool = False
     new_prefix: str | None = None  # new people: PREFIX-WORKER-N@domain (first logins)
     pool: list[str] = field(default_factory=list)  # or returning people, picked at random
     watch_pids: list[int] = field(default_factory=list)
@@ -100,13 +105,25 @@ class Connection:
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def get(self, target: str, cookie: str | None = None) -> Response:
+        return await self.request("GET", target, cookie)
+
+    async def post_form(self, target: str, fields: dict[str, str], cookie: str | None) -> Response:
+        body = urlencode(fields).encode()
+        return await self.request("POST", target, cookie, body)
+
+    async def request(
+        self, method: str, target: str, cookie: str | None = None, body: bytes | None = None
+    ) -> Response:
         if self.streams is None:
             self.streams = await asyncio.open_connection(HOST, self.port)
         reader, writer = self.streams
-        head = f"GET {target} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
+        head = f"{method} {target} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
         if cookie:
             head += f"Cookie: {cookie}\r\n"
-        writer.write((head + "\r\n").encode("latin-1"))
+        if body is not None:
+            head += "Content-Type: application/x-www-form-urlencoded\r\n"
+            head += f"Content-Length: {len(body)}\r\n"
+        writer.write((head + "\r\n").encode("latin-1") + (body or b""))
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
                 response = await _read_response(reader)
@@ -183,10 +200,14 @@ class Browser:
                 self.provider.close()
             self.provider_port = authorize.port
             self.provider = Connection(authorize.port or 80)
-        answered = await self.provider.get(_target(location, self.provider.port))
-        callback = answered.header("location")
-        if answered.status != 302 or callback is None:
-            raise FlowError(f"provider: {answered.status} {answered.body[:300]!r}")
+        if phase.provider_forms:
+            callback = await self._through_forms(location, hint)
+        else:
+            answered = await self.provider.get(_target(location, self.provider.port))
+            found = answered.header("location")
+            if answered.status != 302 or found is None:
+                raise FlowError(f"provider: {answered.status} {answered.body[:300]!r}")
+            callback = found
         cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
         done = await self.server.get(_target(callback, phase.server_port), cookie or None)
         if done.status != 303 or done.header("location") != phase.expected_location:
@@ -196,10 +217,69 @@ class Browser:
         if phase.session_cookie and not done.cookies().get(phase.session_cookie):
             raise FlowError(f"callback set no {phase.session_cookie} cookie")
 
+    async def _through_forms(self, authorize_url: str, hint: str) -> str:
+        """Follows the provider's redirects and fills in its login and consent forms, with
+        its cookies kept for this login only; the URL it finally sends the browser to."""
+        assert self.provider is not None
+        provider, jar = self.provider, dict[str, str]()
+        url, fields = authorize_url, None
+        for _ in range(MAX_PROVIDER_STEPS):
+            cookie = "; ".join(f"{k}={v}" for k, v in jar.items()) or None
+            target = _target(url, provider.port)
+            answered = await (
+                provider.get(target, cookie)
+                if fields is None
+                else provider.post_form(target, fields, cookie)
+            )
+            jar.update(answered.cookies())
+            jar = {name: value for name, value in jar.items() if value}  # "" clears a cookie
+            location = answered.header("location")
+            if answered.status in (302, 303) and location is not None:
+                url, fields = urljoin(url, location), None
+                if urlsplit(url).port != provider.port:
+                    return url
+                continue
+            form = _post_form(answered.body.decode())
+            if answered.status != 200 or form is None:
+                raise FlowError(f"provider: {answered.status} {answered.body[:300]!r}")
+            action, fields = form
+            if fields.get("prompt") == "login":
+                fields.update(login=hint, password="bench")  # noqa: S106 (any password)
+            url = urljoin(url, action)
+        raise FlowError("the provider never sent the browser back")
+
     def close(self) -> None:
         self.server.close()
         if self.provider is not None:
             self.provider.close()
+
+
+class _FormParser(HTMLParser):
+    """The first POST form of a page: its action and named inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form: tuple[str, dict[str, str]] | None = None
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form" and self.form is None and attributes.get("method", "").lower() == "post":
+            self.form, self._inside = (attributes.get("action", ""), {}), True
+        elif tag in ("input", "button") and self._inside and "name" in attributes:
+            assert self.form is not None
+            self.form[1][attributes["name"]] = attributes.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+
+
+def _post_form(page: str) -> tuple[str, dict[str, str]] | None:
+    parser = _FormParser()
+    parser.feed(page)
+    parser.close()
+    return parser.form
 
 
 @dataclass

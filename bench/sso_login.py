@@ -102,6 +102,7 @@ DATABASE_BASELINE_PREFIX = "/bench/sso-db"
 DATABASE_BASELINE_COOKIE = "bench_sso_db"
 COMMANDS_PATH = "/bench/mongo-commands"
 ROOT = Path(__file__).resolve().parent.parent
+NODE_PROVIDER = ROOT / "tests" / "e2e" / "oidc"
 START_TIMEOUT_SECONDS = 60.0
 DEFAULT_APP = "bench.sso_login:bench_app"
 PENDING_TTL_SECONDS = 600.0
@@ -536,14 +537,36 @@ def _configure_provider(port: int, issuer: str) -> str:
     return provider_id
 
 
-def _start_provider(port: int, redirect_uris: list[str]) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable, "-m", "bench._provider", "--port", str(port),
-        "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
-    ]  # fmt: skip
+def _start_provider(kind: str, port: int, redirect_uris: list[str]) -> subprocess.Popen[bytes]:
+    """The fast provider (`bench._provider`), or the certified oidc-provider under Node."""
+    if kind == "fast":
+        command = [
+            sys.executable, "-m", "bench._provider", "--port", str(port),
+            "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
+        ]  # fmt: skip
+    else:
+        _install_node_provider()
+        command = [
+            "node", str(NODE_PROVIDER / "provider.mjs"), "--port", str(port),
+            "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
+            "--email-domain", EMAIL_DOMAIN,
+        ]  # fmt: skip
     for uri in redirect_uris:
         command += ["--redirect-uri", uri]
-    return subprocess.Popen(command, cwd=ROOT)
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _install_node_provider() -> None:
+    """`npm ci` in tests/e2e/oidc, as the end-to-end tests do, unless it is there already."""
+    if (NODE_PROVIDER / "node_modules" / "oidc-provider").is_dir():
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        cwd=NODE_PROVIDER,
+        check=True,
+        timeout=300,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _wait_for_provider(process: subprocess.Popen[bytes], port: int) -> None:
@@ -674,6 +697,14 @@ def main(argv: list[str] | None = None) -> int:
         help="the baseline's AsyncOAuth2Client: one for the app (default), or a new one per"
         " login as Roster's auth/oidc.py builds",
     )
+    parser.add_argument(
+        "--provider",
+        choices=["fast", "oidc-provider"],
+        default="fast",
+        help="the identity provider: bench._provider, which signs in at once with no form"
+        " (default), or the certified oidc-provider under Node with its login and consent"
+        " forms filled in at every login",
+    )
     parser.add_argument("--app", default=DEFAULT_APP, help="the server's app factory")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
@@ -698,6 +729,7 @@ def main(argv: list[str] | None = None) -> int:
             public_url = f"http://{HOST}:{port}"
             issuer = f"http://{HOST}:{provider_port}"
             provider = _start_provider(
+                args.provider,
                 provider_port,
                 [
                     f"{public_url}/auth/{ORGANIZATION}/callback",
@@ -730,6 +762,7 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                     expected_location=public_url + RETURN_TO,
                     session_cookie=None if name == "baseline" else SESSION_COOKIE,
+                    provider_forms=args.provider == "oidc-provider",
                     concurrency=args.concurrency,
                     warmup_seconds=args.warmup,
                     seconds=args.seconds,
@@ -752,7 +785,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(
                 f"{NAME}: both flows complete (login route, provider, callback) against"
-                f" {issuer}; baseline AsyncOAuth2Client: {args.baseline_client}"
+                f" {issuer} ({args.provider}); baseline AsyncOAuth2Client: {args.baseline_client}"
             )
             print(
                 f"{NAME}: {args.rounds} rounds of first/baseline/returning phases,"
