@@ -38,6 +38,10 @@ class Limits:
     # Bulk import: the largest file (bytes) and the most rows one file may have.
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000
+    # How long a FAILED import job's file (which may hold one-time passwords) is kept for a
+    # resume; and how old an uploaded file no job holds must be before it is deleted.
+    import_file_retention_seconds: int = 7 * 24 * 3600
+    import_orphan_grace_seconds: int = 24 * 3600
 
 
 @dataclass(frozen=True)

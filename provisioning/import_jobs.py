@@ -7,6 +7,10 @@ happen and writes no user.
 Resuming never duplicates: the user id of a row is derived from (job id, row number), so
 a batch replayed after a crash finds its own users (counted as created, once: the
 checkpoint before it did not count them) and every other collision is an existing user.
+
+The uploaded file is kept only while a job may need it (provisioning/import_retention.py):
+a DONE job's goes at once, a FAILED job's after the retention period, and the worker's
+sweep deletes those and the files no job holds.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Clock, Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
 from provisioning.import_reader import SheetReader, SheetRow, inspect, refused
+from provisioning.import_retention import (
+    FINISHED,
+    ImportFileExpired,
+    SweepResult,
+    discard_job_file,
+    sweep_import_files,
+)
 from provisioning.import_rows import (
     PreparedRow,
     ReferenceNames,
@@ -132,7 +143,15 @@ async def start_import(
         lease_owner=owner,
         lease_expires_at=None if owner is None else now + timedelta(seconds=LEASE_SECONDS),
     )
-    await deps.store.import_jobs.insert(record)
+    try:
+        await deps.store.import_jobs.insert(record)
+    except BaseException:
+        # No job holds the file: it goes now rather than at the sweep after the grace period
+        # (unless the insert did happen and only its answer was lost).
+        with contextlib.suppress(Exception):
+            if await deps.store.import_jobs.get(org_id, job_id) is None:
+                await deps.store.import_files.delete(org_id, file_id)
+        raise
     await record_event(
         deps,
         caller,
@@ -205,6 +224,8 @@ async def resume_import(deps: Dependencies, caller: Caller, job_id: str) -> Impo
     current = await deps.store.import_jobs.get(org_id, job_id)
     if current is None:
         raise NotFound("Import job", ("input", "id"))
+    if current.status == FAILED and current.file_deleted_at is not None:
+        raise ImportFileExpired(current.file_deleted_at)
     raise ValidationFailed(
         Problem(
             "INVALID",
@@ -339,7 +360,12 @@ class ImportRunner:
             return None
         if status == DONE:
             # The file may hold one-time passwords: it is kept no longer than needed.
-            await store.import_files.delete(job.org_id, job.file_id)
+            try:
+                discarded = await discard_job_file(self.deps, finished, FINISHED, None)
+            except Exception:
+                log.exception("import job %s: deleting its file failed; the sweep will", job.id)
+            else:
+                finished = discarded.job if discarded is not None else finished
         caller = Caller.system(job.org_id)
         await record_event(
             self.deps,
@@ -661,14 +687,38 @@ def _seat_limit(limit: int | None = None) -> RowProblem:
 
 class ImportWorker:
     """The app's background runner: queued jobs, and those whose runner stopped (a crash or
-    a restart: their lease expired), one at a time per instance."""
+    a restart: their lease expired), one at a time per instance; and, every
+    `sweep_every_seconds`, the sweep of the import files that are kept no longer."""
 
     def __init__(
-        self, deps: Dependencies, every_seconds: float = 5.0, public_url: str | None = None
+        self,
+        deps: Dependencies,
+        every_seconds: float = 5.0,
+        public_url: str | None = None,
+        sweep_every_seconds: float = 600.0,
     ) -> None:
+        self.deps = deps
         self.runner = ImportRunner(deps, public_url=public_url)
         self.every_seconds = every_seconds
+        self.sweep_every = timedelta(seconds=sweep_every_seconds)
+        self._next_sweep: datetime | None = None  # None: at once
         self._wake = asyncio.Event()
+
+    async def sweep_if_due(self) -> SweepResult | None:
+        """Sweeps the import files if the last sweep was `sweep_every` ago (by the clock);
+        at the next poll again if it left work over. None if not due, or if it failed."""
+        now = self.deps.clock()
+        if self._next_sweep is not None and now < self._next_sweep:
+            return None
+        self._next_sweep = now + self.sweep_every
+        try:
+            result = await sweep_import_files(self.deps)
+        except Exception:
+            log.exception("import worker: sweeping the import files failed")
+            return None
+        if result.more:
+            self._next_sweep = now
+        return result
 
     def wake(self) -> None:
         """A job was queued: look now rather than at the next poll."""
@@ -677,6 +727,7 @@ class ImportWorker:
     async def run_forever(self) -> None:
         while True:
             self._wake.clear()
+            await self.sweep_if_due()
             try:
                 job = await self.runner.claim_next()
             except Exception:

@@ -31,6 +31,11 @@ class ErrorCode(Enum):
         "INVALID_CREDENTIALS",
         description="signIn: the login or the password is wrong (never says which)",
     )
+    IMPORT_FILE_EXPIRED = strawberry.enum_value(
+        "IMPORT_FILE_EXPIRED",
+        description="resumeImport: the failed job's file was deleted at the end of its"
+        " retention period; start a new import with the file",
+    )
 
 
 @strawberry.enum

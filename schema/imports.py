@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.file_uploads import Upload
 
-from provisioning import import_jobs
+from provisioning import import_jobs, import_retention
 from provisioning.errors import DomainError
 from resolvers.edge import query_error
 from schema.enums import ErrorCode
@@ -67,6 +67,10 @@ class ImportJob:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    file_deleted_at: datetime | None = strawberry.field(
+        description="when the uploaded file was deleted: as a DONE job ends, or when a FAILED"
+        " job's retention period runs out (it can no longer be resumed then)"
+    )
     record: strawberry.Private[ImportJobRecord]
 
     @classmethod
@@ -86,8 +90,16 @@ class ImportJob:
             created_at=record.created_at,
             started_at=record.started_at,
             finished_at=record.finished_at,
+            file_deleted_at=record.file_deleted_at,
             record=record,
         )
+
+    @strawberry.field(
+        description="a FAILED job's file is kept until then (ROSTER_IMPORT_FILE_RETENTION_SECONDS"
+        " after it failed): resume the job before; null for any other job"
+    )
+    def file_expires_at(self, info: strawberry.Info) -> datetime | None:
+        return import_retention.file_expires_at(self.record, context_of(info).deps.limits)
 
     @strawberry.field(description="One per failing field, in row order.")
     async def row_errors(

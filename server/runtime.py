@@ -32,6 +32,7 @@ def limits_from(settings: Settings) -> Limits:
         allow_loopback_http_issuers=not settings.production,
         import_max_bytes=settings.import_max_bytes,
         import_max_rows=settings.import_max_rows,
+        import_file_retention_seconds=settings.import_file_retention_seconds,
     )
 
 

@@ -41,6 +41,7 @@ class Settings:
     rate_limit_window_seconds: int = 60
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000
+    import_file_retention_seconds: int = 7 * 24 * 3600
 
     @property
     def production(self) -> bool:
@@ -108,6 +109,9 @@ class Settings:
             rate_limit_window_seconds=integer("ROSTER_RATE_LIMIT_WINDOW_SECONDS", 60),
             import_max_bytes=integer("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, 1024),
             import_max_rows=integer("ROSTER_IMPORT_MAX_ROWS", 100_000),
+            import_file_retention_seconds=integer(
+                "ROSTER_IMPORT_FILE_RETENTION_SECONDS", 7 * 24 * 3600, 60
+            ),
         )
         problems.extend(settings.problems())
         if problems:

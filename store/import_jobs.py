@@ -3,6 +3,10 @@
 A job's file is kept in GridFS (bucket `import_files`) so that any instance can resume it.
 A job is run by one instance at a time: it holds a lease (owner, expiry) that it renews at
 every checkpoint; a checkpoint or finish from an instance that lost the lease changes nothing.
+
+A job's file is released (`file_deleted_at` set, by one conditional update) before it is
+deleted: a released job can no longer be requeued, and a file that no job holds any more
+is an orphan that the retention sweep deletes (provisioning/import_retention.py).
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class ImportJobRecord:
     error: str | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    # When the uploaded file was deleted (the job finished, or a failed job's file expired).
+    file_deleted_at: datetime | None = None
 
 
 _COUNTS = ("processed_rows", "created", "skipped_existing", "failed", "last_row")
@@ -83,6 +89,7 @@ def _record(doc: Document) -> ImportJobRecord:
         error=doc.get("error"),
         lease_owner=doc.get("lease_owner"),
         lease_expires_at=doc.get("lease_expires_at"),
+        file_deleted_at=doc.get("file_deleted_at"),
     )
 
 
@@ -116,6 +123,7 @@ class ImportJobs:
                 "error": None,
                 "lease_owner": record.lease_owner,
                 "lease_expires_at": record.lease_expires_at,
+                "file_deleted_at": None,
             }
         )
 
@@ -224,10 +232,12 @@ class ImportJobs:
         return _record(doc) if doc else None
 
     async def requeue(self, org_id: str, job_id: str, now: datetime) -> ImportJobRecord | None:
-        """A failed job, or one whose runner stopped (lease expired), queued to go on."""
+        """A failed job, or one whose runner stopped (lease expired), queued to go on; never
+        one whose file has been released."""
         query = {
             "org_id": org_id,
             "_id": object_id(job_id),
+            "file_deleted_at": None,
             "$or": [{"status": FAILED}, {"status": RUNNING, "lease_expires_at": {"$lt": now}}],
         }
         doc = await self._collection.find_one_and_update(
@@ -236,6 +246,40 @@ class ImportJobs:
             return_document=ReturnDocument.AFTER,
         )
         return _record(doc) if doc else None
+
+    @staticmethod
+    def _releasable(failed_before: datetime | None) -> Document:
+        """Jobs whose file may go: every DONE job, and FAILED ones that ended before
+        `failed_before` (None: no FAILED job)."""
+        done: Document = {"status": DONE, "file_deleted_at": None}
+        if failed_before is None:
+            return done
+        failed = {"status": FAILED, "file_deleted_at": None, "finished_at": {"$lt": failed_before}}
+        return {"$or": [done, failed]}
+
+    async def holding_files(self, failed_before: datetime, limit: int) -> list[ImportJobRecord]:
+        """Jobs of any organization whose file is due for deletion, oldest first."""
+        cursor = self._collection.find(self._releasable(failed_before)).sort("_id", 1).limit(limit)
+        return [_record(doc) async for doc in cursor]
+
+    async def release_file(
+        self, org_id: str, job_id: str, now: datetime, failed_before: datetime | None
+    ) -> ImportJobRecord | None:
+        """Marks the job's file deleted if it is still due (see `_releasable`); the job as it
+        is now, or None if it was not due or another instance released it first."""
+        query = {"org_id": org_id, "_id": object_id(job_id), **self._releasable(failed_before)}
+        doc = await self._collection.find_one_and_update(
+            query, {"$set": {"file_deleted_at": now}}, return_document=ReturnDocument.AFTER
+        )
+        return _record(doc) if doc else None
+
+    async def files_in_use(self, org_id: str, file_ids: Sequence[str]) -> set[str]:
+        """Those of `file_ids` that a job of the organization still holds."""
+        cursor = self._collection.find(
+            {"org_id": org_id, "file_id": {"$in": list(file_ids)}, "file_deleted_at": None},
+            {"file_id": 1},
+        )
+        return {doc["file_id"] async for doc in cursor}
 
 
 @dataclass(frozen=True)
@@ -324,6 +368,13 @@ class FileTooLarge(Exception):
         self.limit = limit
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    id: str
+    org_id: str | None
+    file_name: str
+
+
 class ImportFiles:
     """The uploaded files, in GridFS, tagged with their organization."""
 
@@ -332,6 +383,7 @@ class ImportFiles:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._bucket = AsyncGridFSBucket(db, bucket_name="import_files")
         self._files = db["import_files.files"]
+        self._chunks = db["import_files.chunks"]
 
     async def upload(
         self, org_id: str, file_id: str, file_name: str, source: IO[bytes], max_bytes: int
@@ -347,10 +399,12 @@ class ImportFiles:
                 if size > max_bytes:
                     raise FileTooLarge(max_bytes)
                 await grid_in.write(chunk)
+            await grid_in.close()
         except BaseException:
+            # Chunks written before the failure (even of a close whose file document failed)
+            # are deleted; a crash here leaves them to the retention sweep.
             await grid_in.abort()
             raise
-        await grid_in.close()
         return size
 
     async def download(self, org_id: str, file_id: str, target: IO[bytes]) -> bool:
@@ -369,7 +423,45 @@ class ImportFiles:
             target.write(chunk)
         return True
 
-    async def delete(self, org_id: str, file_id: str) -> None:
+    async def delete(self, org_id: str | None, file_id: str) -> bool:
+        """Deletes the organization's file (org_id None: a file tagged with none); True if
+        this call deleted it, False if it was not there (or another call deleted it first)."""
         oid = object_id(file_id)
-        if oid is not None and await self._files.find_one({"_id": oid, "metadata.org_id": org_id}):
-            await self._bucket.delete(oid)
+        if oid is None:
+            return False
+        deleted = await self._files.delete_one({"_id": oid, "metadata.org_id": org_id})
+        if deleted.deleted_count == 0:
+            return False
+        await self._chunks.delete_many({"files_id": oid})
+        return True
+
+    async def stored_before(self, cutoff: datetime) -> AsyncIterator[StoredFile]:
+        """The files (of every organization) whose upload began before `cutoff`."""
+        cursor = self._files.find(
+            {"_id": {"$lt": ObjectId.from_datetime(cutoff)}}, {"filename": 1, "metadata": 1}
+        ).sort("_id", 1)
+        async for doc in cursor:
+            yield StoredFile(
+                id=str(doc["_id"]),
+                org_id=(doc.get("metadata") or {}).get("org_id"),
+                file_name=doc.get("filename", ""),
+            )
+
+    async def stray_chunks(self, cutoff: datetime) -> list[str]:
+        """The ids of uploads begun before `cutoff` that have chunks but no file document:
+        uploads that stopped half-way (a crash) or deletions that did."""
+        ids = await self._chunks.distinct(
+            "files_id", {"files_id": {"$lt": ObjectId.from_datetime(cutoff)}}
+        )
+        if not ids:
+            return []
+        complete = {doc["_id"] async for doc in self._files.find({"_id": {"$in": ids}}, {"_id": 1})}
+        return [str(oid) for oid in ids if oid not in complete]
+
+    async def delete_chunks(self, file_id: str) -> int:
+        """Deletes the chunks of an upload that has no file document; how many there were."""
+        oid = object_id(file_id)
+        if oid is None or await self._files.find_one({"_id": oid}, {"_id": 1}) is not None:
+            return 0
+        deleted = await self._chunks.delete_many({"files_id": oid})
+        return deleted.deleted_count

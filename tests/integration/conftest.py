@@ -26,9 +26,11 @@ ADMIN_PASSWORD = "correct horse battery staple"
 class CommandCounter(monitoring.CommandListener):
     """Counts the commands the app sends to MongoDB (pymongo's command monitoring)."""
 
-    # The app's background pollers (outbox sender, import worker, sync scheduler) query
-    # these on their own schedule: not part of the request being counted.
-    BACKGROUND = frozenset({"outbox", "import_jobs", "sync_configs"})
+    # The app's background pollers (outbox sender, import worker and its file sweep, sync
+    # scheduler) query these on their own schedule: not part of the request being counted.
+    BACKGROUND = frozenset(
+        {"outbox", "import_jobs", "import_files.files", "import_files.chunks", "sync_configs"}
+    )
 
     def __init__(self) -> None:
         self.commands: list[str] = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,9 @@ from pymongo import AsyncMongoClient
 
 from auth.passwords import PasswordHasher
 from provisioning.caller import Caller
-from provisioning.dependencies import Dependencies
+from provisioning.dependencies import Dependencies, utc_now
 from provisioning.import_jobs import ImportRunner, start_import
+from provisioning.import_retention import sweep_import_files
 from server.cli import main
 from server.settings import Settings
 from store.database import Store
@@ -109,3 +112,33 @@ def test_resume_goes_on_from_the_checkpoint(
     assert asyncio.run(_users(cli_env)) == 25
     assert main(["import", "--resume", job_id, "--org", "acme"]) == 1
     assert "only a failed or interrupted job can be resumed" in capsys.readouterr().err
+
+
+async def _expired_job(settings: Settings) -> str:
+    """A job that failed, its file deleted by the sweep a week and a day later."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        store = Store.on(client[settings.database_name])
+        deps = Dependencies(store=store, hasher=PasswordHasher(time_cost=1, memory_cost=8))
+        organization = await store.organizations.get_by_slug("acme")
+        assert organization is not None
+        data = csv_bytes([person(i) for i in range(3)])
+        job = await start_import(
+            deps, Caller.system(organization.id), io.BytesIO(data), "p.csv", False, owner="r"
+        )
+        await store.import_jobs.finish(organization.id, job.id, "r", "FAILED", deps.clock(), "x")
+        later = replace(deps, clock=lambda: utc_now() + timedelta(days=8))
+        assert (await sweep_import_files(later)).job_files == 1
+        return job.id
+    finally:
+        await client.close()
+
+
+def test_resuming_a_job_whose_file_expired_is_refused(
+    cli_env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job_id = asyncio.run(_expired_job(cli_env))
+    capsys.readouterr()
+    assert main(["import", "--resume", job_id, "--org", "acme"]) == 1
+    assert "error: IMPORT_FILE_EXPIRED (input.id)" in capsys.readouterr().err
+    assert asyncio.run(_users(cli_env)) == 0

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.runtime import limits_from
 from server.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError
 
 
@@ -66,3 +67,11 @@ def test_public_url_trailing_slash_is_dropped_and_origins_listed() -> None:
     )
     assert settings.public_url == "https://roster.example.com"
     assert settings.cors_origins == ("https://a.example", "https://b.example")
+
+
+def test_the_import_file_retention_is_read_and_reaches_the_limits() -> None:
+    assert Settings.from_env({}).import_file_retention_seconds == 7 * 24 * 3600
+    settings = Settings.from_env({"ROSTER_IMPORT_FILE_RETENTION_SECONDS": "86400"})
+    assert limits_from(settings).import_file_retention_seconds == 86400
+    with pytest.raises(SettingsError, match="ROSTER_IMPORT_FILE_RETENTION_SECONDS"):
+        Settings.from_env({"ROSTER_IMPORT_FILE_RETENTION_SECONDS": "0"})
