@@ -17,6 +17,7 @@ from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
 from store.integration_accounts import DUPLICATE_KEY, AccountProfile
+from store.licences import PENDING
 from store.types import Document
 
 BATCH = 1000
@@ -156,8 +157,10 @@ class DirectoryRecords:
     # ------------------------------------------------ outbound provisioning
 
     async def licence_holders(self, org_id: str, product_key: str) -> list[str]:
+        # A PENDING assignment is a claim still being made, not a holder (store/licences.py).
         cursor = self._assignments.find(
-            {"org_id": org_id, "product_key": product_key}, {"user_id": 1}
+            {"org_id": org_id, "product_key": product_key, "state": {"$ne": PENDING}},
+            {"user_id": 1},
         )
         return [doc["user_id"] async for doc in cursor]
 

@@ -3,12 +3,18 @@
 Three collections:
 
 - ``licence_pools``: one per (org_id, product_key), unique. ``seats`` is the size of the
-  pool and ``used`` a counter of the assignments it holds. ``used`` only moves through a
+  pool and ``used`` a counter of the seats taken. ``used`` only moves through a
   conditional ``$inc`` (take a seat only where ``used < seats``), so concurrent
-  assignments can never push it above ``seats``.
-- ``licence_assignments``: one per (org_id, product_key, user_id), unique. An insert that
-  hits the unique index means the user already holds the licence: the caller gives the
-  seat it reserved back and answers as if it had assigned it.
+  assignments can never push it above ``seats``. ``claims`` lists the in-flight claims
+  that hold a seat ({id, user_id, at}): a seat taken for a claim is pushed with the
+  ``$inc`` in one update, and given back (``$pull`` with ``$inc: -1``) or kept (``$pull``
+  alone) in one update, so that whoever settles a claim does so exactly once.
+- ``licence_assignments``: one per (org_id, product_key, user_id), unique, with a
+  ``state``: PENDING while an assignment is being made (``claim``, ``claimed_at``), then
+  ASSIGNED (``assigned_at``). Documents written before claims existed have neither
+  ``state`` nor ``claim`` and count as ASSIGNED. Every reader of assignments skips PENDING
+  ones. The claim is inserted before a seat is taken, so the unique index serializes
+  duplicate assignments of one licence to one user: a duplicate never touches ``used``.
 - ``licence_events``: an append-only queue for outbound provisioning (pushing licensed
   users to downstream apps, e.g. over SCIM). One document per change::
 
@@ -25,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -32,6 +39,18 @@ from pymongo.errors import DuplicateKeyError
 from store.types import Document
 
 ASSIGNED, REVOKED = "assigned", "revoked"
+# The state of an assignment document (an absent state is ASSIGNED_STATE).
+PENDING, ASSIGNED_STATE = "PENDING", "ASSIGNED"
+_NOT_PENDING = {"$ne": PENDING}
+
+
+@dataclass(frozen=True)
+class SeatClaim:
+    """A seat of the pool held by an in-flight claim (``claims`` on the pool document)."""
+
+    id: str
+    user_id: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,7 @@ class PoolRecord:
     name: str
     seats: int
     used: int
+    claims: tuple[SeatClaim, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,17 @@ class AssignmentRecord:
     product_key: str
     user_id: str
     assigned_at: datetime
+    # The claim that made it; None for assignments made before claims existed.
+    claim: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """The assignment document of a user and a pool, in whichever state it is."""
+
+    claim: str | None
+    state: str
+    claimed_at: datetime | None
 
 
 class SeatsBelowUse(Exception):
@@ -64,6 +95,9 @@ def _pool(doc: Document) -> PoolRecord:
         name=doc["name"],
         seats=doc["seats"],
         used=doc.get("used", 0),
+        claims=tuple(
+            SeatClaim(id=c["id"], user_id=c["user_id"], at=c["at"]) for c in doc.get("claims", [])
+        ),
     )
 
 
@@ -73,7 +107,12 @@ def _assignment(doc: Document) -> AssignmentRecord:
         product_key=doc["product_key"],
         user_id=doc["user_id"],
         assigned_at=doc["assigned_at"],
+        claim=doc.get("claim"),
     )
+
+
+def _mine(org_id: str, product_key: str, user_id: str) -> Document:
+    return {"org_id": org_id, "product_key": product_key, "user_id": user_id}
 
 
 class Licences:
@@ -117,59 +156,105 @@ class Licences:
         assert after is not None  # just written; pools are never deleted
         return (_pool(before) if before else None), after
 
-    async def reserve(self, org_id: str, product_key: str) -> bool:
-        """Takes one seat of the pool if one is free; one conditional update, race-free."""
+    async def reserve(
+        self, org_id: str, product_key: str, user_id: str, claim: str, now: datetime
+    ) -> bool:
+        """Takes one seat for the claim if one is free; one conditional update, race-free."""
         result = await self._pools.update_one(
             {
                 "org_id": org_id,
                 "product_key": product_key,
                 "$expr": {"$lt": ["$used", "$seats"]},
             },
-            {"$inc": {"used": 1}},
+            {
+                "$inc": {"used": 1},
+                "$push": {"claims": {"id": claim, "user_id": user_id, "at": now}},
+            },
+        )
+        return result.modified_count == 1
+
+    async def keep_seat(self, org_id: str, product_key: str, claim: str) -> None:
+        """The claim's seat now belongs to its confirmed assignment: no longer listed."""
+        await self._pools.update_one(
+            {"org_id": org_id, "product_key": product_key, "claims.id": claim},
+            {"$pull": {"claims": {"id": claim}}},
+        )
+
+    async def release_claim(self, org_id: str, product_key: str, claim: str) -> bool:
+        """Gives the claim's seat back if it still holds one; True for the one call that did."""
+        result = await self._pools.update_one(
+            {"org_id": org_id, "product_key": product_key, "claims.id": claim},
+            {"$pull": {"claims": {"id": claim}}, "$inc": {"used": -1}},
         )
         return result.modified_count == 1
 
     async def release(self, org_id: str, product_key: str) -> None:
+        """Gives back the seat of an assignment just deleted (by the call that deleted it)."""
         await self._pools.update_one(
             {"org_id": org_id, "product_key": product_key}, {"$inc": {"used": -1}}
         )
 
     # ------------------------------------------------------------ assignments
 
-    async def get_assignment(
-        self, org_id: str, product_key: str, user_id: str
-    ) -> AssignmentRecord | None:
-        doc = await self._assignments.find_one(
-            {"org_id": org_id, "product_key": product_key, "user_id": user_id}
-        )
-        return _assignment(doc) if doc else None
-
-    async def insert_assignment(self, record: AssignmentRecord) -> bool:
-        """True if inserted; False if the user already holds this licence."""
+    async def claim(self, org_id: str, product_key: str, user_id: str, now: datetime) -> str | None:
+        """Inserts a PENDING assignment: its claim id, or None if the user and pool have one."""
+        claim = str(ObjectId())
         try:
             await self._assignments.insert_one(
                 {
-                    "org_id": record.org_id,
-                    "product_key": record.product_key,
-                    "user_id": record.user_id,
-                    "assigned_at": record.assigned_at,
+                    **_mine(org_id, product_key, user_id),
+                    "state": PENDING,
+                    "claim": claim,
+                    "claimed_at": now,
                 }
             )
         except DuplicateKeyError:
-            return False
-        return True
+            return None
+        return claim
 
-    async def delete_assignment(self, org_id: str, product_key: str, user_id: str) -> bool:
-        """True if this call removed the assignment (so it, and only it, frees the seat)."""
+    async def confirm(
+        self, org_id: str, product_key: str, user_id: str, claim: str, now: datetime
+    ) -> bool:
+        """PENDING to ASSIGNED; False if the claim is gone (abandoned as stale meanwhile)."""
+        result = await self._assignments.update_one(
+            {**_mine(org_id, product_key, user_id), "claim": claim, "state": PENDING},
+            {"$set": {"state": ASSIGNED_STATE, "assigned_at": now}, "$unset": {"claimed_at": ""}},
+        )
+        return result.modified_count == 1
+
+    async def abandon(self, org_id: str, product_key: str, user_id: str, claim: str) -> bool:
+        """Removes the PENDING claim; True for the one call that removed it."""
         result = await self._assignments.delete_one(
-            {"org_id": org_id, "product_key": product_key, "user_id": user_id}
+            {**_mine(org_id, product_key, user_id), "claim": claim, "state": PENDING}
+        )
+        return result.deleted_count == 1
+
+    async def get_claim(self, org_id: str, product_key: str, user_id: str) -> ClaimRecord | None:
+        doc = await self._assignments.find_one(_mine(org_id, product_key, user_id))
+        if doc is None:
+            return None
+        return ClaimRecord(
+            claim=doc.get("claim"),
+            state=doc.get("state", ASSIGNED_STATE),
+            claimed_at=doc.get("claimed_at"),
+        )
+
+    async def delete_assignment(
+        self, org_id: str, product_key: str, user_id: str, claim: str | None
+    ) -> bool:
+        """True if this call removed the confirmed assignment of that claim (so it, and only
+        it, frees the seat); a PENDING claim is not an assignment and stays."""
+        result = await self._assignments.delete_one(
+            {**_mine(org_id, product_key, user_id), "claim": claim, "state": _NOT_PENDING}
         )
         return result.deleted_count == 1
 
     async def assignments_of_users(
         self, org_id: str, user_ids: Sequence[str]
     ) -> list[AssignmentRecord]:
-        cursor = self._assignments.find({"org_id": org_id, "user_id": {"$in": list(user_ids)}})
+        cursor = self._assignments.find(
+            {"org_id": org_id, "user_id": {"$in": list(user_ids)}, "state": _NOT_PENDING}
+        )
         return [_assignment(doc) async for doc in cursor]
 
     async def holders(
@@ -179,12 +264,13 @@ class Licences:
         query: Document = {"org_id": org_id, "product_key": product_key}
         if after_user_id is not None:
             query["user_id"] = {"$gt": after_user_id}
+        query["state"] = _NOT_PENDING
         cursor = self._assignments.find(query).sort("user_id", 1).limit(limit)
         return [_assignment(doc) async for doc in cursor]
 
     async def count_holders(self, org_id: str, product_key: str) -> int:
         return await self._assignments.count_documents(
-            {"org_id": org_id, "product_key": product_key}
+            {"org_id": org_id, "product_key": product_key, "state": _NOT_PENDING}
         )
 
     # ----------------------------------------------------------------- events
