@@ -1,11 +1,17 @@
 """SCIM Groups (RFC 7643 §4.2): an organization's departments.
 
 A Group is a department: displayName is its name (unique in the organization, compared
-case-insensitively), externalId is kept on it, and its members are the users whose
-department it is. Adding a member sets that user's department (so a user is a member of
-at most one group: adding them here takes them out of their previous department);
-removing one clears it. Deleting a group clears the department of its members first.
-Member changes go through update_user, so each is validated and audited.
+case-insensitively: a unique index on its key, store/reference.py), externalId is kept on
+it, and its members are the users whose department it is. Adding a member sets that
+user's department (so a user is a member of at most one group: adding them here takes
+them out of their previous department); removing one clears it. Deleting a group clears
+the department of its members first. Member changes go through update_user, so each is
+validated and audited.
+
+If-Match is checked in the write itself: every change through SCIM first moves the
+department to its next revision, on condition that it is still at the one read with the
+version the caller matched, so that of concurrent changes from one version exactly one
+is applied and the others are 412.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from provisioning.scim_filter import InvalidFilter, parse_filter
 from provisioning.users import UserChanges, update_user
 from provisioning.validation import MAX_NAME_LENGTH
 from store.ids import new_id
+from store.reference import NameTaken
 from store.scim import DepartmentRecord
 from store.users import UserRecord
 
@@ -96,17 +103,18 @@ def _clean_name(name: str | None) -> str:
     return cleaned
 
 
-async def _named(deps: Dependencies, org_id: str, name: str) -> DepartmentRecord | None:
-    wanted = name.casefold()
-    for department in await deps.store.scim.departments(org_id):
-        if department.name.casefold() == wanted:
-            return department
-    return None
+def _taken(name: str) -> ScimRefused:
+    return ScimRefused(409, "uniqueness", f"A group named {name!r} exists.")
+
+
+def _changed_meanwhile() -> ScimRefused:
+    return ScimRefused(412, None, "The resource changed meanwhile (If-Match).")
 
 
 async def _insert(
     deps: Dependencies, caller: Caller, name: str, external_id: str | None
 ) -> DepartmentRecord:
+    """NameTaken if the organization has a department of that name."""
     record = DepartmentRecord(id=new_id(), org_id=caller.org_id, name=name, external_id=external_id)
     await deps.store.scim.insert_department(record)
     await record_event(
@@ -124,10 +132,17 @@ async def department_named(deps: Dependencies, caller: Caller, name: str) -> str
     """The id of the department of that name (case-insensitive), created if there is none:
     identity providers send a user's department as text."""
     cleaned = _clean_name(name)
-    existing = await _named(deps, caller.org_id, cleaned)
+    existing = await deps.store.scim.department_named(caller.org_id, cleaned)
     if existing is not None:
         return existing.id
-    return (await _insert(deps, caller, cleaned, None)).id
+    try:
+        return (await _insert(deps, caller, cleaned, None)).id
+    except NameTaken as error:
+        # A concurrent request created it: that department is the one.
+        created = await deps.store.scim.department_named(caller.org_id, cleaned)
+        if created is None:
+            raise _changed_meanwhile() from error
+        return created.id
 
 
 async def get_scim_group(deps: Dependencies, caller: Caller, group_id: str) -> GroupView:
@@ -152,9 +167,10 @@ async def create_scim_group(deps: Dependencies, caller: Caller, group: Group) ->
     caller = scim_caller(caller)
     name = _clean_name(group.display_name)
     member_ids = await _member_ids(deps, caller.org_id, group)
-    if await _named(deps, caller.org_id, name) is not None:
-        raise ScimRefused(409, "uniqueness", f"A group named {name!r} exists.")
-    department = await _insert(deps, caller, name, group.external_id)
+    try:
+        department = await _insert(deps, caller, name, group.external_id)
+    except NameTaken as error:
+        raise _taken(name) from error
     await _set_members(deps, caller, GroupView(department, []), member_ids)
     return await get_scim_group(deps, caller, department.id)
 
@@ -173,18 +189,46 @@ def check_group_version(view: GroupView, if_match: str | None) -> None:
     check_version(group_version(view), if_match)
 
 
-async def _apply(deps: Dependencies, caller: Caller, view: GroupView, group: Group) -> GroupView:
+async def _next_revision(
+    deps: Dependencies,
+    caller: Caller,
+    view: GroupView,
+    guarded: bool,
+    changes: dict[str, str | None] | None = None,
+) -> None:
+    """Writes `changes` to the department and moves it to its next revision: the first write
+    of every change. `guarded` (an If-Match was given): only if it is still at the revision
+    read with `view`, else 412. A new name another department has is a 409."""
+    department = view.department
+    try:
+        found = await deps.store.scim.update_department(
+            caller.org_id,
+            department.id,
+            changes or {},
+            revision=department.revision if guarded else None,
+        )
+    except NameTaken as error:
+        raise _taken(error.name) from error
+    if not found:
+        raise _changed_meanwhile() if guarded else NotFound("Group")
+
+
+async def _apply(
+    deps: Dependencies, caller: Caller, view: GroupView, group: Group, guarded: bool
+) -> GroupView:
     name = _clean_name(group.display_name)
     member_ids = await _member_ids(deps, caller.org_id, group)
     department = view.department
-    if name.casefold() != department.name.casefold():
-        other = await _named(deps, caller.org_id, name)
-        if other is not None and other.id != department.id:
-            raise ScimRefused(409, "uniqueness", f"A group named {name!r} exists.")
-    if (name, group.external_id) != (department.name, department.external_id):
-        await deps.store.scim.update_department(
-            caller.org_id, department.id, name, group.external_id
+    changes = {
+        key: after
+        for key, before, after in (
+            ("name", department.name, name),
+            ("external_id", department.external_id, group.external_id),
         )
+        if before != after
+    }
+    await _next_revision(deps, caller, view, guarded, changes)
+    if changes:
         await record_event(
             deps,
             caller,
@@ -192,12 +236,8 @@ async def _apply(deps: Dependencies, caller: Caller, view: GroupView, group: Gro
             "Department",
             department.id,
             {
-                key: {"before": before, "after": after}
-                for key, before, after in (
-                    ("name", department.name, name),
-                    ("external_id", department.external_id, group.external_id),
-                )
-                if before != after
+                key: {"before": getattr(department, key), "after": after}
+                for key, after in changes.items()
             },
         )
     await _set_members(deps, caller, view, member_ids)
@@ -209,7 +249,7 @@ async def replace_scim_group(
 ) -> GroupView:
     view = await get_scim_group(deps, caller, group_id)
     check_group_version(view, if_match)
-    return await _apply(deps, scim_caller(caller), view, group)
+    return await _apply(deps, scim_caller(caller), view, group, guarded=if_match is not None)
 
 
 async def patch_scim_group(
@@ -229,7 +269,7 @@ async def patch_scim_group(
         raise refused(error) from error
     if not changed:
         return view
-    return await _apply(deps, scim_caller(caller), view, group)
+    return await _apply(deps, scim_caller(caller), view, group, guarded=if_match is not None)
 
 
 async def delete_scim_group(
@@ -246,6 +286,7 @@ async def delete_scim_group(
             f"{view.department.name} is the default department of {', '.join(used_by)}:"
             " change that first.",
         )
+    await _next_revision(deps, caller, view, guarded=if_match is not None)
     await _set_members(deps, caller, view, set())
     if not await deps.store.scim.delete_department(caller.org_id, group_id):
         raise NotFound("Group")

@@ -389,8 +389,9 @@ async def _apply(
     deps: Dependencies, caller: Caller, current: UserRecord, wanted: Wanted, guarded: bool
 ) -> UserRecord:
     """Brings the user to the wanted state: fields first (all checked before any write),
-    then enabled or disabled. `guarded` (an If-Match was given): the field write happens
-    only if nobody changed the user since `current` was read, else 412."""
+    then enabled or disabled. `guarded` (an If-Match was given): each write happens only if
+    nobody changed the user since this request last saw them (`current`, then the field
+    write's result), checked in the write itself, else 412."""
     _, department_id, company_id = await _references(deps, caller, wanted, current)
     changes = UserChanges(
         first_name=wanted.first_name,
@@ -411,30 +412,46 @@ async def _apply(
             changes,
             unchanged_since=current.updated_at if guarded else None,
         )
+        since = record.updated_at if guarded else None
+        if not wanted.active and record.status != DISABLED:
+            record = await disable_user(deps, caller, record.id, unchanged_since=since)
+        elif wanted.active and record.status == DISABLED:
+            record = await enable_user(deps, caller, record.id, unchanged_since=since)
     except (EmailTaken, UsernameTaken) as error:
         raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
     except ChangedMeanwhile as error:
-        raise ScimRefused(412, None, "The resource changed meanwhile (If-Match).") from error
-    if not wanted.active and record.status != DISABLED:
-        record = await disable_user(deps, caller, record.id)
-    elif wanted.active and record.status == DISABLED:
-        record = await enable_user(deps, caller, record.id)
+        raise _changed_meanwhile() from error
     return record
+
+
+def _changed_meanwhile() -> ScimRefused:
+    return ScimRefused(412, None, "The resource changed meanwhile (If-Match).")
 
 
 async def delete_scim_user(
     deps: Dependencies, caller: Caller, user_id: str, if_match: str | None
 ) -> None:
-    """DELETE /Users/{id}: disables or deletes, as the organization's SCIM settings say."""
+    """DELETE /Users/{id}: disables or deletes, as the organization's SCIM settings say.
+    With If-Match, each write is conditional on the user being as this request last saw
+    them, so that of concurrent DELETEs from one version exactly one is applied."""
     current = await get_scim_user(deps, caller, user_id)
     check_version(version_of(current), if_match)
     caller = scim_caller(caller)
+    since = current.updated_at if if_match is not None else None
     settings = await deps.store.scim.settings(caller.org_id)
-    if settings.deprovision == DELETE:
-        await delete_user(deps, caller, user_id)
-        return
-    await disable_user(deps, caller, user_id)
-    await deps.store.scim.set_deprovisioned(caller.org_id, user_id, True)
+    try:
+        if settings.deprovision == DELETE:
+            await delete_user(deps, caller, user_id, unchanged_since=since)
+            return
+        disabled = await disable_user(deps, caller, user_id, unchanged_since=since)
+    except ChangedMeanwhile as error:
+        raise _changed_meanwhile() from error
+    # Hiding does not move updated_at, so the guarded hide also asks that nobody hid them.
+    only_if = (
+        None if since is None else {"updated_at": disabled.updated_at, "scim_deprovisioned": None}
+    )
+    if not await deps.store.scim.set_deprovisioned(caller.org_id, user_id, True, only_if):
+        raise _changed_meanwhile() if since is not None else NotFound("User")
     await record_event(deps, caller, "user.scim_deprovisioned", "User", user_id)
 
 

@@ -431,13 +431,27 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
     return after
 
 
-async def disable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord:
+def _unchanged(current: UserRecord, unchanged_since: datetime | None) -> dict[str, Any]:
+    """The write condition for `unchanged_since` (see update_user), checked first on the
+    record just read."""
+    if unchanged_since is None:
+        return {}
+    if current.updated_at != unchanged_since:
+        raise ChangedMeanwhile()
+    return {"updated_at": unchanged_since}
+
+
+async def disable_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> UserRecord:
+    """`unchanged_since`: as for update_user; a user already disabled is left as is."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot disable yourself.")
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
+    unchanged = _unchanged(current, unchanged_since)
     result = None
     if current.status != DISABLED:
         result = await deps.store.users.update(
@@ -448,8 +462,10 @@ async def disable_user(deps: Dependencies, caller: Caller, user_id: str) -> User
                 "status_before_disable": current.status,
                 "updated_at": deps.clock(),
             },
-            only_if={"status": current.status},
+            only_if={"status": current.status, **unchanged},
         )
+        if result is None and unchanged:
+            raise ChangedMeanwhile()
     # Sessions go whether or not this call changed the status: a retry must still revoke.
     await deps.store.sessions.delete_for_user(org_id, user_id)
     if result is None:
@@ -469,11 +485,15 @@ async def disable_user(deps: Dependencies, caller: Caller, user_id: str) -> User
     return after
 
 
-async def enable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord:
+async def enable_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> UserRecord:
+    """`unchanged_since`: as for update_user; a user not disabled is left as is."""
     org_id = caller.require(USERS_WRITE)
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
+    unchanged = _unchanged(current, unchanged_since)
     if current.status != DISABLED:
         return current
     restored = current.status_before_disable or ACTIVE
@@ -481,9 +501,11 @@ async def enable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserR
         org_id,
         user_id,
         {"status": restored, "updated_at": deps.clock()},
-        only_if={"status": DISABLED},
+        only_if={"status": DISABLED, **unchanged},
     )
     if result is None:
+        if unchanged:
+            raise ChangedMeanwhile()
         latest = await deps.store.users.get(org_id, user_id)
         if latest is None:
             raise NotFound("User", ("input", "userId"))
@@ -495,13 +517,20 @@ async def enable_user(deps: Dependencies, caller: Caller, user_id: str) -> UserR
     return after
 
 
-async def delete_user(deps: Dependencies, caller: Caller, user_id: str) -> str:
-    """Remove the user and their personal data; the audit trail stays, redacted."""
+async def delete_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> str:
+    """Remove the user and their personal data; the audit trail stays, redacted.
+    `unchanged_since`: only if the user's updated_at is still this, checked in the delete
+    itself; ChangedMeanwhile otherwise (also when the user is gone)."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot delete yourself.")
-    deleted = await deps.store.users.delete(org_id, user_id)
+    only_if = None if unchanged_since is None else {"updated_at": unchanged_since}
+    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if)
     if deleted is None:
+        if unchanged_since is not None:
+            raise ChangedMeanwhile()
         raise NotFound("User", ("input", "userId"))
     await deps.store.sessions.delete_for_user(org_id, user_id)
     await deps.store.identities.delete_for_user(org_id, user_id)

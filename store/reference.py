@@ -1,19 +1,42 @@
 """Per-organization reference data: departments, job profiles, permission types, companies.
 
 They share one shape (a name, and for companies a kind), so one class serves the four
-collections.
+collections. Each document also holds its `name_key`, the name as uniqueness compares it;
+a department's is unique in its organization (store/indexes.py).
 """
 
 from __future__ import annotations
 
+import logging
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
 from store.types import Document
+
+log = logging.getLogger("roster.store")
+DUPLICATE_KEY = 11000
+
+
+def name_key(name: str) -> str:
+    """A name as uniqueness compares it: Unicode-normalised (NFKC), case-folded, its
+    whitespace collapsed. "Sales", " sales " and "SALES" are one name."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+class NameTaken(Exception):
+    """A unique index refused the write: the organization has another entry of that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -36,11 +59,24 @@ class ReferenceData:
 
     async def insert_many(self, org_id: str, records: Iterable[ReferenceRecord]) -> None:
         docs = [
-            {"_id": ObjectId(r.id), "org_id": org_id, "name": r.name, "kind": r.kind}
+            {
+                "_id": ObjectId(r.id),
+                "org_id": org_id,
+                "name": r.name,
+                "name_key": name_key(r.name),
+                "kind": r.kind,
+            }
             for r in records
         ]
-        if docs:
+        if not docs:
+            return
+        try:
             await self._collection.insert_many(docs)
+        except BulkWriteError as error:
+            refused = error.details.get("writeErrors", [])
+            if refused and refused[0].get("code") == DUPLICATE_KEY:
+                raise NameTaken(docs[refused[0]["index"]]["name"]) from error
+            raise
 
     async def list(self, org_id: str) -> list[ReferenceRecord]:
         cursor = self._collection.find({"org_id": org_id}).sort("name", 1)
@@ -60,3 +96,56 @@ class ReferenceData:
         return (
             await self._collection.find_one({"org_id": org_id, "_id": oid}, {"_id": 1}) is not None
         )
+
+
+async def key_names(collection: AsyncCollection[Document]) -> None:
+    """Gives every document stored before names were keyed its `name_key`; idempotent, run
+    at start-up after the indexes are ensured. The unique index decides: where two names
+    of an organization fold to one key, the older entry keeps it, and each later one gets
+    its key suffixed with its own id (so it is refused nothing it was allowed before) and
+    is named in a warning, for an admin to rename or merge."""
+    cursor = collection.find(
+        {"name_key": {"$exists": False}}, {"_id": 1, "org_id": 1, "name": 1}
+    ).sort("_id", 1)
+    pending = [doc async for doc in cursor]
+    while pending:
+        try:
+            await collection.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": doc["_id"], "name_key": {"$exists": False}},
+                        {"$set": {"name_key": name_key(doc["name"])}},
+                    )
+                    for doc in pending
+                ],
+                ordered=True,
+            )
+            return
+        except BulkWriteError as error:
+            failed = error.details["writeErrors"][0]
+            if failed.get("code") != DUPLICATE_KEY:
+                raise
+            duplicate = pending[failed["index"]]
+            await _key_duplicate(collection, duplicate)
+            pending = pending[failed["index"] + 1 :]
+
+
+async def _key_duplicate(collection: AsyncCollection[Document], duplicate: Document) -> None:
+    key = name_key(duplicate["name"])
+    holder = await collection.find_one(
+        {"org_id": duplicate["org_id"], "name_key": key}, {"_id": 1, "name": 1}
+    )
+    await collection.update_one(
+        {"_id": duplicate["_id"], "name_key": {"$exists": False}},
+        {"$set": {"name_key": f"{key} #{duplicate['_id']}"}},
+    )
+    log.warning(
+        "%s of organization %s: %r (%s) has the same name as %r (%s) but for case or"
+        " spacing; it keeps working, but rename or merge one of them",
+        collection.name,
+        duplicate["org_id"],
+        duplicate["name"],
+        duplicate["_id"],
+        holder["name"] if holder else key,
+        holder["_id"] if holder else "?",
+    )

@@ -3,13 +3,15 @@ the departments it serves as Groups. Users themselves stay in store/users.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from store.ids import object_id
+from store.reference import NameTaken, name_key
 from store.types import Document
 from store.users import UserRecord, user_record
 
@@ -23,6 +25,8 @@ class DepartmentRecord:
     org_id: str
     name: str
     external_id: str | None = None
+    # Moved on by every change made through SCIM; If-Match is a condition on it in the write.
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,13 +102,17 @@ class ScimStore:
                     return user_record(doc)
         return None
 
-    async def set_deprovisioned(self, org_id: str, user_id: str, hidden: bool) -> None:
-        await self._users.update_one(
-            {"_id": object_id(user_id), "org_id": org_id},
+    async def set_deprovisioned(
+        self, org_id: str, user_id: str, hidden: bool, only_if: Document | None = None
+    ) -> bool:
+        """Hides or shows the user; False if no user matched `only_if`."""
+        result = await self._users.update_one(
+            {"_id": object_id(user_id), "org_id": org_id, **(only_if or {})},
             {"$set": {"scim_deprovisioned": True}}
             if hidden
             else {"$unset": {"scim_deprovisioned": ""}},
         )
+        return result.matched_count == 1
 
     async def find_users(
         self,
@@ -146,24 +154,51 @@ class ScimStore:
         doc = await self._departments.find_one({"org_id": org_id, "_id": oid})
         return _department(doc) if doc else None
 
+    async def department_named(self, org_id: str, name: str) -> DepartmentRecord | None:
+        """The department whose name is this one as uniqueness compares names."""
+        doc = await self._departments.find_one({"org_id": org_id, "name_key": name_key(name)})
+        return _department(doc) if doc else None
+
     async def insert_department(self, record: DepartmentRecord) -> None:
-        await self._departments.insert_one(
-            {
-                "_id": ObjectId(record.id),
-                "org_id": record.org_id,
-                "name": record.name,
-                "kind": None,
-                "external_id": record.external_id,
-            }
-        )
+        """NameTaken if the organization has a department of that name."""
+        try:
+            await self._departments.insert_one(
+                {
+                    "_id": ObjectId(record.id),
+                    "org_id": record.org_id,
+                    "name": record.name,
+                    "name_key": name_key(record.name),
+                    "kind": None,
+                    "external_id": record.external_id,
+                }
+            )
+        except DuplicateKeyError as error:
+            raise NameTaken(record.name) from error
 
     async def update_department(
-        self, org_id: str, department_id: str, name: str, external_id: str | None
+        self,
+        org_id: str,
+        department_id: str,
+        changes: Mapping[str, str | None],
+        revision: int | None = None,
     ) -> bool:
-        result = await self._departments.update_one(
-            {"org_id": org_id, "_id": object_id(department_id)},
-            {"$set": {"name": name, "external_id": external_id}},
-        )
+        """Sets `changes` (name, external_id) and moves the department to its next revision;
+        with `revision`, only if it is still at that one (If-Match, checked in the write).
+        False if no department matched; NameTaken if another one has the new name."""
+        oid = object_id(department_id)
+        if oid is None:
+            return False
+        stored = dict(changes)
+        if stored.get("name") is not None:
+            stored["name_key"] = name_key(str(stored["name"]))
+        query = {"org_id": org_id, "_id": oid, **({} if revision is None else _at(revision))}
+        update: Document = {"$inc": {"revision": 1}}
+        if stored:
+            update["$set"] = stored
+        try:
+            result = await self._departments.update_one(query, update)
+        except DuplicateKeyError as error:
+            raise NameTaken(str(stored.get("name"))) from error
         return result.matched_count == 1
 
     async def department_references(self, org_id: str, department_id: str) -> list[str]:
@@ -206,10 +241,16 @@ def _scoped(org_id: str, query: Document) -> Document:
     return {"org_id": org_id, **query, **_VISIBLE}
 
 
+def _at(revision: int) -> Document:
+    # A department that no SCIM write has changed has no revision field (and is at 0).
+    return {"revision": revision if revision else None}
+
+
 def _department(doc: Document) -> DepartmentRecord:
     return DepartmentRecord(
         id=str(doc["_id"]),
         org_id=doc["org_id"],
         name=doc["name"],
         external_id=doc.get("external_id"),
+        revision=doc.get("revision") or 0,
     )

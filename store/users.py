@@ -230,11 +230,16 @@ class Users:
         )
         return result.matched_count == 1
 
-    async def delete(self, org_id: str, user_id: str) -> UserRecord | None:
+    async def delete(
+        self, org_id: str, user_id: str, only_if: Document | None = None
+    ) -> UserRecord | None:
+        """Delete the user and return them; None if no user matched `only_if`."""
         oid = object_id(user_id)
         if oid is None:
             return None
-        doc = await self._collection.find_one_and_delete({"_id": oid, "org_id": org_id})
+        doc = await self._collection.find_one_and_delete(
+            {"_id": oid, "org_id": org_id, **(only_if or {})}
+        )
         return _record(doc) if doc else None
 
     async def count_by_seat(self, org_id: str, seat: str) -> int:

@@ -29,7 +29,7 @@ async def _org(deps: Dependencies, slug: str = "acme", seat_limit: int | None = 
     created = await create_admin(deps, slug, f"admin@{slug}.example", PASSWORD)
     org_id = created.organization.id
     store = deps.store
-    await store.departments.insert_many(org_id, [ReferenceRecord(new_id(), org_id, "Sales")])
+    # Sales is a starter department already: department names are unique.
     await store.job_profiles.insert_many(org_id, [ReferenceRecord(new_id(), org_id, "Engineer")])
     await store.permission_types.insert_many(
         org_id, [ReferenceRecord(new_id(), org_id, "Standard User")]
