@@ -18,6 +18,7 @@ from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
 from provisioning.sso_invitations import BindingRefused, bind_invited_user
+from provisioning.sync.ownership import directory_owned
 from provisioning.users import ACTIVE, DISABLED, UserDraft, create_user, delete_user
 from store.identities import IdentityRecord
 from store.identity_providers import IdentityProviderRecord
@@ -189,6 +190,11 @@ async def _refresh_profile(
     if department_id:
         wanted["department_id"] = department_id
     changes = {k: v for k, v in wanted.items() if k in _OWNED_FIELDS and getattr(user, k) != v}
+    if changes and user.managed_by is not None:
+        # A directory's fields are the directory's: which ones, its sync config says
+        # (read only if the department would change).
+        for name in await directory_owned(deps, user, changes):
+            del changes[name]
     if not changes:
         return user
     changes["updated_at"] = deps.clock()

@@ -1,4 +1,5 @@
-"""Sync root fields: configure a SCIM peer, run, confirm, re-sync a company, retry a record."""
+"""Sync root fields: configure a SCIM peer, run, confirm or discard a held run, re-sync a
+company, retry a record."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from schema.integrations import Integration, IntegrationPayload
 from schema.sync import (
     ConfigureSyncInput,
     ConfirmSyncRunInput,
+    DiscardSyncRunInput,
     ResetSyncCursorInput,
     RetrySyncErrorInput,
     RunSyncInput,
@@ -68,6 +70,8 @@ class SyncMutation:
             disable_threshold=_given(input.disable_threshold),
             company_attribute=_given(input.company_attribute),
             product_key=_given(input.product_key),
+            sync_phone=_given(input.sync_phone),
+            department_attribute=_given(input.department_attribute),
         )
         try:
             await runs.configure_sync(
@@ -107,6 +111,21 @@ class SyncMutation:
             record = await runs.confirm_sync_run(
                 context.deps, context.caller, _http(context), str(input.run_id)
             )
+        except DomainError as error:
+            return SyncRunPayload(user_errors=user_errors(error))
+        return SyncRunPayload(sync_run=SyncRun.of(record))
+
+    @strawberry.mutation(
+        description="Drops a run held AWAITING_CONFIRMATION without applying it (sync:run):"
+        " DISCARDED, audited. The cursor stays, so the next run reads the same changes; the"
+        " schedule, which waits while a run is held, resumes."
+    )
+    async def discard_sync_run(
+        self, info: strawberry.Info, input: DiscardSyncRunInput
+    ) -> SyncRunPayload:
+        context = context_of(info)
+        try:
+            record = await runs.discard_sync_run(context.deps, context.caller, str(input.run_id))
         except DomainError as error:
             return SyncRunPayload(user_errors=user_errors(error))
         return SyncRunPayload(sync_run=SyncRun.of(record))

@@ -27,8 +27,8 @@ class SyncError:
         " a failure of the whole run"
     )
     code: str = strawberry.field(
-        description="EMAIL_TAKEN, MISSING_EMAIL, MISSING_COMPANY, REMOTE_EMAIL_EXISTS,"
-        " REMOTE_REJECTED or SOURCE_UNAVAILABLE"
+        description="EMAIL_TAKEN, MISSING_EMAIL, MISSING_COMPANY, PHONE_INVALID,"
+        " REMOTE_EMAIL_EXISTS, REMOTE_REJECTED or SOURCE_UNAVAILABLE"
     )
     message: str
     record: str | None = strawberry.field(description="the record as the source sent it (JSON)")
@@ -80,8 +80,9 @@ class SyncErrorConnection:
 class SyncRun:
     id: strawberry.ID
     status: str = strawberry.field(
-        description="RUNNING, SUCCEEDED, FAILED, or AWAITING_CONFIRMATION (it would disable"
-        " more than the threshold: confirmSyncRun applies it)"
+        description="RUNNING, SUCCEEDED, FAILED, AWAITING_CONFIRMATION (it would disable"
+        " more than the threshold: confirmSyncRun applies it, discardSyncRun drops it; no"
+        " scheduled run starts meanwhile), or DISCARDED"
     )
     direction: str = strawberry.field(description="INBOUND (directory) or OUTBOUND (app)")
     trigger: str = strawberry.field(description="manual, schedule, company, retry or cli")
@@ -188,6 +189,15 @@ class SyncSettings:
     company_attribute: str | None = strawberry.field(
         description="where a person's company is; null: the enterprise extension's organization"
     )
+    sync_phone: bool = strawberry.field(
+        description="DIRECTORY: whether the phone is the directory's (read from phoneNumbers,"
+        " refused here as MANAGED_EXTERNALLY); false: Roster's own"
+    )
+    department_attribute: str | None = strawberry.field(
+        description="DIRECTORY: where a person's department is (its name), usually"
+        " urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department; null: the"
+        " department is Roster's own, not synced"
+    )
     product_key: str | None = strawberry.field(
         description="PROVISIONING: the product whose licence holders are provisioned"
     )
@@ -201,6 +211,8 @@ class SyncSettings:
             next_run_at=record.next_run_at,
             disable_threshold=record.disable_threshold,
             company_attribute=record.company_attribute,
+            sync_phone=record.sync_phone,
+            department_attribute=record.department_attribute,
             product_key=record.product_key,
         )
 
@@ -263,6 +275,18 @@ class ConfigureSyncInput:
         default=strawberry.UNSET,
         description="a SCIM attribute path (default the enterprise extension's organization)",
     )
+    sync_phone: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="DIRECTORY: true makes the phone the directory's (default false). Turned"
+        " on, the next run reads every user, so that all get the directory's phone",
+    )
+    department_attribute: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="DIRECTORY: the SCIM attribute path of the department's name, usually"
+        " urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department; null (the"
+        " default): departments are not synced. Set or changed, the next run reads every"
+        " user",
+    )
     product_key: str | None = strawberry.field(
         default=strawberry.UNSET, description="PROVISIONING: the licence whose holders it pushes"
     )
@@ -284,6 +308,11 @@ class ResetSyncCursorInput:
 
 @strawberry.input
 class ConfirmSyncRunInput:
+    run_id: strawberry.ID
+
+
+@strawberry.input
+class DiscardSyncRunInput:
     run_id: strawberry.ID
 
 

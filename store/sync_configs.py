@@ -7,6 +7,14 @@ sealed (auth/secret_box.py) and never returned by a read of the API.
 The lease is a conditional update: an instance takes it only where it is free or expired,
 so of two instances racing for one integration exactly one gets it. A scheduled claim also
 moves `next_run_at` on in the same update, conditional on the value it read.
+`schedule_held_by` is the held run (AWAITING_CONFIRMATION) the schedule last waited for:
+the scheduler tells of a wait once, not at every interval (provisioning/sync/scheduler.py).
+
+`sync_phone` and `department_attribute` say which optional fields the directory owns
+(provisioning/sync/mapping.py); a document stored before they existed has neither: off.
+`full_read_due` is set when a change of what the directory maps asks the next run to read
+every user; it is cleared, only if it is still the value that run read, by a run that
+did read everything (provisioning/sync/runs.py).
 """
 
 from __future__ import annotations
@@ -33,7 +41,10 @@ class SyncConfigRecord:
     disable_threshold: float = 0.2
     company_attribute: str | None = None
     product_key: str | None = None
+    sync_phone: bool = False
+    department_attribute: str | None = None
     cursor: datetime | None = None
+    full_read_due: datetime | None = None
     next_run_at: datetime | None = None
     lease_owner: str | None = None
     lease_until: datetime | None = None
@@ -46,6 +57,8 @@ _SETTINGS = (
     "disable_threshold",
     "company_attribute",
     "product_key",
+    "sync_phone",
+    "department_attribute",
 )
 
 
@@ -60,7 +73,10 @@ def _record(doc: Document) -> SyncConfigRecord:
         disable_threshold=float(doc.get("disable_threshold", 0.2)),
         company_attribute=doc.get("company_attribute"),
         product_key=doc.get("product_key"),
+        sync_phone=bool(doc.get("sync_phone", False)),
+        department_attribute=doc.get("department_attribute"),
         cursor=doc.get("cursor"),
+        full_read_due=doc.get("full_read_due"),
         next_run_at=doc.get("next_run_at"),
         lease_owner=doc.get("lease_owner"),
         lease_until=doc.get("lease_until"),
@@ -85,10 +101,13 @@ class SyncConfigs:
     async def save(
         self, record: SyncConfigRecord
     ) -> tuple[SyncConfigRecord | None, SyncConfigRecord]:
-        """Creates or changes the settings (never the cursor or the lease): (before, after)."""
+        """Creates or changes the settings (never the cursor or the lease): (before, after).
+        A `full_read_due` in `record` is set; None leaves the stored one as it is."""
         values: Document = {name: getattr(record, name) for name in _SETTINGS}
         values["updated_at"] = record.updated_at
         values["next_run_at"] = record.next_run_at
+        if record.full_read_due is not None:
+            values["full_read_due"] = record.full_read_due
         before = await self._collection.find_one_and_update(
             {"_id": ObjectId(record.integration_id), "org_id": record.org_id},
             {"$set": values, "$setOnInsert": {"cursor": None, "lease_until": None}},
@@ -112,6 +131,14 @@ class SyncConfigs:
             return_document=ReturnDocument.BEFORE,
         )
         return _record(doc) if doc else None
+
+    async def full_read_done(self, org_id: str, integration_id: str, due: datetime) -> bool:
+        """Clears `full_read_due` if it is still `due` (not asked again since): True if so."""
+        result = await self._collection.update_one(
+            {"_id": ObjectId(integration_id), "org_id": org_id, "full_read_due": due},
+            {"$set": {"full_read_due": None}},
+        )
+        return result.modified_count == 1
 
     async def cursors(self, org_id: str, integration_ids: list[str]) -> dict[str, datetime | None]:
         oids = [oid for oid in (object_id(i) for i in integration_ids) if oid is not None]
@@ -155,6 +182,19 @@ class SyncConfigs:
             .limit(limit)
         )
         return [_record(doc) async for doc in cursor]
+
+    async def note_schedule_held(self, org_id: str, integration_id: str, run_id: str) -> bool:
+        """Records that the schedule waits for the held run `run_id`: True the first time
+        (so that the wait is told once, not at every interval)."""
+        result = await self._collection.update_one(
+            {
+                "_id": ObjectId(integration_id),
+                "org_id": org_id,
+                "schedule_held_by": {"$ne": run_id},
+            },
+            {"$set": {"schedule_held_by": run_id}},
+        )
+        return result.modified_count == 1
 
     async def claim_due(
         self, record: SyncConfigRecord, owner: str, now: datetime, ttl: timedelta

@@ -2,7 +2,9 @@
 provisioning, and every record a run did not apply, with the reason.
 
 A run's counters and status are set by its runner; its errors are appended in batches.
-An error is resolved (`resolved_at`) when a retry of that one record applies it.
+An error is resolved (`resolved_at`) when a retry of that one record applies it. A run the
+mass-disable guard held (AWAITING_CONFIRMATION) ends when an admin confirms it (it runs,
+and SUCCEEDS or FAILS) or discards it (DISCARDED: nothing applied).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ RUNNING = "RUNNING"
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
-STATUSES = (RUNNING, SUCCEEDED, FAILED, AWAITING_CONFIRMATION)
+DISCARDED = "DISCARDED"
+STATUSES = (RUNNING, SUCCEEDED, FAILED, AWAITING_CONFIRMATION, DISCARDED)
 INBOUND, OUTBOUND = "INBOUND", "OUTBOUND"
 
 
@@ -123,6 +126,15 @@ class SyncRuns:
             {"$set": {"status": FAILED, "finished_at": now, "message": message}},
         )
         return result.modified_count
+
+    async def held(self, org_id: str, integration_id: str) -> SyncRunRecord | None:
+        """The integration's newest run AWAITING_CONFIRMATION, if it has one."""
+        doc = await self._runs.find_one(
+            {"org_id": org_id, "integration_id": integration_id, "status": AWAITING_CONFIRMATION},
+            sort=[("_id", -1)],
+            hint="org_integration_status",
+        )
+        return _run(doc) if doc else None
 
     async def page(
         self, org_id: str, integration_id: str, before_id: str | None, limit: int

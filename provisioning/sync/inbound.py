@@ -5,12 +5,19 @@ then plans, then applies:
 
 - a new active person becomes a user (source DIRECTORY, managedBy the integration's key)
   with an integration account that keeps the directory's id, linked to it;
-- a known person's directory-owned fields (mapping.DIRECTORY_FIELDS) are put back to the
-  directory's values, whatever was changed here;
+- a company or a department is matched by name, case-insensitively; one the organization
+  does not have yet is created (a company as a PARTNER the directory manages), since the
+  directory is the source of truth for both (a missing company is MISSING_COMPANY, a
+  missing department is no department);
+- a known person's directory-owned fields (mapping.FieldMap.owned: names, email and
+  company, and the phone and the department where the sync config maps them) are put back
+  to the directory's values, whatever was changed here; a field it does not map is
+  neither read nor changed (a new user has none);
 - a person deactivated at the source (active false), or, on a full run, no longer there,
   disables the user (sessions revoked, data kept);
 - a record that cannot be applied is a SyncError (MISSING_EMAIL, MISSING_COMPANY,
-  EMAIL_TAKEN), never skipped in silence.
+  PHONE_INVALID, EMAIL_TAKEN), never skipped in silence. Such a record is not applied at
+  all: a user is never left with some of the directory's values and not others.
 
 Nothing is applied before the whole read has succeeded: a source that fails mid-read
 fails the run, applies nothing, and leaves the cursor where it was. A run that would
@@ -21,7 +28,8 @@ The cursor: when a run completes, the cursor moves to the latest meta.lastModifi
 read, rounded down to the millisecond that MongoDB keeps (so the next run re-reads at
 most that millisecond, harmlessly). Records that failed with a SyncError do not hold the
 cursor back: they stay on the run, each retryable alone once fixed at the source (or
-re-read by moving the cursor back).
+re-read by moving the cursor back). After a settings change that maps more, a run reads
+everything whatever the cursor (`full_read_due`, provisioning/sync/runs.py).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from provisioning.integration_accounts import profile_of
 from provisioning.search import user_search_terms
 from provisioning.sync.mapping import (
     EMAIL_TAKEN,
+    FieldMap,
     Person,
     Problem,
     read_person,
@@ -44,6 +53,7 @@ from provisioning.sync.state import Outcome, RunState
 from store.audit import AuditRecord
 from store.ids import new_id
 from store.integration_accounts import Activity
+from store.reference import ReferenceRecord
 from store.sync_runs import AWAITING_CONFIRMATION, SUCCEEDED
 from store.users import DuplicateValue, UserRecord
 
@@ -74,6 +84,8 @@ def _view(record: UserRecord) -> dict[str, Any]:
         "last_name": record.last_name,
         "email": record.email,
         "company_id": record.company_id,
+        "phone": record.phone,
+        "department_id": record.department_id,
         "status": record.status,
         "managed_by": record.managed_by,
         "source": record.source,
@@ -91,9 +103,10 @@ async def read_changes(state: RunState, since: datetime | None, where: str | Non
     people: dict[str, Person] = {}
     problems: dict[str, Problem] = {}
     latest: datetime | None = None
+    fields = FieldMap.of(state.config)
     async for page in peer.changed_users(since, where):
         for resource in page:
-            person, problem = read_person(resource, state.config.company_attribute)
+            person, problem = read_person(resource, fields)
             if person is None:
                 continue
             people[person.external_id] = person
@@ -183,6 +196,59 @@ async def _companies(state: RunState, plan: Plan) -> dict[str, str]:
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class Departments:
+    """The organization's departments: folded name -> id (the first, should two names fold
+    alike), and id -> folded name."""
+
+    by_name: dict[str, str]
+    names: dict[str, str]
+
+    def id_for(self, name: str | None, current: str | None) -> str | None:
+        """The department `name` stands for; the user's current one if it has that name."""
+        if name is None:
+            return None
+        folded = name.casefold()
+        if current is not None and self.names.get(current) == folded:
+            return current
+        return self.by_name.get(folded)
+
+
+async def _departments(state: RunState, plan: Plan) -> Departments:
+    """The organization's departments, with the directory's new ones created."""
+    deps = state.deps
+    existing = await deps.store.departments.list(state.org_id)
+    by_name: dict[str, str] = {}
+    for department in existing:
+        by_name.setdefault(department.name.casefold(), department.id)
+    names = {d.id: d.name.casefold() for d in existing}
+    wanted: dict[str, str] = {}
+    for external_id, person in plan.people.items():
+        if person.department and external_id not in plan.problems and person.active:
+            wanted.setdefault(person.department.casefold(), person.department)
+    missing = [
+        ReferenceRecord(id=new_id(), org_id=state.org_id, name=name)
+        for key, name in wanted.items()
+        if key not in by_name
+    ]
+    if missing and not state.dry_run:
+        await deps.store.departments.insert_many(state.org_id, missing)
+        for department in missing:
+            await record_event(
+                deps,
+                state.caller,
+                "department.created",
+                "Department",
+                department.id,
+                {"name": {"before": None, "after": department.name}},
+                metadata={"integration_id": state.integration.id, "run_id": state.run.id},
+            )
+    for department in missing:
+        by_name[department.name.casefold()] = department.id
+        names[department.id] = department.name.casefold()
+    return Departments(by_name, names)
+
+
 async def apply(state: RunState, plan: Plan) -> None:
     deps = state.deps
     for external_id, problem in plan.problems.items():
@@ -192,6 +258,9 @@ async def apply(state: RunState, plan: Plan) -> None:
             external_id, problem.code, problem.message, record=person.record, user_id=user_id
         )
     companies = await _companies(state, plan)
+    owned = FieldMap.of(state.config).owned
+    syncs_departments = "department_id" in owned
+    departments = await _departments(state, plan) if syncs_departments else Departments({}, {})
     new_people = [
         p
         for e, p in plan.people.items()
@@ -218,7 +287,10 @@ async def apply(state: RunState, plan: Plan) -> None:
         company_id = companies.get((person.company or "").lower())
         user_id = plan.linked.get(external_id)
         if user_id is None:
-            record = await _new_user(state, person, company_id, language, taken)
+            department_id = departments.id_for(person.department, None)
+            record = await _new_user(
+                state, person, company_id, department_id, language, taken, owned
+            )
             if record is not None:
                 pending.append((person, record))
             if len(pending) >= BATCH:
@@ -229,7 +301,8 @@ async def apply(state: RunState, plan: Plan) -> None:
         if user is None:
             state.counts.skipped += 1  # the linked user was deleted here: not recreated
             continue
-        if await _update(state, person, user, company_id, plan.reenable):
+        department_id = departments.id_for(person.department, user.department_id)
+        if await _update(state, person, user, company_id, department_id, plan.reenable, owned):
             activities.append(_activity(person, deps.clock()))
     await _insert(state, pending, created_links, activities)
     for external_id, user in plan.disables:
@@ -278,10 +351,13 @@ async def _new_user(
     state: RunState,
     person: Person,
     company_id: str | None,
+    department_id: str | None,
     language: str,
     taken: dict[str, str],
+    owned: tuple[str, ...],
 ) -> UserRecord | None:
-    """The user to create for a new person, or None (EMAIL_TAKEN) if the email is taken."""
+    """The user to create for a new person, or None (EMAIL_TAKEN) if the email is taken.
+    A phone or a department the directory does not own it has none of."""
     assert person.email is not None
     if person.email in taken:
         await state.error(
@@ -307,7 +383,9 @@ async def _new_user(
         created_at=now,
         updated_at=now,
         email=person.email,
+        phone=person.phone if "phone" in owned else None,
         company_id=company_id,
+        department_id=department_id if "department_id" in owned else None,
         managed_by=state.integration.key,
     )
 
@@ -365,16 +443,22 @@ async def _update(
     person: Person,
     user: UserRecord,
     company_id: str | None,
+    department_id: str | None,
     reenable: set[str],
+    owned: tuple[str, ...],
 ) -> bool:
     deps = state.deps
-    wanted: dict[str, Any] = {
+    values: dict[str, Any] = {
         "first_name": person.first_name,
         "last_name": person.last_name,
         "email": person.email,
         "company_id": company_id,
-        "managed_by": state.integration.key,
+        "phone": person.phone,
+        "department_id": department_id,
     }
+    # Only what the directory owns: a field it does not map stays as Roster has it.
+    wanted = {k: v for k, v in values.items() if k in owned}
+    wanted["managed_by"] = state.integration.key
     changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
     if user.status == DISABLED and user.id in reenable:
         changes.update(status=user.status_before_disable or "ACTIVE", disabled_by=None)
@@ -469,7 +553,7 @@ async def apply_one(state: RunState, resource: Resource | None, external_id: str
         disables = [(external_id, user)] if user and user.status != DISABLED else []
         plan = Plan(people, {}, linked, users, disables, 0, None, reenable)
     else:
-        person, problem = read_person(resource, state.config.company_attribute)
+        person, problem = read_person(resource, FieldMap.of(state.config))
         assert person is not None
         user_id = linked.get(external_id)
         users = await state.deps.store.users.get_many(state.org_id, [user_id] if user_id else [])

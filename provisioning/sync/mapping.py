@@ -1,8 +1,19 @@
 """Between SCIM users and Roster's users. Pure functions.
 
 A directory owns these fields of the users it manages: first and last name, email and
-company. An edit of one of them in Roster is refused (MANAGED_EXTERNALLY), and a run puts
-back any of them changed behind its back.
+company always; phone and department only where its sync config says so (FieldMap: they
+are opt-in, since many directories carry neither). An edit of an owned field in Roster is
+refused (MANAGED_EXTERNALLY), and a run puts back any of them changed behind its back. A
+field the directory does not own is neither read nor changed by a run: it is Roster's.
+
+- phone (`syncPhone`): from `phoneNumbers`, the primary entry, else the "work" one, else
+  the "mobile" one, else the first; normalised to E.164 by the rules of every other way in
+  (provisioning/validation.py). The number chosen is the one that counts: if it is not
+  valid, the record is PHONE_INVALID (never another number picked in silence). No number
+  there: the user has none here.
+- department (`departmentAttribute`, usually the enterprise extension's `department`,
+  DEPARTMENT_ATTRIBUTE): a name, matched to the organization's departments by
+  provisioning/sync/inbound.py. None there: none here.
 """
 
 from __future__ import annotations
@@ -15,14 +26,21 @@ from typing import Any
 from provisioning.names import guess_name, split_display_name
 from provisioning.sync.scim import ENTERPRISE_SCHEMA, USER_SCHEMA, Resource, parse_time
 from provisioning.validation import Checker
+from store.sync_configs import SyncConfigRecord
 from store.users import UserRecord
 
-DIRECTORY_FIELDS = ("first_name", "last_name", "email", "company_id")
+# Every field a directory may own, in the order errors name them; the first four always.
+DIRECTORY_FIELDS = ("first_name", "last_name", "email", "company_id", "phone", "department_id")
+ALWAYS_OWNED = DIRECTORY_FIELDS[:4]
+OPTIONAL_FIELDS = ("phone", "department_id")  # owned only where the sync config says so
 DEFAULT_COMPANY_ATTRIBUTE = f"{ENTERPRISE_SCHEMA}:organization"
+# The usual departmentAttribute (the outbound push always writes the department there).
+DEPARTMENT_ATTRIBUTE = f"{ENTERPRISE_SCHEMA}:department"
 
 EMAIL_TAKEN = "EMAIL_TAKEN"
 MISSING_EMAIL = "MISSING_EMAIL"
 MISSING_COMPANY = "MISSING_COMPANY"
+PHONE_INVALID = "PHONE_INVALID"
 REMOTE_EMAIL_EXISTS = "REMOTE_EMAIL_EXISTS"
 REMOTE_REJECTED = "REMOTE_REJECTED"
 SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
@@ -30,6 +48,7 @@ CODES = (
     EMAIL_TAKEN,
     MISSING_EMAIL,
     MISSING_COMPANY,
+    PHONE_INVALID,
     REMOTE_EMAIL_EXISTS,
     REMOTE_REJECTED,
     SOURCE_UNAVAILABLE,
@@ -49,6 +68,31 @@ class Person:
     last_name: str
     company: str | None
     record: str
+    phone: str | None = None  # E.164 (None also where the phone is not synced)
+    department: str | None = None  # a name, as the directory spells it (or not synced)
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """What a directory maps, as its sync config says: where the company is, whether the
+    phone is read, and where the department is (None: not read)."""
+
+    company_attribute: str | None = None
+    sync_phone: bool = False
+    department_attribute: str | None = None
+
+    @classmethod
+    def of(cls, config: SyncConfigRecord | None) -> FieldMap:
+        """A config's map; no config: the fields every directory owns, and no others."""
+        if config is None:
+            return cls()
+        return cls(config.company_attribute, config.sync_phone, config.department_attribute)
+
+    @property
+    def owned(self) -> tuple[str, ...]:
+        """The fields of its users the directory owns, in DIRECTORY_FIELDS order."""
+        optional = {"phone": self.sync_phone, "department_id": bool(self.department_attribute)}
+        return tuple(f for f in DIRECTORY_FIELDS if optional.get(f, True))
 
 
 @dataclass(frozen=True)
@@ -105,10 +149,27 @@ def _email(resource: Resource) -> str | None:
     return None
 
 
-def read_person(
-    resource: Resource, company_attribute: str | None
-) -> tuple[Person | None, Problem | None]:
-    """The person, or why it cannot be applied (MISSING_EMAIL, MISSING_COMPANY)."""
+def _phone_text(resource: Resource) -> str | None:
+    """The number the directory gives first: primary, else work, else mobile, else any."""
+    numbers = resource.get("phoneNumbers")
+    if not isinstance(numbers, list):
+        return None
+    items = [n for n in numbers if isinstance(n, dict) and _text(n.get("value"))]
+
+    def of_type(kind: str) -> list[dict[str, Any]]:
+        return [n for n in items if str(n.get("type") or "").lower() == kind]
+
+    ranked = [n for n in items if n.get("primary") is True] + of_type("work") + of_type("mobile")
+    ranked += items
+    return _text(ranked[0].get("value")) if ranked else None
+
+
+def read_person(resource: Resource, fields: FieldMap) -> tuple[Person | None, Problem | None]:
+    """The person, or why it cannot be applied (MISSING_EMAIL, MISSING_COMPANY,
+    PHONE_INVALID): a record with a problem is not applied at all, as one unit. A field
+    `fields` does not map is not read (None): a bad phone is no problem where the phone is
+    not synced."""
+    company_attribute = fields.company_attribute
     external_id = str(resource.get("id") or "")
     email = _email(resource)
     first = _text(attribute(resource, "name.givenName"))
@@ -121,6 +182,12 @@ def read_person(
         first, last = first or guess.first_name, last or guess.last_name
     company = _text(attribute(resource, company_attribute or DEFAULT_COMPANY_ATTRIBUTE))
     active = resource.get("active", True) is not False
+    phone_text = _phone_text(resource) if fields.sync_phone else None
+    check = Checker()
+    phone = check.phone(phone_text)
+    department = None
+    if fields.department_attribute:
+        department = _text(attribute(resource, fields.department_attribute))
     person = Person(
         external_id=external_id,
         active=active,
@@ -130,6 +197,8 @@ def read_person(
         last_name=last or "-",
         company=company,
         record=record_text(resource),
+        phone=phone,
+        department=department,
     )
     if not active:
         return person, None  # a deactivation needs neither email nor company
@@ -144,11 +213,17 @@ def read_person(
             f"The directory's user {email} has no company"
             f" ({company_attribute or DEFAULT_COMPANY_ATTRIBUTE}): set it there.",
         )
+    if check.problems:
+        return person, Problem(
+            PHONE_INVALID,
+            f"The directory's user {email} has the phone number {phone_text!r}, which is not"
+            " a valid number in international form (+44...): correct it there.",
+        )
     return person, None
 
 
-def outbound_resource(user: UserRecord, active: bool) -> Resource:
-    """The SCIM user a downstream app gets for a Roster user."""
+def outbound_resource(user: UserRecord, active: bool, department: str | None = None) -> Resource:
+    """The SCIM user a downstream app gets for a Roster user (`department`: its name)."""
     resource: Resource = {
         "schemas": [USER_SCHEMA],
         "userName": user.username or user.email or user.id,
@@ -160,15 +235,26 @@ def outbound_resource(user: UserRecord, active: bool) -> Resource:
     if user.email:
         resource["emails"] = [{"value": user.email, "primary": True, "type": "work"}]
     if user.phone:
-        resource["phoneNumbers"] = [{"value": user.phone, "type": "work"}]
+        resource["phoneNumbers"] = [{"value": user.phone, "primary": True, "type": "work"}]
+    if department:
+        resource["schemas"] = [USER_SCHEMA, ENTERPRISE_SCHEMA]
+        resource[ENTERPRISE_SCHEMA] = {"department": department}
     return resource
 
 
-def outbound_patch(user: UserRecord, active: bool) -> list[Resource]:
-    """Replace operations that bring the remote user in line with the Roster user."""
-    resource = outbound_resource(user, active)
-    return [
+def outbound_patch(user: UserRecord, active: bool, department: str | None = None) -> list[Resource]:
+    """Operations that bring the remote user in line with the Roster user: a phone or a
+    department Roster no longer has is removed there too."""
+    resource = outbound_resource(user, active, department)
+    operations: list[Resource] = [
         {"op": "replace", "path": name, "value": resource[name]}
-        for name in ("userName", "name", "displayName", "active", "emails")
+        for name in ("userName", "name", "displayName", "active", "emails", "phoneNumbers")
         if name in resource
     ]
+    if "phoneNumbers" not in resource:
+        operations.append({"op": "remove", "path": "phoneNumbers"})
+    if department:
+        operations.append({"op": "replace", "path": DEPARTMENT_ATTRIBUTE, "value": department})
+    else:
+        operations.append({"op": "remove", "path": DEPARTMENT_ATTRIBUTE})
+    return operations

@@ -6,7 +6,9 @@ revoked; store/licences.py) and the licence holders updated since the cursor. Fo
 makes the app agree with Roster:
 
 - holds the licence and is not disabled: created there (POST /Users) if the user has no
-  remote account yet, else brought up to date (PATCH), active;
+  remote account yet, else brought up to date (PATCH), active; what it sends: userName,
+  name, emails, phoneNumbers and the enterprise extension's department (by name), a phone
+  or department the user no longer has being removed there (provisioning/sync/mapping.py);
 - otherwise (revoked, disabled, deleted): deactivated there (PATCH active false).
 
 The remote id is kept as an integration account of the PROVISIONING integration, linked
@@ -76,6 +78,8 @@ async def push_users(
         product_key = state.config.product_key or ""
         holders = set(await deps.store.directory.licence_holders(org_id, product_key))
     users = await _users(state, user_ids)
+    department_ids = sorted({u.department_id for u in users.values() if u.department_id})
+    departments = await deps.store.departments.get_many(org_id, department_ids)
     linked = await deps.store.directory.linked_accounts(org_id, state.integration.id)
     remote_of = {user_id: remote_id for remote_id, user_id in linked.items()}
     state.counts.read = len(user_ids)
@@ -83,14 +87,16 @@ async def push_users(
         user = users.get(user_id)
         active = user is not None and user_id in holders and user.status != DISABLED
         remote_id = remote_of.get(user_id)
+        department = departments.get(user.department_id or "") if user else None
+        name = department.name if department else None
         try:
             if remote_id is None:
                 if active and user is not None:
-                    await _create(state, user)
+                    await _create(state, user, name)
                 else:
                     state.counts.skipped += 1
             else:
-                await _patch(state, user, remote_id, active)
+                await _patch(state, user, remote_id, active, name)
         except PeerRejected as error:
             await state.error(
                 remote_id or "",
@@ -103,7 +109,7 @@ async def push_users(
             await state.heartbeat(f"pushed {done} of {len(user_ids)}")
 
 
-async def _create(state: RunState, user: UserRecord) -> None:
+async def _create(state: RunState, user: UserRecord, department: str | None) -> None:
     deps, peer = state.deps, state.peer
     if user.email:
         clash = await peer.find_users(
@@ -124,7 +130,7 @@ async def _create(state: RunState, user: UserRecord) -> None:
     if state.dry_run:
         state.counts.created += 1
         return
-    created = await peer.create_user(outbound_resource(user, True))
+    created = await peer.create_user(outbound_resource(user, True, department))
     remote_id = str(created.get("id") or "")
     if not remote_id:
         raise PeerRejected(201, "the app created the user but sent no id back")
@@ -155,7 +161,13 @@ async def _link(state: RunState, user: UserRecord, remote_id: str, now: datetime
     )
 
 
-async def _patch(state: RunState, user: UserRecord | None, remote_id: str, active: bool) -> None:
+async def _patch(
+    state: RunState,
+    user: UserRecord | None,
+    remote_id: str,
+    active: bool,
+    department: str | None,
+) -> None:
     if state.dry_run:
         if active:
             state.counts.updated += 1
@@ -165,7 +177,7 @@ async def _patch(state: RunState, user: UserRecord | None, remote_id: str, activ
     if user is None:
         operations = [{"op": "replace", "path": "active", "value": False}]
     else:
-        operations = outbound_patch(user, active)
+        operations = outbound_patch(user, active, department)
     await state.peer.patch_user(remote_id, operations)
     if active:
         state.counts.updated += 1

@@ -1,9 +1,19 @@
 """Sync runs: configure an integration's SCIM peer, run it (now, on a schedule, for one
-company), confirm a run held by the mass-disable guard, move the cursor, retry one record.
+company), confirm or discard a run held by the mass-disable guard, move the cursor, retry
+one record.
 
 A run holds the integration's lease (store/sync_configs.py) from start to end, so a
 manual run, a scheduled run and a run on another instance never overlap. Every run is a
 document (store/sync_runs.py) with its counts and its errors, whatever its outcome.
+
+What a directory maps (companyAttribute, syncPhone, departmentAttribute) decides which
+fields a run reads and applies. A run only reads the users changed since the cursor, so a
+change that maps more (a field turned on, or read from another attribute) asks for a full
+read (`full_read_due`): the next run reads every user, whatever the cursor, and applies
+the new field to those unchanged at the source too. Only a run that did read everything,
+with the settings as they are, clears it; one that started before the change, a dry run,
+a syncCompany run, or a held run confirmed from an older cursor leaves it for the next.
+Turning a field off needs no read: the runs just stop changing it.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
 from provisioning.sync import inbound, outbound, scim
-from provisioning.sync.mapping import DEFAULT_COMPANY_ATTRIBUTE, SOURCE_UNAVAILABLE
+from provisioning.sync.mapping import DEFAULT_COMPANY_ATTRIBUTE, SOURCE_UNAVAILABLE, FieldMap
 from provisioning.sync.scim import PeerUnavailable, ScimPeer, quoted
 from provisioning.sync.state import Outcome, Progress, RunState
 from provisioning.users import KEEP
@@ -32,6 +42,7 @@ from store.integrations import IntegrationRecord
 from store.sync_configs import SyncConfigRecord
 from store.sync_runs import (
     AWAITING_CONFIRMATION,
+    DISCARDED,
     FAILED,
     INBOUND,
     OUTBOUND,
@@ -45,6 +56,7 @@ DIRECTORY, PROVISIONING = "DIRECTORY", "PROVISIONING"
 LEASE = timedelta(minutes=5)
 MAX_PAGE = 100
 ID_FIELD = ("input", "integrationId")
+RETRY = "retry"
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,8 @@ class SyncSettings:
     disable_threshold: Any = KEEP
     company_attribute: Any = KEEP
     product_key: Any = KEEP
+    sync_phone: Any = KEEP
+    department_attribute: Any = KEEP
 
 
 def _invalid(message: str, field: tuple[str, ...]) -> ValidationFailed:
@@ -86,7 +100,20 @@ def _config_view(record: SyncConfigRecord | None) -> dict[str, Any]:
         "disable_threshold": record.disable_threshold,
         "company_attribute": record.company_attribute,
         "product_key": record.product_key,
+        "sync_phone": record.sync_phone,
+        "department_attribute": record.department_attribute,
+        "full_read_due": record.full_read_due,
     }
+
+
+def _maps_more(before: FieldMap, after: FieldMap) -> bool:
+    """Whether a run with `after` applies values a run with `before` did not read: then
+    the users unchanged at the source need them too (a full read)."""
+    return (
+        (after.sync_phone and not before.sync_phone)
+        or after.department_attribute not in (None, before.department_attribute)
+        or after.company_attribute != before.company_attribute
+    )
 
 
 async def configure_sync(
@@ -133,9 +160,29 @@ async def configure_sync(
         product_key = (settings.product_key or "").strip().lower() or None
     if integration.kind == PROVISIONING and product_key is None:
         check.fail("productKey", "REQUIRED", "A PROVISIONING integration names a product key.")
+    sync_phone = current.sync_phone if current else False
+    if settings.sync_phone is not KEEP:
+        sync_phone = bool(settings.sync_phone)
+    department_attribute = current.department_attribute if current else None
+    if settings.department_attribute is not KEEP:
+        department_attribute = (settings.department_attribute or "").strip() or None
+    if integration.kind == PROVISIONING:
+        # An app is sent Roster's phone and department, always: nothing to choose there.
+        if sync_phone:
+            check.fail("syncPhone", "INVALID", "Only a DIRECTORY integration reads phones.")
+        if department_attribute:
+            check.fail(
+                "departmentAttribute", "INVALID", "Only a DIRECTORY integration reads departments."
+            )
     if check.problems:
         raise ValidationFailed(*check.problems)
     now = deps.clock()
+    fields = FieldMap(attribute, sync_phone, department_attribute)
+    full_read = (
+        integration.kind == DIRECTORY
+        and current is not None
+        and _maps_more(FieldMap.of(current), fields)
+    )
     next_run = None
     if interval:
         next_run = current.next_run_at if current and current.interval_seconds == interval else None
@@ -150,7 +197,10 @@ async def configure_sync(
         disable_threshold=threshold,
         company_attribute=attribute,
         product_key=product_key,
+        sync_phone=sync_phone,
+        department_attribute=department_attribute,
         next_run_at=next_run,
+        full_read_due=now if full_read else None,
     )
     before, after = await deps.store.sync_configs.save(record)
     changes = diff(_config_view(before), _config_view(after))
@@ -240,8 +290,15 @@ async def _execute(
         finished = await _finish(deps, state, outcome)
     finally:
         await deps.store.sync_configs.release_lease(org_id, integration.id, owner)
-    if outcome.status == SUCCEEDED and not run.dry_run and run.company_id is None:
+    # Only a run of the changes moves the cursor: not a dry run, one company, or a retry.
+    reads_changes = not run.dry_run and run.company_id is None and run.trigger != RETRY
+    if outcome.status == SUCCEEDED and reads_changes:
         await deps.store.sync_configs.set_cursor(org_id, integration.id, outcome.cursor_to)
+        if run.cursor_from is None and config.full_read_due is not None:
+            # It read everything with these settings: the full read they asked for is done.
+            await deps.store.sync_configs.full_read_done(
+                org_id, integration.id, config.full_read_due
+            )
     if progress is not None:
         progress(_summary(finished))
     return finished
@@ -332,7 +389,8 @@ async def start_run(
         dry_run=dry_run,
         trigger=trigger,
         started_at=deps.clock(),
-        cursor_from=None if company else config.cursor,
+        # A full read, when a settings change asked for one.
+        cursor_from=None if company or config.full_read_due else config.cursor,
         company_id=company[0] if company else None,
     )
     try:
@@ -437,7 +495,7 @@ async def confirm_sync_run(
     )
     if resumed is None:
         await deps.store.sync_configs.release_lease(org_id, integration.id, owner)
-        raise _invalid("This run was confirmed already.", field)
+        raise _invalid("This run was confirmed or discarded meanwhile.", field)
     # The cursor may have moved since the run was held: read from where the run started.
     resumed = replace(resumed, disabled=0)
     await record_event(
@@ -446,6 +504,42 @@ async def confirm_sync_run(
     )  # fmt: skip
     body = _body(integration, confirmed=True, where=where)
     return await _execute(deps, caller, http, integration, config, resumed, body, owner, None)
+
+
+async def discard_sync_run(deps: Dependencies, caller: Caller, run_id: str) -> SyncRunRecord:
+    """Ends a run the mass-disable guard held without applying it (DISCARDED). The cursor
+    stays: the next run reads the same changes, and is held again unless the directory or
+    the threshold changed. The schedule, which waits while a run is held, resumes."""
+    org_id = caller.require(SYNC_RUN)
+    field = ("input", "runId")
+    run = await deps.store.sync_runs.get(org_id, run_id)
+    if run is None:
+        raise NotFound("Sync run", field)
+    if run.status != AWAITING_CONFIRMATION:
+        raise _invalid(f"This run is {run.status}: only a held run can be discarded.", field)
+    discarded = await deps.store.sync_runs.update(
+        org_id,
+        run_id,
+        {
+            "status": DISCARDED,
+            "message": f"Discarded: nothing applied (it would have disabled {run.disabled}).",
+            "discarded_by": caller.actor_id,
+            "discarded_at": deps.clock(),
+        },
+        only_if={"status": AWAITING_CONFIRMATION},
+    )
+    if discarded is None:
+        raise _invalid("This run was confirmed or discarded meanwhile.", field)
+    await record_event(
+        deps,
+        caller,
+        "integration.sync_discarded",
+        "Integration",
+        run.integration_id,
+        {"status": {"before": AWAITING_CONFIRMATION, "after": DISCARDED}},
+        metadata={"run_id": run_id, "held_message": run.message},
+    )
+    return discarded
 
 
 async def retry_sync_error(
@@ -470,7 +564,7 @@ async def retry_sync_error(
         direction=OUTBOUND if integration.kind == PROVISIONING else INBOUND,
         status=RUNNING,
         dry_run=False,
-        trigger="retry",
+        trigger=RETRY,
         started_at=deps.clock(),
     )
     await deps.store.sync_runs.insert(run)

@@ -67,6 +67,8 @@ class ScimPeerProcess:
         last: str = "Doe",
         company: str | None = "Acme Partners",
         active: bool = True,
+        department: str | None = None,
+        phones: list[dict[str, Any]] | None = None,
     ) -> str:
         resource: dict[str, Any] = {
             "schemas": [USER, ENTERPRISE],
@@ -76,8 +78,11 @@ class ScimPeerProcess:
         }
         if email:
             resource["emails"] = [{"value": email, "primary": True}]
-        if company:
-            resource[ENTERPRISE] = {"organization": company}
+        if phones:
+            resource["phoneNumbers"] = phones
+        enterprise = {"organization": company, "department": department}
+        if company or department:
+            resource[ENTERPRISE] = {k: v for k, v in enterprise.items() if v}
         with self.client() as client:
             response = client.post("/Users", json=resource)
         assert response.status_code == 201, response.text

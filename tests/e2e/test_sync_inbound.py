@@ -31,6 +31,10 @@ pytestmark = pytest.mark.e2e
 
 UPDATE_USER = """mutation($input: UpdateUserInput!) { updateUser(input: $input) {
   user { id firstName } userErrors { code message field } } }"""
+PHONES = """query { users(first: 100) { edges { node { email phone department { id name } } } } }"""
+SYNC_SETTINGS = """query($key: String!) { integration(key: $key) {
+  syncSettings { syncPhone departmentAttribute companyAttribute } } }"""
+DEPARTMENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
 
 
 @pytest.fixture
@@ -147,6 +151,67 @@ async def test_sync_creates_reports_refuses_puts_back_disables_and_reapplies(
     assert back["updated"] == 1, back
     users = await users_by_email(api, admin)
     assert users["bob@bidder.example"]["status"] == "PENDING"
+
+
+async def test_phone_and_department_come_from_the_directory_and_are_its_own(
+    api: Api, scim: ScimServer
+) -> None:
+    directory = scim.tenant()
+    alice = directory.add_person(
+        "alice",
+        email="alice@bidder.example",
+        department="sales",
+        phones=[{"value": "+44 20 7946 0958", "type": "work"}],
+    )
+    bad = directory.add_person(
+        "bad", email="bad@bidder.example", phones=[{"value": "12345", "primary": True}]
+    )
+    admin, _ = await api.admin_of("acme")
+    integration_id = await directory_integration(
+        api, admin, directory.base_url, syncPhone=True, departmentAttribute=DEPARTMENT
+    )
+    settings = await data(api, admin, SYNC_SETTINGS, {"key": "connex"})
+    assert settings["integration"]["syncSettings"] == {
+        "syncPhone": True,
+        "departmentAttribute": DEPARTMENT,
+        "companyAttribute": None,
+    }
+
+    first = await run_sync(api, admin, integration_id)
+    assert (first["created"], first["failed"]) == (1, 1), first
+    (error,) = [e["node"] for e in first["errors"]["edges"]]
+    assert (error["code"], error["externalId"]) == ("PHONE_INVALID", bad)
+    users = {
+        e["node"]["email"]: e["node"]
+        for e in (await data(api, admin, PHONES, {}))["users"]["edges"]
+    }
+    assert "bad@bidder.example" not in users
+    assert users["alice@bidder.example"]["phone"] == "+442079460958"
+    assert users["alice@bidder.example"]["department"]["name"] == "Sales"  # the org's own
+
+    alice_id = (await users_by_email(api, admin))["alice@bidder.example"]["id"]
+    refused = await data(
+        api,
+        admin,
+        UPDATE_USER,
+        {"input": {"userId": alice_id, "phone": "+44 20 7946 0000", "departmentId": None}},
+    )
+    problems = refused["updateUser"]["userErrors"]
+    assert {(p["code"], tuple(p["field"])) for p in problems} == {
+        ("MANAGED_EXTERNALLY", ("input", "phone")),
+        ("MANAGED_EXTERNALLY", ("input", "departmentId")),
+    }
+
+    directory.patch(alice, DEPARTMENT, "Field Ops")
+    directory.patch(bad, "phoneNumbers", [{"value": "+1 201 555 0123", "primary": True}])
+    second = await run_sync(api, admin, integration_id)
+    assert (second["created"], second["updated"], second["failed"]) == (1, 1, 0), second
+    users = {
+        e["node"]["email"]: e["node"]
+        for e in (await data(api, admin, PHONES, {}))["users"]["edges"]
+    }
+    assert users["alice@bidder.example"]["department"]["name"] == "Field Ops"  # created
+    assert users["bad@bidder.example"]["phone"] == "+12015550123"
 
 
 async def test_mass_disable_waits_for_an_admin(api: Api, scim: ScimServer) -> None:
