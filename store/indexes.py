@@ -10,6 +10,7 @@ from __future__ import annotations
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from store.reference import key_names
 from store.types import Document
 
 _STRING = {"$type": "string"}
@@ -65,7 +66,18 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="org_department_scim",
         ),
     ],
-    "departments": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
+    "departments": [
+        IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name"),
+        # Names are unique as name_key compares them (store/reference.py). Partial, so that
+        # departments stored before the key existed pass until key_names gives them one.
+        IndexModel(
+            [("org_id", ASCENDING), ("name_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"name_key": _STRING},
+            name="org_name_key_unique",
+        ),
+        IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], name="org_name_key_lookup"),
+    ],
     "job_profiles": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "permission_types": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "companies": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
@@ -210,6 +222,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
     "licence_assignments": [
+        # Also serializes duplicate assignments: a PENDING claim is inserted under this key
+        # before a seat is taken (provisioning/licences.py).
         IndexModel(
             [("org_id", ASCENDING), ("product_key", ASCENDING), ("user_id", ASCENDING)],
             unique=True,
@@ -230,6 +244,12 @@ INDEXES: dict[str, list[IndexModel]] = {
     "import_jobs": [
         IndexModel([("org_id", ASCENDING), ("_id", DESCENDING)], name="org_recent"),
         IndexModel([("status", ASCENDING), ("lease_expires_at", ASCENDING)], name="claimable"),
+        # The retention sweep: jobs still holding a file, and the jobs that hold a file.
+        IndexModel(
+            [("file_deleted_at", ASCENDING), ("status", ASCENDING), ("finished_at", ASCENDING)],
+            name="file_kept",
+        ),
+        IndexModel([("org_id", ASCENDING), ("file_id", ASCENDING)], name="org_file"),
     ],
     "import_row_errors": [
         IndexModel(
@@ -242,6 +262,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("org_id", ASCENDING), ("integration_id", ASCENDING), ("_id", DESCENDING)],
             name="org_integration_recent",
+        ),
+        # A held run (the scheduler waits for it), and the RUNNING ones a new run fails.
+        IndexModel(
+            [("org_id", ASCENDING), ("integration_id", ASCENDING), ("status", ASCENDING)],
+            name="org_integration_status",
         ),
     ],
     "sync_errors": [
@@ -262,3 +287,5 @@ INDEXES: dict[str, list[IndexModel]] = {
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)
+    # Departments stored before their names were keyed get their key, under the index.
+    await key_names(db["departments"])
