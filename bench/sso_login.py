@@ -431,19 +431,15 @@ def bench_app() -> Starlette:
     counter = CommandCounter()
     app = create_app(settings, mongo_listeners=[counter])
     app.router.routes.append(Route(COMMANDS_PATH, counter.endpoint, methods=["GET"]))
-    baseline = BaselineSso(
-        settings.public_url,
-        os.environ["BENCH_SSO_ISSUER"],
-        os.environ["BENCH_SSO_CLIENT_ID"],
-        os.environ["BENCH_SSO_CLIENT_SECRET"],
-        client_per_login=os.environ.get("BENCH_SSO_BASELINE_CLIENT") == "per-login",
-    )
-    database_baseline = DatabaseBaselineSso(
-        settings.public_url,
-        os.environ["BENCH_SSO_ISSUER"],
-        os.environ["BENCH_SSO_CLIENT_ID"],
-        os.environ["BENCH_SSO_CLIENT_SECRET"],
-        client_per_login=os.environ.get("BENCH_SSO_BASELINE_CLIENT") == "per-login",
+    baseline, database_baseline = (
+        kind(
+            settings.public_url,
+            os.environ["BENCH_SSO_ISSUER"],
+            os.environ["BENCH_SSO_CLIENT_ID"],
+            os.environ["BENCH_SSO_CLIENT_SECRET"],
+            client_per_login=os.environ.get("BENCH_SSO_BASELINE_CLIENT") == "per-login",
+        )
+        for kind in (BaselineSso, DatabaseBaselineSso)
     )
     app.router.routes.extend(baseline.routes() + database_baseline.routes())
     roster_lifespan = app.router.lifespan_context

@@ -467,17 +467,25 @@ async def sync_company(
     )  # fmt: skip
 
 
+async def _held_run(deps: Dependencies, org_id: str, run_id: str, verb: str) -> SyncRunRecord:
+    """The run, if the mass-disable guard holds it; else NotFound or INVALID."""
+    run = await deps.store.sync_runs.get(org_id, run_id)
+    if run is None:
+        raise NotFound("Sync run", ("input", "runId"))
+    if run.status != AWAITING_CONFIRMATION:
+        raise _invalid(
+            f"This run is {run.status}: only a held run can be {verb}.", ("input", "runId")
+        )
+    return run
+
+
 async def confirm_sync_run(
     deps: Dependencies, caller: Caller, http: httpx2.AsyncClient, run_id: str
 ) -> SyncRunRecord:
     """Applies a run the mass-disable guard held: read again from the same cursor, applied."""
     org_id = caller.require(SYNC_RUN)
     field = ("input", "runId")
-    run = await deps.store.sync_runs.get(org_id, run_id)
-    if run is None:
-        raise NotFound("Sync run", field)
-    if run.status != AWAITING_CONFIRMATION:
-        raise _invalid(f"This run is {run.status}: only a held run can be confirmed.", field)
+    run = await _held_run(deps, org_id, run_id, "confirmed")
     integration, config = await _configured(deps, org_id, run.integration_id)
     where = None
     if run.company_id is not None:  # a held syncCompany: the same company again
@@ -512,11 +520,7 @@ async def discard_sync_run(deps: Dependencies, caller: Caller, run_id: str) -> S
     the threshold changed. The schedule, which waits while a run is held, resumes."""
     org_id = caller.require(SYNC_RUN)
     field = ("input", "runId")
-    run = await deps.store.sync_runs.get(org_id, run_id)
-    if run is None:
-        raise NotFound("Sync run", field)
-    if run.status != AWAITING_CONFIRMATION:
-        raise _invalid(f"This run is {run.status}: only a held run can be discarded.", field)
+    run = await _held_run(deps, org_id, run_id, "discarded")
     discarded = await deps.store.sync_runs.update(
         org_id,
         run_id,

@@ -19,6 +19,7 @@ from provisioning.dependencies import Dependencies
 from server.app import create_app
 from server.settings import Settings
 from tests.integration.mailbox import smtp  # noqa: F401 - the fixture, for every test here
+from tests.integration.moving_clock import clock, timed  # noqa: F401 - fixtures, as smtp
 
 ADMIN_PASSWORD = "correct horse battery staple"
 

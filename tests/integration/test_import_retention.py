@@ -19,7 +19,7 @@ from pymongo.errors import OperationFailure
 
 from provisioning.admins import create_admin
 from provisioning.caller import Caller
-from provisioning.dependencies import Dependencies, utc_now
+from provisioning.dependencies import Dependencies
 from provisioning.errors import ValidationFailed
 from provisioning.import_jobs import ImportRunner, ImportWorker, resume_import, start_import
 from provisioning.import_retention import (
@@ -33,34 +33,11 @@ from store.import_jobs import DONE, FAILED, QUEUED, ImportJobRecord
 from store.types import Document
 from tests.import_files import person, xlsx_bytes
 from tests.integration.conftest import Api
+from tests.integration.moving_clock import Clock
 
 PASSWORD = "correct horse battery staple"
 RETENTION = timedelta(days=7)  # Limits' default
 GRACE = timedelta(days=1)
-
-
-class Clock:
-    """Now, moved on by the test: the time that passes is never waited for."""
-
-    def __init__(self) -> None:
-        # From the real now: GridFS ids (ObjectIds) carry the real time of the upload.
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, by: timedelta) -> None:
-        self.now += by
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def timed(deps: Dependencies, clock: Clock) -> Dependencies:
-    return dataclasses.replace(deps, clock=clock)
 
 
 async def _org(deps: Dependencies, slug: str = "acme") -> str:
@@ -316,39 +293,22 @@ async def test_orphan_files_and_interrupted_uploads_are_deleted_after_the_grace_
     assert await sweep_import_files(timed) == SweepResult()
 
 
-async def test_a_file_whose_job_could_not_be_recorded_is_deleted_at_once(
-    deps: Dependencies,
+@pytest.mark.parametrize(
+    "skip",
+    [
+        pytest.param(2, id="the job's insert fails after the upload wrote its chunk and file"),
+        pytest.param(1, id="the upload's file document fails after its chunks were written"),
+    ],
+)
+async def test_a_failed_upload_or_job_insert_leaves_no_file_behind(
+    deps: Dependencies, skip: int
 ) -> None:
     org_id = await _org(deps)
     admin = deps.store.db.client.admin
-    # The upload writes its one chunk and its file document; the job's insert fails.
     await admin.command(
         {
             "configureFailPoint": "failCommand",
-            "mode": {"skip": 2, "times": 1},
-            "data": {"failCommands": ["insert"], "errorCode": 2},
-        }
-    )
-    try:
-        with pytest.raises(OperationFailure):
-            await start_import(
-                deps, Caller.system(org_id), io.BytesIO(xlsx_bytes([person(1)])), "p.xlsx", False
-            )
-    finally:
-        await admin.command({"configureFailPoint": "failCommand", "mode": "off"})
-    assert await deps.store.db["import_jobs"].count_documents({}) == 0
-    assert await deps.store.db["import_files.files"].count_documents({}) == 0
-    assert await deps.store.db["import_files.chunks"].count_documents({}) == 0
-
-
-async def test_an_upload_that_fails_half_way_leaves_no_chunks(deps: Dependencies) -> None:
-    org_id = await _org(deps)
-    admin = deps.store.db.client.admin
-    # The upload's chunks are written; its file document is not.
-    await admin.command(
-        {
-            "configureFailPoint": "failCommand",
-            "mode": {"skip": 1, "times": 1},
+            "mode": {"skip": skip, "times": 1},
             "data": {"failCommands": ["insert"], "errorCode": 2},
         }
     )

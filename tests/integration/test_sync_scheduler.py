@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from provisioning.admins import create_admin
 from provisioning.caller import Caller
-from provisioning.dependencies import Dependencies, utc_now
+from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, ValidationFailed
 from provisioning.integrations import create_integration
 from provisioning.sync.runs import (
@@ -28,35 +28,13 @@ from provisioning.sync.scheduler import run_due
 from store.sync_runs import AWAITING_CONFIRMATION, DISCARDED, SUCCEEDED, SyncRunRecord
 from store.users import UserFilter
 from tests.integration.conftest import Api
+from tests.integration.moving_clock import Clock
 from tests.integration.scim_directory import ScimDirectory, scim_directory
 from tests.integration.test_partner_access import bearer, partner
 
 PASSWORD = "correct horse battery staple"
 INTERVAL = timedelta(minutes=15)
 HELD_NOTICE = "integration.sync_schedule_held"
-
-
-class Clock:
-    """Now, moved on by the test: the time that passes is never waited for."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, by: timedelta) -> None:
-        self.now += by
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def timed(deps: Dependencies, clock: Clock) -> Dependencies:
-    return dataclasses.replace(deps, clock=clock)
 
 
 @pytest.fixture
