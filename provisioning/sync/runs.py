@@ -116,6 +116,10 @@ def _maps_more(before: FieldMap, after: FieldMap) -> bool:
     )
 
 
+# Held runs ended by one run that applied the changes; more would mean a loop gone wrong.
+_MAX_SUPERSEDED = 100
+
+
 async def configure_sync(
     deps: Dependencies, caller: Caller, integration_id: str, settings: SyncSettings
 ) -> SyncConfigRecord:
@@ -294,6 +298,8 @@ async def _execute(
     reads_changes = not run.dry_run and run.company_id is None and run.trigger != RETRY
     if outcome.status == SUCCEEDED and reads_changes:
         await deps.store.sync_configs.set_cursor(org_id, integration.id, outcome.cursor_to)
+        if run.direction == INBOUND:
+            await _supersede_held_runs(deps, finished)
         if run.cursor_from is None and config.full_read_due is not None:
             # It read everything with these settings: the full read they asked for is done.
             await deps.store.sync_configs.full_read_done(
@@ -302,6 +308,37 @@ async def _execute(
     if progress is not None:
         progress(_summary(finished))
     return finished
+
+
+async def _supersede_held_runs(deps: Dependencies, run: SyncRunRecord) -> None:
+    """Ends the runs still held when a later run applied the directory's changes: the cursor
+    does not move while a run is held, so this run read the same changes again (and its own
+    guard passed them). Left held, they would keep the schedule waiting for nothing."""
+    for _ in range(_MAX_SUPERSEDED):
+        held = await deps.store.sync_runs.held(run.org_id, run.integration_id)
+        if held is None or held.id == run.id:
+            return
+        superseded = await deps.store.sync_runs.update(
+            run.org_id,
+            held.id,
+            {
+                "status": DISCARDED,
+                "message": f"Superseded by run {run.id}, which applied the directory's"
+                " changes: nothing applied by this one.",
+                "discarded_at": deps.clock(),
+            },
+            only_if={"status": AWAITING_CONFIRMATION},
+        )
+        if superseded is not None:
+            await record_event(
+                deps,
+                Caller.system(run.org_id),
+                "integration.sync_superseded",
+                "Integration",
+                run.integration_id,
+                {"status": {"before": AWAITING_CONFIRMATION, "after": DISCARDED}},
+                metadata={"run_id": held.id, "superseded_by": run.id},
+            )
 
 
 async def _finish(deps: Dependencies, state: RunState, outcome: Outcome) -> SyncRunRecord:

@@ -244,3 +244,31 @@ async def test_discard_sync_run_over_graphql_needs_the_sync_scope(
     events = await api.deps.store.audit.page(org_id, integration.id, None, 50)
     (event,) = [e for e in events if e.action == "integration.sync_discarded"]
     assert (event.actor_type, event.metadata["run_id"]) == ("user", held.id)
+
+
+async def test_a_later_run_that_applies_the_changes_ends_the_held_run(
+    timed: Dependencies, clock: Clock, directory: ScimDirectory
+) -> None:
+    scheduled = await _scheduled(timed, directory)
+    for person in scheduled.people[:3]:
+        await directory.replace(person, "active", False)
+    assert await _next_interval(timed, clock, directory) == [AWAITING_CONFIRMATION]
+    held = (await _runs(timed, scheduled))[0]
+
+    # The directory is mended (only one person leaves after all) and an admin runs it now.
+    for person in scheduled.people[1:3]:
+        await directory.replace(person, "active", True)
+    manual = await run_sync(timed, scheduled.caller, directory.http, scheduled.integration_id)
+    assert (manual.status, manual.disabled) == (SUCCEEDED, 1), manual
+
+    ended = await timed.store.sync_runs.get(scheduled.org_id, held.id)
+    assert ended is not None and ended.status == DISCARDED
+    assert ended.message is not None and manual.id in ended.message
+    events = await timed.store.audit.page(scheduled.org_id, scheduled.integration_id, None, 100)
+    superseded = [e.metadata for e in events if e.action == "integration.sync_superseded"]
+    assert superseded == [{"run_id": held.id, "superseded_by": manual.id}]
+    # Nothing is held any more: the schedule runs again, and confirming the old run is refused.
+    assert await _next_interval(timed, clock, directory) == [SUCCEEDED]
+    with pytest.raises(ValidationFailed):
+        await confirm_sync_run(timed, scheduled.caller, directory.http, held.id)
+    assert await timed.store.users.count(scheduled.org_id, UserFilter(status="DISABLED")) == 1
