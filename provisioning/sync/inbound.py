@@ -53,7 +53,7 @@ from provisioning.sync.state import Outcome, RunState
 from store.audit import AuditRecord
 from store.ids import new_id
 from store.integration_accounts import Activity
-from store.reference import ReferenceRecord
+from store.reference import ReferenceRecord, name_key
 from store.sync_runs import AWAITING_CONFIRMATION, SUCCEEDED
 from store.users import DuplicateValue, UserRecord
 
@@ -198,8 +198,8 @@ async def _companies(state: RunState, plan: Plan) -> dict[str, str]:
 
 @dataclasses.dataclass(frozen=True)
 class Departments:
-    """The organization's departments: folded name -> id (the first, should two names fold
-    alike), and id -> folded name."""
+    """The organization's departments: name key -> id (store/reference.py's name_key, as
+    their unique index compares names), and id -> name key."""
 
     by_name: dict[str, str]
     names: dict[str, str]
@@ -208,24 +208,24 @@ class Departments:
         """The department `name` stands for; the user's current one if it has that name."""
         if name is None:
             return None
-        folded = name.casefold()
-        if current is not None and self.names.get(current) == folded:
+        key = name_key(name)
+        if current is not None and self.names.get(current) == key:
             return current
-        return self.by_name.get(folded)
+        return self.by_name.get(key)
 
 
 async def _departments(state: RunState, plan: Plan) -> Departments:
     """The organization's departments, with the directory's new ones created."""
     deps = state.deps
     existing = await deps.store.departments.list(state.org_id)
+    names = {d.id: name_key(d.name) for d in existing}
     by_name: dict[str, str] = {}
-    for department in existing:
-        by_name.setdefault(department.name.casefold(), department.id)
-    names = {d.id: d.name.casefold() for d in existing}
+    for department_id, key in names.items():
+        by_name.setdefault(key, department_id)  # the first, should an old pair fold alike
     wanted: dict[str, str] = {}
     for external_id, person in plan.people.items():
         if person.department and external_id not in plan.problems and person.active:
-            wanted.setdefault(person.department.casefold(), person.department)
+            wanted.setdefault(name_key(person.department), person.department)
     missing = [
         ReferenceRecord(id=new_id(), org_id=state.org_id, name=name)
         for key, name in wanted.items()
@@ -244,8 +244,8 @@ async def _departments(state: RunState, plan: Plan) -> Departments:
                 metadata={"integration_id": state.integration.id, "run_id": state.run.id},
             )
     for department in missing:
-        by_name[department.name.casefold()] = department.id
-        names[department.id] = department.name.casefold()
+        by_name[name_key(department.name)] = department.id
+        names[department.id] = name_key(department.name)
     return Departments(by_name, names)
 
 

@@ -479,3 +479,28 @@ async def test_a_held_run_confirmed_after_turning_the_phone_on_is_not_the_full_r
     assert (await _user(deps, org, "p0@bidder.example")).phone == "+442079460958"
     config = await deps.store.sync_configs.get(org.id, integration_id)
     assert config is not None and config.full_read_due is None
+
+
+async def test_a_department_name_spelt_with_other_spacing_or_width_is_the_same_department(
+    deps: Dependencies, directory: ScimDirectory
+) -> None:
+    org = await _org(deps)
+    integration_id = await _owned_by_directory(deps, org, directory)
+    starter = await _departments(deps, org)
+    # "Sales" as the organization has it, as uniqueness compares names (store/reference.py).
+    await directory.add_person("ann", email="ann@bidder.example", department="  sales ")
+    full_width_sales = "\uff33\uff21\uff2c\uff25\uff33"
+    await directory.add_person("ben", email="ben@bidder.example", department=full_width_sales)
+    await directory.add_person("cy", email="cy@bidder.example", department="Field Ops")
+    ligature = "\ufb01eld ops"  # "field ops" with the "fi" ligature
+    await directory.add_person("di", email="di@bidder.example", department=ligature)
+
+    run = await run_sync(deps, org.caller, directory.http, integration_id)
+
+    assert (run.status, run.created, run.failed) == (SUCCEEDED, 4, 0), run
+    departments = await _departments(deps, org)
+    assert set(departments) - set(starter) == {"Field Ops"}  # one, as first read, tidied
+    for email in ("ann@bidder.example", "ben@bidder.example"):
+        assert (await _user(deps, org, email)).department_id == starter["Sales"]
+    for email in ("cy@bidder.example", "di@bidder.example"):
+        assert (await _user(deps, org, email)).department_id == departments["Field Ops"]
