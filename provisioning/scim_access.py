@@ -53,6 +53,11 @@ def check_version(current: str, if_match: str | None) -> None:
         raise ScimRefused(412, None, "The resource changed since that version (If-Match).")
 
 
+def changed_meanwhile() -> ScimRefused:
+    """412: an If-Match write found the resource changed since the version it matched."""
+    return ScimRefused(412, None, "The resource changed meanwhile (If-Match).")
+
+
 def refused(error: ValidationError | SCIMException) -> ScimRefused:
     if isinstance(error, SCIMException):
         return ScimRefused(error.status, error.scim_type or None, str(error.detail))

@@ -39,6 +39,7 @@ from provisioning.errors import NotFound
 from provisioning.scim_access import (
     TOLERANT,
     ScimRefused,
+    changed_meanwhile,
     check_version,
     parse_body,
     refused,
@@ -107,10 +108,6 @@ def _taken(name: str) -> ScimRefused:
     return ScimRefused(409, "uniqueness", f"A group named {name!r} exists.")
 
 
-def _changed_meanwhile() -> ScimRefused:
-    return ScimRefused(412, None, "The resource changed meanwhile (If-Match).")
-
-
 async def _insert(
     deps: Dependencies, caller: Caller, name: str, external_id: str | None
 ) -> DepartmentRecord:
@@ -141,7 +138,7 @@ async def department_named(deps: Dependencies, caller: Caller, name: str) -> str
         # A concurrent request created it: that department is the one.
         created = await deps.store.scim.department_named(caller.org_id, cleaned)
         if created is None:
-            raise _changed_meanwhile() from error
+            raise changed_meanwhile() from error
         return created.id
 
 
@@ -210,7 +207,7 @@ async def _next_revision(
     except NameTaken as error:
         raise _taken(error.name) from error
     if not found:
-        raise _changed_meanwhile() if guarded else NotFound("Group")
+        raise changed_meanwhile() if guarded else NotFound("Group")
 
 
 async def _apply(

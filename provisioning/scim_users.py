@@ -63,6 +63,7 @@ from provisioning.names import guess_name
 from provisioning.scim_access import (
     TOLERANT,
     ScimRefused,
+    changed_meanwhile,
     check_version,
     parse_body,
     refused,
@@ -420,12 +421,8 @@ async def _apply(
     except (EmailTaken, UsernameTaken) as error:
         raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
     except ChangedMeanwhile as error:
-        raise _changed_meanwhile() from error
+        raise changed_meanwhile() from error
     return record
-
-
-def _changed_meanwhile() -> ScimRefused:
-    return ScimRefused(412, None, "The resource changed meanwhile (If-Match).")
 
 
 async def delete_scim_user(
@@ -445,13 +442,13 @@ async def delete_scim_user(
             return
         disabled = await disable_user(deps, caller, user_id, unchanged_since=since)
     except ChangedMeanwhile as error:
-        raise _changed_meanwhile() from error
+        raise changed_meanwhile() from error
     # Hiding does not move updated_at, so the guarded hide also asks that nobody hid them.
     only_if = (
         None if since is None else {"updated_at": disabled.updated_at, "scim_deprovisioned": None}
     )
     if not await deps.store.scim.set_deprovisioned(caller.org_id, user_id, True, only_if):
-        raise _changed_meanwhile() if since is not None else NotFound("User")
+        raise changed_meanwhile() if since is not None else NotFound("User")
     await record_event(deps, caller, "user.scim_deprovisioned", "User", user_id)
 
 

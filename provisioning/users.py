@@ -306,6 +306,16 @@ async def list_users(
     return Page(users=users[:first], has_next=len(users) > first, total=total)
 
 
+def _unchanged(current: UserRecord, unchanged_since: datetime | None) -> dict[str, Any]:
+    """The write condition for `unchanged_since` (an ETag's If-Match: the user's updated_at
+    is still this), checked first on the record just read; ChangedMeanwhile if it fails."""
+    if unchanged_since is None:
+        return {}
+    if current.updated_at != unchanged_since:
+        raise ChangedMeanwhile()
+    return {"updated_at": unchanged_since}
+
+
 async def update_user(
     deps: Dependencies,
     caller: Caller,
@@ -319,8 +329,7 @@ async def update_user(
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
-    if unchanged_since is not None and current.updated_at != unchanged_since:
-        raise ChangedMeanwhile()
+    unchanged = _unchanged(current, unchanged_since)
     given = changes.given()
     check = Checker()
     values: dict[str, Any] = {}
@@ -374,12 +383,12 @@ async def update_user(
             user_id,
             changed,
             search_terms=_terms(merged),
-            only_if=None if unchanged_since is None else {"updated_at": unchanged_since},
+            only_if=unchanged or None,
         )
     except DuplicateValue as error:
         raise _taken(error) from error
     if result is None:
-        if unchanged_since is not None:
+        if unchanged:
             raise ChangedMeanwhile()
         raise NotFound("User", ("input", "userId"))
     before, after = result
@@ -429,16 +438,6 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
         diff(_audit_view(before), _audit_view(after)),
     )
     return after
-
-
-def _unchanged(current: UserRecord, unchanged_since: datetime | None) -> dict[str, Any]:
-    """The write condition for `unchanged_since` (see update_user), checked first on the
-    record just read."""
-    if unchanged_since is None:
-        return {}
-    if current.updated_at != unchanged_since:
-        raise ChangedMeanwhile()
-    return {"updated_at": unchanged_since}
 
 
 async def disable_user(

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
-from store.types import Document
+from store.types import DUPLICATE_KEY, Document
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class AuditEvents:
         try:
             await self._collection.insert_many(docs, ordered=False)
         except BulkWriteError as error:
-            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
                 raise
 
     def _query(self, org_id: str, target_id: str | None) -> Document:

@@ -16,9 +16,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
-from store.integration_accounts import DUPLICATE_KEY, AccountProfile
-from store.licences import PENDING
-from store.types import Document
+from store.integration_accounts import AccountProfile
+from store.licences import CONFIRMED
+from store.types import DUPLICATE_KEY, Document
 
 BATCH = 1000
 
@@ -157,9 +157,8 @@ class DirectoryRecords:
     # ------------------------------------------------ outbound provisioning
 
     async def licence_holders(self, org_id: str, product_key: str) -> list[str]:
-        # A PENDING assignment is a claim still being made, not a holder (store/licences.py).
         cursor = self._assignments.find(
-            {"org_id": org_id, "product_key": product_key, "state": {"$ne": PENDING}},
+            {"org_id": org_id, "product_key": product_key, **CONFIRMED},
             {"user_id": 1},
         )
         return [doc["user_id"] async for doc in cursor]

@@ -24,10 +24,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
-from store.types import Document
+from store.types import DUPLICATE_KEY, Document
 
 QUEUED, RUNNING, DONE, FAILED = "QUEUED", "RUNNING", "DONE", "FAILED"
-DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)

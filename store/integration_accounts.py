@@ -18,9 +18,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
 from store.prefix import prefix_range
-from store.types import Document
+from store.types import DUPLICATE_KEY, Document
 
-DUPLICATE_KEY = 11000
 # Enough for every racing writer of one batch to lose once; a loop past it is a bug.
 MAX_RETRIES = 10
 

@@ -41,7 +41,8 @@ from store.types import Document
 ASSIGNED, REVOKED = "assigned", "revoked"
 # The state of an assignment document (an absent state is ASSIGNED_STATE).
 PENDING, ASSIGNED_STATE = "PENDING", "ASSIGNED"
-_NOT_PENDING = {"$ne": PENDING}
+# Assignments a user holds, not claims still being made: every reader filters by it.
+CONFIRMED: Document = {"state": {"$ne": PENDING}}
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ class Licences:
         """True if this call removed the confirmed assignment of that claim (so it, and only
         it, frees the seat); a PENDING claim is not an assignment and stays."""
         result = await self._assignments.delete_one(
-            {**_mine(org_id, product_key, user_id), "claim": claim, "state": _NOT_PENDING}
+            {**_mine(org_id, product_key, user_id), "claim": claim, **CONFIRMED}
         )
         return result.deleted_count == 1
 
@@ -253,7 +254,7 @@ class Licences:
         self, org_id: str, user_ids: Sequence[str]
     ) -> list[AssignmentRecord]:
         cursor = self._assignments.find(
-            {"org_id": org_id, "user_id": {"$in": list(user_ids)}, "state": _NOT_PENDING}
+            {"org_id": org_id, "user_id": {"$in": list(user_ids)}, **CONFIRMED}
         )
         return [_assignment(doc) async for doc in cursor]
 
@@ -264,13 +265,13 @@ class Licences:
         query: Document = {"org_id": org_id, "product_key": product_key}
         if after_user_id is not None:
             query["user_id"] = {"$gt": after_user_id}
-        query["state"] = _NOT_PENDING
+        query.update(CONFIRMED)
         cursor = self._assignments.find(query).sort("user_id", 1).limit(limit)
         return [_assignment(doc) async for doc in cursor]
 
     async def count_holders(self, org_id: str, product_key: str) -> int:
         return await self._assignments.count_documents(
-            {"org_id": org_id, "product_key": product_key, "state": _NOT_PENDING}
+            {"org_id": org_id, "product_key": product_key, **CONFIRMED}
         )
 
     # ----------------------------------------------------------------- events

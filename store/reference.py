@@ -19,10 +19,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
-from store.types import Document
+from store.types import DUPLICATE_KEY, Document
 
 log = logging.getLogger("roster.store")
-DUPLICATE_KEY = 11000
 
 
 def name_key(name: str) -> str:

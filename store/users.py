@@ -14,7 +14,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
 from store.prefix import prefix_range
-from store.types import Document
+from store.types import DUPLICATE_KEY, Document
 
 
 @dataclass(frozen=True)
@@ -260,9 +260,9 @@ class Users:
         except BulkWriteError as error:
             refused: dict[int, DuplicateValue] = {}
             for item in error.details.get("writeErrors", []):
-                if item.get("code") != 11000:
+                if item.get("code") != DUPLICATE_KEY:
                     raise
-                duplicate = DuplicateKeyError(item.get("errmsg", ""), 11000, item)
+                duplicate = DuplicateKeyError(item.get("errmsg", ""), DUPLICATE_KEY, item)
                 refused[item["index"]] = _duplicate(duplicate)
             return refused
         return {}
