@@ -27,8 +27,8 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import ECKey, KeySet
 
-from auth.principal import SCOPES, Principal
-from auth.secret_box import SecretBox
+from provisioning.access.principal import SCOPES, Principal
+from provisioning.access.secret_box import SecretBox
 from store.api_clients import ApiClientRecord, ApiClients
 from store.signing_keys import SigningKeyRecord, SigningKeys
 

@@ -6,10 +6,10 @@ from starlette.requests import HTTPConnection
 
 from auth.access_tokens import AccessTokens, InvalidAccessToken
 from auth.cookies import session_token
-from auth.principal import Principal
+from config.settings import Settings
+from provisioning.access.principal import Principal
 from provisioning.dependencies import Dependencies
 from provisioning.sessions import resolve_session
-from server.settings import Settings
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:

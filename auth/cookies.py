@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from server.settings import Settings
+from config.settings import Settings
 
 
 def session_token(connection: HTTPConnection, settings: Settings) -> str | None:

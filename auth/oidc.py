@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from provisioning.sso import SsoFailure
+from provisioning.sso.login import SsoFailure
 
 # Asymmetric only: never "none", never HS* (an HS256 token "signed" with the provider's
 # public key must not verify).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from auth.principal import Principal
+from provisioning.access.principal import Principal
 from provisioning.dependencies import Dependencies
 
 MAX_BLOCK = 50

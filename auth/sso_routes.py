@@ -22,17 +22,17 @@ from starlette.routing import Route
 
 from auth.cookies import session_token, set_session_cookie
 from auth.oidc import OidcClient, ProviderMetadata
-from auth.secret_box import SecretUnreadable
+from config.settings import Settings
+from provisioning.access.secret_box import SecretUnreadable
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials
-from provisioning.identity_providers import provider_for_login
 from provisioning.sessions import start_session
-from provisioning.sso import Profile, SsoFailure, sign_in_with_profile
-from provisioning.sso_invitations import SSO_BIND, binding_hash
+from provisioning.sso.invitations import SSO_BIND, binding_hash
+from provisioning.sso.login import Profile, SsoFailure, sign_in_with_profile
+from provisioning.sso.providers import provider_for_login
 from server.request_id import request_id_of
-from server.settings import Settings
 from store.identity_providers import IdentityProviderRecord
 from store.login_transactions import LoginTransaction
 

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.access_tokens import AccessTokens, TokenRequest
-from auth.principal import SCOPES
+from provisioning.access.principal import SCOPES
 from provisioning.dependencies import Dependencies
 
 MAX_TOKEN_REQUEST_BYTES = 8192

@@ -82,7 +82,7 @@ async def dependencies(uri: str, database: str) -> AsyncIterator[Dependencies]:
     """Dependencies over the seeding client, as graphql_read's _seed builds them."""
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from store.database import Store
     from store.indexes import ensure_indexes
     from store.types import Document

@@ -66,7 +66,7 @@ def write_file(path: Path, rows: int) -> None:
 async def _seed(uri: str, slug: str) -> str:
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
     from provisioning.dependencies import Dependencies
     from store.database import Store
@@ -110,10 +110,10 @@ def _current_rss_mb() -> float:
 async def _child_import(uri: str, org_id: str, path: Path) -> dict[str, Any]:
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
-    from provisioning.import_jobs import ImportRunner, start_import
+    from provisioning.imports.jobs import ImportRunner, start_import
     from store.database import Store
     from store.types import Document
 
@@ -161,9 +161,9 @@ async def raw_documents(uri: str, org_id: str, path: Path) -> list[dict[str, Any
 
     from pymongo import AsyncMongoClient
 
-    from provisioning.import_jobs import _record, _terms, row_user_id
-    from provisioning.import_reader import SheetReader
-    from provisioning.import_rows import PreparedRow, load_reference_names, prepare_row
+    from provisioning.imports.jobs import _record, _terms, row_user_id
+    from provisioning.imports.reader import SheetReader
+    from provisioning.imports.rows import PreparedRow, load_reference_names, prepare_row
     from store.database import Store
     from store.ids import new_id
     from store.import_jobs import Counts, ImportJobRecord
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_child_import(uri, org_id, Path(path)))))
         return 0
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
-    from provisioning.import_jobs import BATCH_SIZE
+    from provisioning.imports.jobs import BATCH_SIZE
 
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
         database = EmbeddedDatabase(Path(scratch) / "db")

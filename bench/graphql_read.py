@@ -93,7 +93,8 @@ async def bare_user(request: Request) -> JSONResponse:
         return JSONResponse({"data": None, "errors": [{"message": "Sign in first."}]})
     user_id = request.query_params.get("id", "")
     user: dict[str, Any] | None = None
-    # The same rule as provisioning.users.get_users: an admin reads anyone, a member themselves.
+    # The same rule as provisioning.users.write.get_users: an admin reads anyone,
+    # a member themselves.
     if ObjectId.is_valid(user_id) and (
         "ADMIN" in session.get("roles", ()) or session["user_id"] == user_id
     ):
@@ -104,8 +105,8 @@ async def bare_user(request: Request) -> JSONResponse:
 
 def bench_app() -> Starlette:
     """The uvicorn factory: Roster's app from ROSTER_* plus the bare route."""
+    from config.settings import Settings
     from server.app import create_app
-    from server.settings import Settings
 
     app = create_app(Settings.from_env())
     app.router.routes.append(Route(BARE_PATH, bare_user, methods=["GET"]))
@@ -119,11 +120,11 @@ async def _seed(uri: str) -> str:
     """An organization, its admin, and a member to read; returns the member's id."""
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
-    from provisioning.users import UserDraft, create_user
+    from provisioning.users.write import UserDraft, create_user
     from store.database import Store
     from store.indexes import ensure_indexes
     from store.types import Document

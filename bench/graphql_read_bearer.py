@@ -79,7 +79,7 @@ def _unauthorized(message: str) -> JSONResponse:
 async def bare_bearer_user(request: Request) -> JSONResponse:
     """The baseline: the bearer check the GraphQL path makes, then the same user read."""
     from auth.access_tokens import AccessTokens, InvalidAccessToken
-    from auth.principal import USERS_READ
+    from provisioning.access.principal import USERS_READ
 
     tokens: AccessTokens = request.state.tokens
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -91,7 +91,7 @@ async def bare_bearer_user(request: Request) -> JSONResponse:
         return _unauthorized(str(error))
     user_id = request.query_params.get("id", "")
     user: dict[str, Any] | None = None
-    # The same rule as provisioning.users.get_users for a client: it needs users:read.
+    # The same rule as provisioning.users.write.get_users for a client: it needs users:read.
     if ObjectId.is_valid(user_id) and principal.allows(USERS_READ):
         db = request.state.deps.store.db
         doc = await db["users"].find_one({"_id": ObjectId(user_id), "org_id": principal.org_id})

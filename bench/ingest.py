@@ -80,11 +80,11 @@ async def _seed(uri: str) -> tuple[str, str]:
     """The organization, its admin, and the integration: (org id, integration id)."""
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
-    from provisioning.integrations import create_integration
+    from provisioning.integrations.integrations import create_integration
     from store.database import Store
     from store.indexes import ensure_indexes
     from store.types import Document
@@ -114,7 +114,7 @@ class Raw:
     def operations(self, batch: list[dict[str, Any]], now: datetime) -> list[Any]:
         from pymongo import UpdateOne
 
-        from provisioning.integration_accounts import profile_of
+        from provisioning.integrations.accounts import profile_of
         from store.integration_accounts import _profile_fields
 
         made = []

@@ -9,7 +9,7 @@ emails[type eq "work"].value eq "..." (Entra). Two organizations share the users
 collection: one with 2,000 users, one with 20,000, bulk-inserted as store/users.py stores
 them (half with a username, the rest known by email; all with an externalId). The same
 kinds of filter are then asked in each organization, in turn, each call timed through
-provisioning.scim_users.list_scim_users: the filter's translation, the page and the
+provisioning.scim.users.list_scim_users: the filter's translation, the page and the
 count, as the /scim/v2/Users endpoint runs them.
 
 The filters translate to equality on (org, email), (org, username_key) and
@@ -91,12 +91,12 @@ def filters(count: int, size: int) -> list[str]:
 async def _run(uri: str, count: int) -> tuple[float, float]:
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
-    from auth.principal import SCIM, Principal
+    from provisioning.access.passwords import PasswordHasher
+    from provisioning.access.principal import SCIM, Principal
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
     from provisioning.organizations import create_organization
-    from provisioning.scim_users import list_scim_users
+    from provisioning.scim.users import list_scim_users
     from store.database import Store
     from store.indexes import ensure_indexes
     from store.types import Document

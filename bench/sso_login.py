@@ -424,8 +424,8 @@ def bench_app() -> Starlette:
     """The uvicorn factory: Roster's app from ROSTER_* plus the baseline's routes, whose
     provider comes from BENCH_SSO_ISSUER, BENCH_SSO_CLIENT_ID and BENCH_SSO_CLIENT_SECRET,
     and GET /bench/mongo-commands (the server's MongoDB commands so far, by name)."""
+    from config.settings import Settings
     from server.app import create_app
-    from server.settings import Settings
 
     settings = Settings.from_env()
     counter = CommandCounter()
@@ -464,7 +464,7 @@ async def _seed(uri: str) -> None:
     """The organization and its admin."""
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
     from provisioning.dependencies import Dependencies
     from store.database import Store

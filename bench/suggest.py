@@ -9,7 +9,7 @@ recordIntegrationActivity stores them (the same fields and match keys). Names co
 a wide synthetic vocabulary (about 1,000 first and 3,000 last names), as a real
 directory's do. The same kinds of question are then asked in each organization, in
 turn (exact emails, the same local part at another domain, given names, typos, addresses
-that match nothing), each call timed through provisioning.matching.suggest, candidate
+that match nothing), each call timed through provisioning.integrations.matching.suggest, candidate
 lookups and scoring included.
 
 Candidates come from index lookups of selective keys, so the larger integration should
@@ -72,7 +72,7 @@ def person(n: int) -> tuple[str, str, str]:
 
 
 def documents(org_id: str, integration_id: str, start: int, stop: int) -> list[dict[str, Any]]:
-    from provisioning.integration_accounts import profile_of
+    from provisioning.integrations.accounts import profile_of
     from store.integration_accounts import _profile_fields
 
     moment = datetime(2024, 5, 1, tzinfo=UTC)
@@ -120,11 +120,11 @@ def queries(count: int, size: int) -> list[tuple[str, str | None, str | None]]:
 async def _run(uri: str, count: int) -> tuple[float, float]:
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
-    from provisioning.integrations import create_integration
-    from provisioning.matching import suggest
+    from provisioning.integrations.integrations import create_integration
+    from provisioning.integrations.matching import suggest
     from provisioning.organizations import create_organization
     from store.database import Store
     from store.indexes import ensure_indexes

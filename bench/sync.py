@@ -104,11 +104,11 @@ async def _seed(http: httpx2.AsyncClient, base_url: str, count: int) -> None:
 async def _measure(uri: str, base_url: str, count: int) -> tuple[float, float]:
     from pymongo import AsyncMongoClient
 
-    from auth.passwords import PasswordHasher
+    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
-    from provisioning.integrations import create_integration
+    from provisioning.integrations.integrations import create_integration
     from provisioning.sync.runs import SyncSettings, configure_sync, run_sync
     from provisioning.sync.scim import ScimPeer
     from store.database import Store

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
-from auth.principal import ADMIN
+from provisioning.access.principal import ADMIN
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import Problem, ValidationFailed
 from provisioning.organizations import create_organization
-from provisioning.password_policy import password_problems
-from provisioning.users import ACTIVE, FULL, UserDraft, create_user
+from provisioning.users.password_policy import password_problems
+from provisioning.users.write import ACTIVE, FULL, UserDraft, create_user
 from store.organizations import OrganizationRecord
 from store.users import UserRecord
 

@@ -6,12 +6,12 @@ import secrets
 from dataclasses import dataclass
 
 from auth.access_tokens import new_client_secret, secret_hash
-from auth.principal import ADMIN_SCOPE, SCOPES
+from provisioning.access.principal import ADMIN_SCOPE, SCOPES
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import Forbidden, NotFound, ValidationFailed
-from provisioning.validation import Checker
+from provisioning.users.rules import Checker
 from store.api_clients import ApiClientRecord
 from store.ids import new_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.principal import ADMIN_SCOPE, USERS_READ, Principal
+from provisioning.access.principal import ADMIN_SCOPE, USERS_READ, Principal
 from provisioning.errors import Forbidden
 
 

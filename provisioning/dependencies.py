@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from auth.passwords import PasswordHasher
-from auth.secret_box import SecretBox
-from provisioning.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
+from provisioning.access.passwords import PasswordHasher
+from provisioning.access.secret_box import SecretBox
+from provisioning.invitations.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
 from store.database import Store
 
 Clock = Callable[[], datetime]

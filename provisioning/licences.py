@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from auth.principal import USERS_READ, USERS_WRITE
+from provisioning.access.principal import USERS_READ, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, NotFound, Problem, ValidationFailed
-from provisioning.validation import Checker
+from provisioning.users.rules import Checker
 from store.licences import ASSIGNED, PENDING, REVOKED, PoolRecord, SeatsBelowUse
 from store.users import UserRecord
 

@@ -11,8 +11,8 @@ from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
-from provisioning.users import KEEP, OBSERVER
-from provisioning.validation import Checker
+from provisioning.users.rules import Checker
+from provisioning.users.write import KEEP, OBSERVER
 from store.ids import new_id
 from store.organizations import OrganizationRecord, SlugTaken
 from store.reference import ReferenceRecord

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import anyio.to_thread
 
-from auth.principal import Principal
+from provisioning.access.principal import Principal
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials, PasswordChangeRequired, RateLimited
-from provisioning.users import DISABLED
+from provisioning.users.write import DISABLED
 from store.sessions import SessionRecord
 from store.users import UserRecord
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning import communication
 from provisioning.errors import DomainError
+from provisioning.invitations import communication
 from schema.communication import (
     CommunicationSettings,
     CommunicationSettingsInput,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from resolvers.loaders import Loaders
 from server.metrics import Metrics
-from server.settings import Settings
 
 
 @dataclass

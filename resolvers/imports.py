@@ -6,8 +6,8 @@ from typing import IO, Any
 
 import strawberry
 
-from provisioning import import_jobs
 from provisioning.errors import DomainError, Problem, ValidationFailed
+from provisioning.imports import jobs as import_jobs
 from resolvers.edge import query_error
 from schema.errors import user_errors
 from schema.imports import ImportJob, ImportJobPayload, ResumeImportInput, StartImportInput

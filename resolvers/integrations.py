@@ -6,9 +6,10 @@ from typing import Any
 
 import strawberry
 
-from provisioning import backfill, integration_accounts, integrations, linking, matching, names
 from provisioning.errors import DomainError
-from provisioning.users import KEEP
+from provisioning.integrations import accounts as integration_accounts
+from provisioning.integrations import backfill, integrations, linking, matching, names
+from provisioning.users.write import KEEP
 from resolvers.edge import query_error
 from schema.errors import user_errors
 from schema.integrations import (

@@ -5,10 +5,11 @@ from datetime import timedelta
 import strawberry
 
 from auth.cookies import set_session_cookie
-from provisioning import invitations, messages, one_time_passwords, password_reset
 from provisioning.errors import DomainError
+from provisioning.invitations import invitations, messages, password_reset
 from provisioning.sessions import SignedIn
-from provisioning.sso_invitations import ContinueWithSso
+from provisioning.sso.invitations import ContinueWithSso
+from provisioning.users import one_time_passwords
 from resolvers.context import Context
 from resolvers.edge import query_error
 from schema.errors import user_errors

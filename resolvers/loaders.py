@@ -10,11 +10,11 @@ from strawberry.dataloader import DataLoader
 from provisioning.caller import Caller
 from provisioning.catalog import Catalog, load_catalog
 from provisioning.dependencies import Dependencies
-from provisioning.integration_accounts import get_accounts
-from provisioning.integrations import get_integrations, integrations_in_use
+from provisioning.integrations.accounts import get_accounts
+from provisioning.integrations.integrations import get_integrations, integrations_in_use
+from provisioning.integrations.linking import linked_accounts
 from provisioning.licences import HeldLicence, licences_of_users
-from provisioning.linking import linked_accounts
-from provisioning.users import get_users
+from provisioning.users.write import get_users
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord
 from store.reference import ReferenceRecord

@@ -6,8 +6,11 @@ from typing import Any
 import strawberry
 
 from auth.cookies import clear_session_cookie, set_session_cookie
-from provisioning import integration_accounts, invitations, organizations, sessions, users
+from provisioning import organizations, sessions
 from provisioning.errors import DomainError
+from provisioning.integrations import accounts as integration_accounts
+from provisioning.invitations import invitations
+from provisioning.users import write as users
 from resolvers.context import Context
 from schema.errors import user_errors
 from schema.inputs import (

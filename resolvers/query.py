@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning import audit_trail, organizations, users
+from provisioning import audit_trail, organizations
 from provisioning.errors import DomainError
+from provisioning.users import write as users
 from resolvers.edge import query_error
 from schema.enums import Seat, UserStatus
 from schema.types import (

@@ -5,8 +5,8 @@ from typing import Any
 import strawberry
 
 from provisioning.errors import DomainError, Problem, ValidationFailed
-from provisioning.scim_settings import update_scim_settings
-from provisioning.users import KEEP
+from provisioning.scim.settings import update_scim_settings
+from provisioning.users.write import KEEP
 from schema.errors import user_errors
 from schema.scim import ScimSettings, ScimSettingsPayload, UpdateScimSettingsInput
 from schema.types import context_of

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning import signup, signup_links, signup_settings
 from provisioning.errors import DomainError, NotFound
-from provisioning.users import KEEP
+from provisioning.signup import links as signup_links
+from provisioning.signup import settings as signup_settings
+from provisioning.signup import signup
+from provisioning.users.write import KEEP
 from resolvers.context import Context
 from resolvers.edge import query_error
 from resolvers.invitations import accept_link, client_address

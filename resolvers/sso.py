@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning import identity_providers
 from provisioning.errors import DomainError
+from provisioning.sso import providers as identity_providers
 from resolvers.edge import query_error
 from schema.errors import user_errors
 from schema.payloads import OkPayload

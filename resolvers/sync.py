@@ -11,7 +11,7 @@ import strawberry
 from provisioning.errors import DomainError
 from provisioning.sync import runs
 from provisioning.sync.runs import SyncSettings as Settings
-from provisioning.users import KEEP
+from provisioning.users.write import KEEP
 from resolvers.context import Context
 from resolvers.edge import query_error
 from schema.errors import user_errors

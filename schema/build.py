@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from config.settings import Settings
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.communication import CommunicationMutation
 from resolvers.imports import ImportMutation, ImportQuery
@@ -33,7 +34,6 @@ from resolvers.scim import ScimMutation
 from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
 from resolvers.sync import SyncMutation, SyncQuery
-from server.settings import Settings
 
 log = logging.getLogger("roster.graphql")
 

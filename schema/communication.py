@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning.communication import CommunicationSettings as CommunicationRecord
+from provisioning.invitations.communication import CommunicationSettings as CommunicationRecord
 from schema.errors import UserError
 
 

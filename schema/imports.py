@@ -7,8 +7,9 @@ from datetime import datetime
 import strawberry
 from strawberry.file_uploads import Upload
 
-from provisioning import import_jobs, import_retention
 from provisioning.errors import DomainError
+from provisioning.imports import jobs as import_jobs
+from provisioning.imports import retention as import_retention
 from resolvers.edge import query_error
 from schema.enums import ErrorCode
 from schema.errors import UserError

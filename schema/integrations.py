@@ -8,9 +8,9 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
-from provisioning import integration_accounts
 from provisioning.errors import DomainError
-from provisioning.matching import Suggestion
+from provisioning.integrations import accounts as integration_accounts
+from provisioning.integrations.matching import Suggestion
 from resolvers.edge import query_error
 from schema.enums import Seat
 from schema.errors import UserError

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
-from provisioning.signup import SignupOptions as SignupOptionsRecord
-from provisioning.signup_links import qr_png_data_uri, qr_svg, signup_url
-from provisioning.signup_settings import SignupSettings as SignupSettingsRecord
+from provisioning.signup.links import qr_png_data_uri, qr_svg, signup_url
+from provisioning.signup.settings import SignupSettings as SignupSettingsRecord
+from provisioning.signup.signup import SignupOptions as SignupOptionsRecord
 from schema.errors import UserError
 from schema.types import (
     Department,

@@ -298,7 +298,7 @@ class Organization:
     async def integrations(
         self, info: strawberry.Info
     ) -> list[Annotated[Integration, strawberry.lazy("schema.integrations")]]:
-        from provisioning.integrations import list_integrations
+        from provisioning.integrations.integrations import list_integrations
         from schema.integrations import Integration
 
         context = context_of(info)
@@ -332,7 +332,7 @@ class Organization:
     async def scim_settings(
         self, info: strawberry.Info
     ) -> Annotated[ScimSettings, strawberry.lazy("schema.scim")]:
-        from provisioning.scim_settings import get_scim_settings
+        from provisioning.scim.settings import get_scim_settings
         from schema.scim import ScimSettings
 
         context = context_of(info)

@@ -7,12 +7,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from auth.principal import SCOPES
+from config.settings import Settings
+from provisioning.access.principal import SCOPES
 from provisioning.api_clients import create_api_client, list_api_clients, revoke_api_client
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from server.runtime import add_org_arguments, database_uri, opened_dependencies, org_command
-from server.settings import Settings
 
 
 def register(commands: Any) -> None:

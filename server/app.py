@@ -19,14 +19,15 @@ from starlette.routing import Route
 from auth.access_tokens import AccessTokens, KeyRing
 from auth.csrf import CSRF_HEADER, CsrfMiddleware
 from auth.oidc import OidcClient
-from auth.passwords import PasswordHasher
 from auth.rate_limits import RateLimits
-from auth.secret_box import SecretBox
 from auth.sso_routes import SsoRoutes
 from auth.token_routes import TokenRoutes
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
+from provisioning.access.secret_box import SecretBox
 from provisioning.dependencies import Dependencies
-from provisioning.import_jobs import ImportWorker
-from provisioning.messages import deliver_forever
+from provisioning.imports.jobs import ImportWorker
+from provisioning.invitations.messages import deliver_forever
 from provisioning.sync.scheduler import schedule_forever
 from schema.build import build_schema
 from server.graphql_app import RosterGraphQL
@@ -37,7 +38,6 @@ from server.metrics import Metrics, MetricsMiddleware
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from
 from server.scim.routes import ScimRoutes
-from server.settings import Settings
 from server.sms import sms_sender_from
 from server.upload_limit import UploadLimit
 from store.database import Store

@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from config.settings import Settings, SettingsError
 from provisioning.admins import create_admin
 from provisioning.errors import DomainError
 from server import (
@@ -25,7 +26,6 @@ from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
 from server.embedded import EmbeddedDatabaseError
 from server.runtime import database_uri, opened_dependencies, print_problems
-from server.settings import Settings, SettingsError
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:

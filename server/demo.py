@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from provisioning.admins import create_admin
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.identity_providers import ProviderDraft, configure_provider
-from provisioning.users import FULL
+from provisioning.sso.providers import ProviderDraft, configure_provider
+from provisioning.users.write import FULL
 from server.embedded import free_port
 
 ORGANIZATION = "demo"

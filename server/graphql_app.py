@@ -18,15 +18,15 @@ from strawberry.types.unset import UNSET
 from auth.access_tokens import InvalidAccessToken
 from auth.authenticate import authenticate
 from auth.cookies import session_token
-from auth.principal import Principal
 from auth.rate_limits import RateLimitExceeded, RateLimits
+from config.settings import Settings
+from provisioning.access.principal import Principal
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from server.metrics import Metrics
 from server.request_id import request_id_of
-from server.settings import Settings
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 IDEMPOTENCY_WINDOW = timedelta(hours=24)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.identity_providers import (
+from provisioning.sso.providers import (
     ProviderDraft,
     configure_provider,
     list_providers,
     remove_provider,
 )
 from server.runtime import add_org_arguments, org_command
-from server.settings import Settings
 from store.identity_providers import ClaimMapping
 
 

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.import_jobs import ImportRunner, resume_import, start_import
+from provisioning.imports.jobs import ImportRunner, resume_import, start_import
 from server.runtime import add_org_arguments, org_command
-from server.settings import Settings
 from store.import_jobs import Counts, ImportJobRecord
 
 MAX_ERRORS_SHOWN = 20

@@ -18,12 +18,12 @@ from starlette.routing import Route
 
 from auth.access_tokens import AccessTokens, InvalidAccessToken
 from auth.authenticate import authenticate
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, NotFound
-from provisioning.import_template import errors_of, template_lists, write_errors, write_template
+from provisioning.imports.template import errors_of, template_lists, write_errors, write_template
 from server.request_id import request_id_of
-from server.settings import Settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from typing import Any
 
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.integrations import KINDS, create_integration, list_integrations
+from provisioning.integrations.integrations import KINDS, create_integration, list_integrations
 from server.runtime import add_org_arguments, org_command
-from server.settings import Settings
 
 
 def register(commands: Any) -> None:

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from provisioning.messages import LoggingMailer, Mailer
-from server.settings import Settings
+from config.settings import Settings
+from provisioning.invitations.messages import LoggingMailer, Mailer
 
 
 class SmtpMailer:

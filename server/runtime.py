@@ -11,13 +11,13 @@ from pathlib import Path
 
 from pymongo import AsyncMongoClient
 
-from auth.passwords import PasswordHasher
-from auth.secret_box import SecretBox
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
+from provisioning.access.secret_box import SecretBox
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies, Limits
 from provisioning.errors import DomainError
 from server.embedded import EmbeddedDatabase
-from server.settings import Settings
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.types import Document

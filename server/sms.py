@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import httpx2
 
-from provisioning.messages import LoggingSmsSender, SmsSender
-from server.settings import Settings
+from config.settings import Settings
+from provisioning.invitations.messages import LoggingSmsSender, SmsSender
 
 MAX_ERROR_BODY = 200
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx2
 
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound
 from provisioning.sync.runs import run_sync
 from server.runtime import add_org_arguments, org_command
-from server.settings import Settings
 from store.sync_runs import SUCCEEDED
 
 

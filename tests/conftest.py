@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pymongo import AsyncMongoClient
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.dependencies import Dependencies
-from server.settings import Settings
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.types import Document

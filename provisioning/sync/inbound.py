@@ -39,7 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from provisioning.audit import diff, record_event
-from provisioning.integration_accounts import profile_of
+from provisioning.integrations.accounts import profile_of
 from provisioning.search import user_search_terms
 from provisioning.sync.mapping import (
     EMAIL_TAKEN,

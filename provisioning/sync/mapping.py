@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioning.names import guess_name, split_display_name
+from provisioning.integrations.names import guess_name, split_display_name
 from provisioning.sync.scim import ENTERPRISE_SCHEMA, USER_SCHEMA, Resource, parse_time
-from provisioning.validation import Checker
+from provisioning.users.rules import Checker
 from store.sync_configs import SyncConfigRecord
 from store.users import UserRecord
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from provisioning.audit import record_event
-from provisioning.integration_accounts import profile_of
+from provisioning.integrations.accounts import profile_of
 from provisioning.sync.mapping import (
     REMOTE_EMAIL_EXISTS,
     REMOTE_REJECTED,

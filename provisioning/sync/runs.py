@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from auth.principal import SYNC_RUN
+from provisioning.access.principal import SYNC_RUN
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -35,8 +35,8 @@ from provisioning.sync import inbound, outbound, scim
 from provisioning.sync.mapping import DEFAULT_COMPANY_ATTRIBUTE, SOURCE_UNAVAILABLE, FieldMap
 from provisioning.sync.scim import PeerUnavailable, ScimPeer, quoted
 from provisioning.sync.state import Outcome, Progress, RunState
-from provisioning.users import KEEP
-from provisioning.validation import Checker
+from provisioning.users.rules import Checker
+from provisioning.users.write import KEEP
 from store.ids import new_id
 from store.integrations import IntegrationRecord
 from store.sync_configs import SyncConfigRecord

@@ -9,8 +9,8 @@ from scim2_models import Error
 from starlette.responses import Response
 
 from provisioning.errors import DomainError
-from provisioning.scim_access import ScimRefused
-from provisioning.scim_filter import InvalidFilter, InvalidSort
+from provisioning.scim.access import ScimRefused
+from provisioning.scim.filter import InvalidFilter, InvalidSort
 
 SCIM_JSON = "application/scim+json"
 

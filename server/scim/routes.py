@@ -27,12 +27,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from auth.access_tokens import AccessTokens, InvalidAccessToken
 from auth.authenticate import bearer_token
 from auth.rate_limits import RateLimitExceeded, RateLimits
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError
-from provisioning.scim_access import ScimRefused, refused, scim_caller
-from provisioning.scim_filter import InvalidFilter, InvalidSort
-from provisioning.scim_groups import (
+from provisioning.scim.access import ScimRefused, refused, scim_caller
+from provisioning.scim.filter import InvalidFilter, InvalidSort
+from provisioning.scim.groups import (
     GroupView,
     create_scim_group,
     delete_scim_group,
@@ -45,7 +46,7 @@ from provisioning.scim_groups import (
     replace_scim_group,
     to_group,
 )
-from provisioning.scim_users import (
+from provisioning.scim.users import (
     MAX_COUNT,
     create_scim_user,
     delete_scim_user,
@@ -62,7 +63,6 @@ from provisioning.scim_users import (
 from server.request_id import request_id_of
 from server.scim import discovery
 from server.scim.responses import error_for, scim_error, scim_response
-from server.settings import Settings
 from store.users import UserRecord
 
 MAX_BODY_BYTES = 1_000_000

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from server.app import create_app
-from server.settings import Settings
 from tests.e2e.scim_peers import TOKEN
 from tests.integration.conftest import Api, CommandCounter, WithLifespanState
 

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.sync import scim
-from server.settings import Settings
 from store.ids import new_id
 from store.sync_runs import SyncRunRecord
 from store.users import UserFilter

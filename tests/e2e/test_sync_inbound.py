@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.admins import create_admin
-from server.settings import Settings
 from store.users import UserFilter
 from tests.e2e.scim_peers import ScimServer, scim_server
 from tests.e2e.sync_graphql import (

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from auth.passwords import PasswordHasher
-from server.settings import Settings
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from tests.e2e.scim_peers import ScimPeerProcess, ScimServer, scim_server
 from tests.e2e.sync_graphql import (
     RETRY,

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.dependencies import Dependencies
 from provisioning.sync.runs import LEASE
-from server.settings import Settings
 from store.ids import new_id, object_id
 from store.sync_configs import SyncConfigRecord
 from tests.e2e.processes import run_roster

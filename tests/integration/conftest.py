@@ -13,11 +13,11 @@ from pymongo import monitoring
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.admins import create_admin
 from provisioning.dependencies import Dependencies
 from server.app import create_app
-from server.settings import Settings
 from tests.integration.mailbox import smtp  # noqa: F401 - the fixture, for every test here
 from tests.integration.moving_clock import clock, timed  # noqa: F401 - fixtures, as smtp
 

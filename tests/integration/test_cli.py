@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import Settings
 from server.cli import main
-from server.settings import Settings
 
 
 @pytest.fixture

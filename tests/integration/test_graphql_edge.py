@@ -14,10 +14,10 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from schema.build import schema_sdl
 from server.app import create_app
-from server.settings import Settings
 from store.types import Document
 from tests.integration import documents as doc
 from tests.integration.conftest import Api, WithLifespanState

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from pymongo import AsyncMongoClient
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies, utc_now
-from provisioning.import_jobs import ImportRunner, start_import
-from provisioning.import_retention import sweep_import_files
+from provisioning.imports.jobs import ImportRunner, start_import
+from provisioning.imports.retention import sweep_import_files
 from server.cli import main
-from server.settings import Settings
 from store.database import Store
 from store.types import Document
 from tests.import_files import csv_bytes, person, xlsx_bytes

@@ -16,7 +16,7 @@ from provisioning.admins import create_admin
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import ValidationFailed
-from provisioning.import_jobs import ImportRunner, list_row_errors, resume_import, start_import
+from provisioning.imports.jobs import ImportRunner, list_row_errors, resume_import, start_import
 from store.ids import new_id
 from store.import_jobs import DONE, QUEUED, RUNNING, ImportJobRecord
 from store.reference import ReferenceRecord
@@ -410,7 +410,7 @@ async def test_a_job_stopped_by_a_database_error_fails_and_resumes_with_the_righ
 async def test_imported_users_are_invited_when_the_organization_sends_on_creation(
     deps: Dependencies,
 ) -> None:
-    from provisioning.communication import update_communication_settings
+    from provisioning.invitations.communication import update_communication_settings
 
     org_id = await _org(deps)
     quiet = await _import(deps, org_id, csv_bytes([person(1)]), name="quiet.csv")

@@ -21,8 +21,8 @@ from provisioning.admins import create_admin
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import ValidationFailed
-from provisioning.import_jobs import ImportRunner, ImportWorker, resume_import, start_import
-from provisioning.import_retention import (
+from provisioning.imports.jobs import ImportRunner, ImportWorker, resume_import, start_import
+from provisioning.imports.retention import (
     ImportFileExpired,
     SweepResult,
     file_expires_at,

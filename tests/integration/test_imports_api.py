@@ -13,11 +13,11 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.import_jobs import ImportRunner, start_import
-from provisioning.users import UserDraft, create_user
-from server.settings import Settings
+from provisioning.imports.jobs import ImportRunner, start_import
+from provisioning.users.write import UserDraft, create_user
 from store.ids import new_id
 from store.reference import ReferenceRecord
 from tests.import_files import csv_bytes, person, xlsx_bytes

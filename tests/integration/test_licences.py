@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from provisioning.caller import Caller
-from provisioning.users import UserDraft, create_user
+from provisioning.users.write import UserDraft, create_user
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.test_partner_access import bearer, partner

@@ -375,8 +375,8 @@ async def test_a_page_of_users_with_links_costs_a_constant_number_of_round_trips
     )
     ids = await idoc.account_ids(api, admin, "bullhorn")
     from provisioning.caller import Caller
-    from provisioning.linking import link_account
-    from provisioning.users import UserDraft, create_user
+    from provisioning.integrations.linking import link_account
+    from provisioning.users.write import UserDraft, create_user
 
     caller = Caller.system(org_id)
     for i in range(100):

@@ -111,7 +111,7 @@ async def test_a_page_of_100_users_costs_a_constant_number_of_round_trips(api: A
     permissions = [p["id"] for p in org["permissionTypes"]]
     # Seed directly: the point is the read path, and 100 createUser calls would be slow here.
     from provisioning.caller import Caller
-    from provisioning.users import UserDraft, create_user
+    from provisioning.users.write import UserDraft, create_user
 
     for i in range(100):
         await create_user(

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from provisioning import matching
-from provisioning.names import name_fold
+from provisioning.integrations import matching
+from provisioning.integrations.names import name_fold
 from tests.integration import integration_docs as idoc
 from tests.integration.conftest import Api
 

@@ -13,7 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from server.settings import Settings
+from config.settings import Settings
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 

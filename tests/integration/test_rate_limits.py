@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from server.settings import Settings
+from config.settings import Settings
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.test_partner_access import bearer, partner

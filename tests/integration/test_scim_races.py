@@ -13,7 +13,7 @@ import pytest
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 
-from server.settings import Settings
+from config.settings import Settings
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.reference import NameTaken

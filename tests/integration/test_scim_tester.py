@@ -17,13 +17,13 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 from scim2_tester.utils import CheckResult
 
-from auth.passwords import PasswordHasher
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from provisioning.admins import create_admin
 from provisioning.api_clients import create_api_client
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from server.app import create_app
-from server.settings import Settings
 from store.ids import new_id
 from store.reference import ReferenceRecord
 from tests.e2e.processes import free_port

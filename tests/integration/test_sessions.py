@@ -11,7 +11,7 @@ import pytest
 from starlette.responses import Response
 
 from auth.cookies import set_session_cookie
-from server.settings import Settings
+from config.settings import Settings
 from tests.integration import documents as doc
 from tests.integration.conftest import ADMIN_PASSWORD, Api
 

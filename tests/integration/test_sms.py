@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from config.settings import Settings
 from provisioning.dependencies import utc_now
-from provisioning.messages import deliver_due
-from server.settings import Settings
+from provisioning.invitations.messages import deliver_due
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.mailbox import SmtpServer

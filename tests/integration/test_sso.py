@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioning.sso import Profile, sign_in_with_profile
+from provisioning.sso.login import Profile, sign_in_with_profile
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.oidc_provider import FakeProvider, running_provider

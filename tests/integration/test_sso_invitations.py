@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioning import link_tokens
+from provisioning.invitations import link_tokens
 from store.invitation_tokens import INVITE
 from tests.integration import documents as doc
 from tests.integration.conftest import Api

@@ -18,9 +18,9 @@ from provisioning.admins import create_admin
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import ManagedExternally, ValidationFailed
-from provisioning.integrations import create_integration
+from provisioning.integrations.integrations import create_integration
 from provisioning.licences import assign_licence, configure_pool
-from provisioning.sso import Profile, sign_in_with_profile
+from provisioning.sso.login import Profile, sign_in_with_profile
 from provisioning.sync.mapping import DEPARTMENT_ATTRIBUTE
 from provisioning.sync.runs import (
     SyncSettings,
@@ -31,7 +31,7 @@ from provisioning.sync.runs import (
     run_sync,
     start_run,
 )
-from provisioning.users import UserChanges, UserDraft, create_user, update_user
+from provisioning.users.write import UserChanges, UserDraft, create_user, update_user
 from store.identities import IdentityRecord
 from store.identity_providers import ClaimMapping, IdentityProviderRecord
 from store.ids import new_id

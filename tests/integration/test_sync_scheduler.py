@@ -16,7 +16,7 @@ from provisioning.admins import create_admin
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, ValidationFailed
-from provisioning.integrations import create_integration
+from provisioning.integrations.integrations import create_integration
 from provisioning.sync.runs import (
     SyncSettings,
     configure_sync,

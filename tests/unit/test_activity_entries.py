@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from provisioning.integration_accounts import ActivityEntry, check_entry
+from provisioning.integrations.accounts import ActivityEntry, check_entry
 from store.integration_accounts import Activity
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.principal import ADMIN, MEMBER, Principal
+from provisioning.access.principal import ADMIN, MEMBER, Principal
 from provisioning.caller import Caller
 from provisioning.errors import Forbidden
 

@@ -9,20 +9,20 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import Workbook
 
+from config.settings import Settings, SettingsError
 from provisioning.audit import diff
 from provisioning.errors import ValidationFailed
-from provisioning.import_jobs import created_changes
-from provisioning.import_reader import (
+from provisioning.imports.jobs import created_changes
+from provisioning.imports.reader import (
     MAX_SHARED_STRINGS_BYTES,
     SheetReader,
     cell_text,
     inspect,
     map_header,
 )
-from provisioning.import_rows import PreparedRow, ReferenceNames, RowProblem, prepare_row
-from provisioning.users import _audit_view
+from provisioning.imports.rows import PreparedRow, ReferenceNames, RowProblem, prepare_row
+from provisioning.users.write import _audit_view
 from server.runtime import limits_from
-from server.settings import Settings, SettingsError
 from store.organizations import OrganizationRecord
 from store.users import UserRecord
 from tests.import_files import HEADER, csv_bytes, person, xlsx_bytes

@@ -4,8 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from provisioning import matching
-from provisioning.matching import Person, Suggestion, edit_distance, is_typo, rank, score
+from provisioning.integrations import matching
+from provisioning.integrations.matching import (
+    Person,
+    Suggestion,
+    edit_distance,
+    is_typo,
+    rank,
+    score,
+)
 from store.integration_accounts import AccountRecord
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from provisioning.link_tokens import ACCEPT_INVITATION_PATH, link
-from provisioning.messages import MAX_RETRY, backoff, invitation_email, reset_email
-from provisioning.password_policy import common_passwords, password_problems
+from provisioning.invitations.link_tokens import ACCEPT_INVITATION_PATH, link
+from provisioning.invitations.messages import MAX_RETRY, backoff, invitation_email, reset_email
+from provisioning.users.password_policy import common_passwords, password_problems
 from server.mailer import SmtpMailer
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from provisioning.names import (
+from provisioning.integrations.names import (
     NameGuess,
     account_names,
     guess_name,

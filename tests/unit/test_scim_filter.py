@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from bson import ObjectId
 
-from provisioning.scim_filter import InvalidFilter, InvalidSort, users_query, users_sort
+from provisioning.scim.filter import InvalidFilter, InvalidSort, users_query, users_sort
 
 
 def test_equality_uses_the_indexed_fields() -> None:

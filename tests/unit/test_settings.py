@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError
 from server.runtime import limits_from
-from server.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError
 
 
 def test_defaults_are_development_with_embedded_database() -> None:

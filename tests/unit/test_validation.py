@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from provisioning.search import fold, user_search_terms
-from provisioning.validation import Checker
+from provisioning.users.rules import Checker
 
 
 def codes(check: Checker) -> list[tuple[str, str]]:

@@ -1,0 +1,3 @@
+"""Bulk import: the template, reading a file into rows, the jobs that import them, and how long
+files are kept.
+"""

@@ -1,0 +1,1 @@
+"""Integrations (CRM, telephony, directories) and their accounts: matching, linking, backfill."""

@@ -1,0 +1,124 @@
+"""Linking integration accounts to users: one account per integration per user.
+
+A link is a conditional update (only where the account is unlinked) and the "one per
+integration" rule is a unique index, so concurrent links are decided by the database.
+"""
+
+from __future__ import annotations
+
+from provisioning.access.principal import INTEGRATIONS_WRITE, USERS_WRITE
+from provisioning.audit import record_event
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import AlreadyLinked, NotFound, Problem, ValidationFailed
+from store.integration_accounts import AccountRecord, UserAlreadyHasAccount
+from store.users import UserRecord
+
+ACCOUNT_FIELD = ("input", "accountId")
+
+
+def _linked_elsewhere(field: tuple[str, ...]) -> AlreadyLinked:
+    return AlreadyLinked("The integration account is linked to another user.", field)
+
+
+def _one_per_integration(field: tuple[str, ...]) -> AlreadyLinked:
+    return AlreadyLinked(
+        "The user is already linked to an account of this integration; unlink it first.", field
+    )
+
+
+async def link_account(
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    account_id: str,
+    field: tuple[str, ...] = ACCOUNT_FIELD,
+) -> tuple[AccountRecord, UserRecord]:
+    """Links the account to the user; linking it again to the same user changes nothing."""
+    org_id = caller.require(INTEGRATIONS_WRITE)
+    store = deps.store
+    user = await store.users.get(org_id, user_id)
+    if user is None:
+        raise NotFound("User", ("input", "userId"))
+    account = await store.integration_accounts.get(org_id, account_id)
+    if account is None:
+        raise NotFound("Integration account", field)
+    if account.linked_user_id == user_id:
+        return account, user
+    if account.linked_user_id is not None:
+        raise _linked_elsewhere(field)
+    try:
+        linked = await store.integration_accounts.link(org_id, account_id, user_id, deps.clock())
+    except UserAlreadyHasAccount as error:
+        raise _one_per_integration(field) from error
+    if linked is None:
+        # Someone linked it between our read and our write.
+        latest = await store.integration_accounts.get(org_id, account_id)
+        if latest is not None and latest.linked_user_id == user_id:
+            return latest, user
+        raise _linked_elsewhere(field)
+    await record_event(
+        deps,
+        caller,
+        "integration_account.linked",
+        "IntegrationAccount",
+        linked.id,
+        {"linked_user_id": {"before": None, "after": user_id}},
+        metadata={"integration_id": linked.integration_id, "external_id": linked.external_id},
+    )
+    return linked, user
+
+
+async def unlink_account(
+    deps: Dependencies, caller: Caller, account_id: str
+) -> tuple[AccountRecord, UserRecord | None]:
+    """Unlinks the account; returns it as it was linked and the user it was linked to."""
+    org_id = caller.require(INTEGRATIONS_WRITE)
+    before = await deps.store.integration_accounts.unlink(org_id, account_id)
+    if before is None:
+        if await deps.store.integration_accounts.get(org_id, account_id) is None:
+            raise NotFound("Integration account", ACCOUNT_FIELD)
+        raise ValidationFailed(
+            Problem("INVALID", "The integration account is not linked.", ACCOUNT_FIELD)
+        )
+    assert before.linked_user_id is not None
+    await record_event(
+        deps,
+        caller,
+        "integration_account.unlinked",
+        "IntegrationAccount",
+        before.id,
+        {"linked_user_id": {"before": before.linked_user_id, "after": None}},
+        metadata={"integration_id": before.integration_id, "external_id": before.external_id},
+    )
+    user = await deps.store.users.get(org_id, before.linked_user_id)
+    return before, user
+
+
+async def release_accounts(deps: Dependencies, caller: Caller, user_id: str) -> None:
+    """A deleted user's accounts become unlinked again, to be linked to someone else."""
+    org_id = caller.require(USERS_WRITE)
+    for account in await deps.store.integration_accounts.unlink_user(org_id, user_id):
+        await record_event(
+            deps,
+            caller,
+            "integration_account.unlinked",
+            "IntegrationAccount",
+            account.id,
+            {"linked_user_id": {"before": user_id, "after": None}},
+            metadata={"integration_id": account.integration_id, "reason": "user deleted"},
+        )
+
+
+async def linked_accounts(
+    deps: Dependencies, caller: Caller, user_ids: list[str]
+) -> dict[str, list[AccountRecord]]:
+    """The linked accounts of each user the caller may read (see Caller.readable_users)."""
+    org_id = caller.require_signed_in()
+    user_ids = caller.readable_users(user_ids)
+    found: dict[str, list[AccountRecord]] = {user_id: [] for user_id in user_ids}
+    if user_ids:
+        for account in await deps.store.integration_accounts.linked_to_users(org_id, user_ids):
+            if account.linked_user_id in found:
+                found[account.linked_user_id].append(account)
+    return found

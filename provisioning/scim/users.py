@@ -1,0 +1,492 @@
+"""SCIM Users (RFC 7643 §4.1, RFC 7644 §3): Roster's users as SCIM resources.
+
+Every change goes through provisioning/users.py, so validation, seats, uniqueness and the
+audit trail are those of the rest of Roster; users created here have source SCIM.
+
+Mapping (Roster user <-> SCIM User with the enterprise extension):
+
+- userName: when it holds an "@" it is the user's email (and the user has no username);
+  otherwise it is the username, and the email comes from `emails` (the primary entry,
+  else the "work" one, else the first). Read back, userName is the username if the user
+  has one, else the email.
+- name.givenName / name.familyName: first and last name (required by Roster; when absent,
+  name.formatted or displayName is split at the last space).
+- emails: the one email, read back as [{"value": email, "type": "work"}].
+- phoneNumbers: the phone, E.164 (a "tel:" prefix is accepted): the "mobile" entry, else
+  "work", else the primary, else the first; read back as type "mobile".
+- preferredLanguage: the language (BCP 47). Absent means the organization's default, so
+  it is read back only when it differs from that default.
+- active: false disables the user (sessions revoked at once), true enables them again.
+- externalId: kept on the user, case-exact.
+- enterprise department: the department of that name (case-insensitive), created when
+  the organization has none by that name; enterprise organization: the company of that
+  name, which must exist. Absent means the organization's own company (as for any user
+  created without one), so it is read back only for another company.
+Other attributes (displayName, title, addresses, password, manager, ...) are accepted and
+not stored.
+
+DELETE disables or deletes, as the organization's SCIM settings say. A user it disables
+is kept in Roster but is gone for SCIM (404, as RFC 7644 §3.6 requires); a later POST for
+the same email or username brings that user back, enabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    Email,
+    EnterpriseUser,
+    Meta,
+    Name,
+    PatchOp,
+    PhoneNumber,
+    SCIMException,
+    User,
+)
+
+from provisioning.audit import record_event
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import (
+    ChangedMeanwhile,
+    EmailTaken,
+    NotFound,
+    UsernameTaken,
+    ValidationFailed,
+)
+from provisioning.integrations.names import guess_name
+from provisioning.scim.access import (
+    TOLERANT,
+    ScimRefused,
+    changed_meanwhile,
+    check_version,
+    parse_body,
+    refused,
+    scim_caller,
+)
+from provisioning.scim.filter import users_query, users_sort
+from provisioning.scim.groups import department_named
+from provisioning.users.rules import Checker
+from provisioning.users.write import (
+    ACTIVE,
+    DISABLED,
+    UserChanges,
+    UserDraft,
+    create_user,
+    delete_user,
+    disable_user,
+    enable_user,
+    update_user,
+)
+from store.organizations import OrganizationRecord
+from store.scim import DELETE
+from store.users import UserRecord, search_key
+
+ScimUser = User[EnterpriseUser]
+MAX_COUNT = 200
+DEFAULT_COUNT = 100
+
+
+def version_of(record: UserRecord) -> str:
+    """The weak ETag of a user: their last change, to the millisecond."""
+    return f'W/"{int(record.updated_at.timestamp() * 1000)}"'
+
+
+@dataclass(frozen=True)
+class Names:
+    """Department and company names by id, and the organization's default language."""
+
+    departments: dict[str, str]
+    companies: dict[str, str]
+    default_language: str
+    own_company_id: str | None
+
+
+async def names_for(deps: Dependencies, org_id: str, records: list[UserRecord]) -> Names:
+    department_ids = sorted({r.department_id for r in records if r.department_id})
+    company_ids = sorted({r.company_id for r in records if r.company_id})
+    departments, companies, organization = await asyncio.gather(
+        deps.store.departments.get_many(org_id, department_ids),
+        deps.store.companies.get_many(org_id, company_ids),
+        deps.store.organizations.get(org_id),
+    )
+    return Names(
+        departments={i: r.name for i, r in departments.items()},
+        companies={i: r.name for i, r in companies.items()},
+        default_language=organization.default_language if organization else "en",
+        own_company_id=organization.own_company_id if organization else None,
+    )
+
+
+def to_resource(record: UserRecord, names: Names, base_url: str) -> ScimUser:
+    resource = ScimUser(
+        id=record.id,
+        external_id=record.external_id,
+        user_name=record.username or record.email,
+        name=Name(given_name=record.first_name, family_name=record.last_name),
+        active=record.status != DISABLED,
+        emails=[Email(value=record.email, type=Email.Type.work)] if record.email else None,
+        phone_numbers=(
+            [PhoneNumber(value=record.phone, type=PhoneNumber.Type.mobile)]
+            if record.phone
+            else None
+        ),
+        preferred_language=(record.language if record.language != names.default_language else None),
+        meta=Meta(
+            resource_type="User",
+            created=record.created_at,
+            last_modified=record.updated_at,
+            location=f"{base_url}/Users/{record.id}",
+            version=version_of(record),
+        ),
+    )
+    department = names.departments.get(record.department_id or "")
+    # Absent means the organization's own company, as for a user created without one.
+    company = (
+        names.companies.get(record.company_id or "")
+        if record.company_id != names.own_company_id
+        else None
+    )
+    if department or company:
+        resource[EnterpriseUser] = EnterpriseUser(department=department, organization=company)
+    return resource
+
+
+def parse_user(payload: Any, context: Context) -> ScimUser:
+    return parse_body(ScimUser, payload, context)
+
+
+def parse_patch(payload: Any) -> PatchOp[ScimUser]:
+    return parse_body(PatchOp[ScimUser], payload, Context.RESOURCE_PATCH_REQUEST)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The state a SCIM request asks for, in Roster's terms."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    username: str | None
+    phone: str | None
+    language: str | None
+    active: bool
+    external_id: str | None
+    department: str | None
+    organization: str | None
+
+
+def _pick(entries: list[Any] | None, *kinds: str) -> Any | None:
+    values = [e for e in entries or [] if getattr(e, "value", None)]
+    for kind in kinds:
+        for entry in values:
+            if kind == "primary" and entry.primary:
+                return entry
+            if entry.type is not None and str(entry.type).lower() == kind:
+                return entry
+    return values[0] if values else None
+
+
+def _split(full: str | None) -> tuple[str, str] | None:
+    words = (full or "").split()
+    if len(words) < 2:
+        return None
+    return " ".join(words[:-1]), words[-1]
+
+
+def wanted_from(resource: ScimUser) -> Wanted:
+    user_name = (resource.user_name or "").strip()
+    if not user_name:
+        raise ScimRefused(400, "invalidValue", "userName is required.")
+    if "@" in user_name:
+        email: str | None = user_name
+        username = None
+    else:
+        username = user_name
+        entry = _pick(resource.emails, "primary", "work")
+        email = str(entry.value) if entry else None
+    phone_entry = _pick(resource.phone_numbers, "mobile", "work", "primary")
+    phone = str(phone_entry.value) if phone_entry else None
+    if phone and phone.lower().startswith("tel:"):
+        phone = phone[4:].replace("-", "")
+    given = resource.name.given_name if resource.name else None
+    family = resource.name.family_name if resource.name else None
+    if not (given and family):
+        split = _split(resource.name.formatted if resource.name else None) or _split(
+            resource.display_name
+        )
+        guess = guess_name(email) if email else None
+        given = given or (split[0] if split else None) or (guess.first_name if guess else None)
+        family = family or (split[1] if split else None) or (guess.last_name if guess else None)
+    enterprise = resource[EnterpriseUser]
+    active = resource.active
+    return Wanted(
+        first_name=given or "",
+        last_name=family or "",
+        email=email,
+        username=username,
+        phone=phone,
+        language=resource.preferred_language,
+        active=True if active is None else bool(active),
+        external_id=resource.external_id,
+        department=(enterprise.department or None) if enterprise else None,
+        organization=(enterprise.organization or None) if enterprise else None,
+    )
+
+
+async def _company_id(
+    deps: Dependencies, org_id: str, organization: OrganizationRecord, name: str | None
+) -> str | None:
+    if name is None:
+        return organization.own_company_id
+    wanted = name.strip().casefold()
+    for company in await deps.store.companies.list(org_id):
+        if company.name.casefold() == wanted:
+            return company.id
+    raise ScimRefused(
+        400, "invalidValue", f"organization {name!r} is not a company of {organization.name}."
+    )
+
+
+async def _references(
+    deps: Dependencies, caller: Caller, wanted: Wanted, current: UserRecord | None = None
+) -> tuple[OrganizationRecord, str | None, str | None]:
+    """The department and company ids the names stand for. A name that is the user's
+    current one keeps that id, even if another department or company has it too."""
+    org_id = caller.org_id
+    organization = await deps.store.organizations.get(org_id)
+    if organization is None:
+        raise NotFound("Organization")
+    names = await names_for(deps, org_id, [current]) if current else None
+    if (
+        current
+        and names
+        and _same(names.companies.get(current.company_id or ""), wanted.organization)
+    ):
+        company_id = current.company_id
+    else:
+        company_id = await _company_id(deps, org_id, organization, wanted.organization)
+    if (
+        current
+        and names
+        and _same(names.departments.get(current.department_id or ""), wanted.department)
+    ):
+        department_id = current.department_id
+    elif wanted.department:
+        # A department may be created here: check the user's fields first, so that a
+        # request refused for them leaves nothing behind.
+        _precheck(wanted, organization)
+        department_id = await department_named(deps, caller, wanted.department)
+    else:
+        department_id = None
+    return organization, department_id, company_id
+
+
+def _precheck(wanted: Wanted, organization: OrganizationRecord) -> None:
+    """The field rules of provisioning/users.py that need no database, ahead of them."""
+    check = Checker()
+    check.name("firstName", wanted.first_name)
+    check.name("lastName", wanted.last_name)
+    email = check.email(wanted.email)
+    username = check.username(wanted.username)
+    phone = check.phone(wanted.phone)
+    check.language(wanted.language, organization.default_language)
+    if not check.problems:
+        check.contact(email, username, phone)
+    if check.problems:
+        raise ValidationFailed(*check.problems)
+
+
+def _same(name: str | None, wanted: str | None) -> bool:
+    return name is not None and wanted is not None and name.casefold() == wanted.strip().casefold()
+
+
+async def create_scim_user(deps: Dependencies, caller: Caller, resource: ScimUser) -> UserRecord:
+    """POST /Users. An existing user with that email or username is a 409 (uniqueness), so
+    the identity provider matches and links; with adoptExistingUsers on, a non-SCIM user
+    with that email is taken over instead."""
+    caller = scim_caller(caller)
+    org_id = caller.org_id
+    wanted = wanted_from(resource)
+    settings = await deps.store.scim.settings(org_id)
+    hidden = await deps.store.scim.deprovisioned_user(
+        org_id, _email_key(wanted.email), search_key(wanted.username)
+    )
+    if hidden is not None:
+        # Provisioned again after a SCIM DELETE that disabled them: the same person returns.
+        await deps.store.scim.set_deprovisioned(org_id, hidden.id, False)
+        await record_event(deps, caller, "user.scim_reprovisioned", "User", hidden.id)
+        return await _apply(deps, caller, hidden, wanted, guarded=False)
+    if settings.adopt_existing_users and wanted.email:
+        existing = await deps.store.users.find_by_email(org_id, wanted.email.strip().lower())
+        if existing is not None and existing.source != "SCIM":
+            return await _apply(deps, caller, existing, wanted, guarded=False)
+    _, department_id, company_id = await _references(deps, caller, wanted)
+    draft = UserDraft(
+        first_name=wanted.first_name,
+        last_name=wanted.last_name,
+        email=wanted.email,
+        username=wanted.username,
+        phone=wanted.phone,
+        language=wanted.language,
+        department_id=department_id,
+        company_id=company_id,
+        source="SCIM",
+        status=ACTIVE if wanted.active else DISABLED,
+        external_id=wanted.external_id,
+    )
+    try:
+        return await create_user(deps, caller, draft)
+    except (EmailTaken, UsernameTaken) as error:
+        raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
+
+
+async def get_scim_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord:
+    caller = scim_caller(caller)
+    record = await deps.store.scim.get_user(caller.org_id, user_id)
+    if record is None:
+        raise NotFound("User")
+    return record
+
+
+async def replace_scim_user(
+    deps: Dependencies, caller: Caller, user_id: str, resource: ScimUser, if_match: str | None
+) -> UserRecord:
+    current = await get_scim_user(deps, caller, user_id)
+    check_version(version_of(current), if_match)
+    guarded = if_match is not None
+    return await _apply(deps, scim_caller(caller), current, wanted_from(resource), guarded)
+
+
+async def patch_scim_user(
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    patch: PatchOp[ScimUser],
+    if_match: str | None,
+    base_url: str,
+) -> UserRecord:
+    """Applies the operations to the user as SCIM shows them, then stores the result."""
+    current = await get_scim_user(deps, caller, user_id)
+    check_version(version_of(current), if_match)
+    names = await names_for(deps, current.org_id, [current])
+    resource = to_resource(current, names, base_url)
+    try:
+        changed = patch.patch(resource, TOLERANT)
+    except (ValidationError, SCIMException) as error:
+        raise refused(error) from error
+    if not changed:
+        return current
+    guarded = if_match is not None
+    return await _apply(deps, scim_caller(caller), current, wanted_from(resource), guarded)
+
+
+async def _apply(
+    deps: Dependencies, caller: Caller, current: UserRecord, wanted: Wanted, guarded: bool
+) -> UserRecord:
+    """Brings the user to the wanted state: fields first (all checked before any write),
+    then enabled or disabled. `guarded` (an If-Match was given): each write happens only if
+    nobody changed the user since this request last saw them (`current`, then the field
+    write's result), checked in the write itself, else 412."""
+    _, department_id, company_id = await _references(deps, caller, wanted, current)
+    changes = UserChanges(
+        first_name=wanted.first_name,
+        last_name=wanted.last_name,
+        email=wanted.email,
+        username=wanted.username,
+        phone=wanted.phone,
+        language=wanted.language,
+        department_id=department_id,
+        company_id=company_id,
+        external_id=wanted.external_id,
+    )
+    try:
+        record = await update_user(
+            deps,
+            caller,
+            current.id,
+            changes,
+            unchanged_since=current.updated_at if guarded else None,
+        )
+        since = record.updated_at if guarded else None
+        if not wanted.active and record.status != DISABLED:
+            record = await disable_user(deps, caller, record.id, unchanged_since=since)
+        elif wanted.active and record.status == DISABLED:
+            record = await enable_user(deps, caller, record.id, unchanged_since=since)
+    except (EmailTaken, UsernameTaken) as error:
+        raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
+    except ChangedMeanwhile as error:
+        raise changed_meanwhile() from error
+    return record
+
+
+async def delete_scim_user(
+    deps: Dependencies, caller: Caller, user_id: str, if_match: str | None
+) -> None:
+    """DELETE /Users/{id}: disables or deletes, as the organization's SCIM settings say.
+    With If-Match, each write is conditional on the user being as this request last saw
+    them, so that of concurrent DELETEs from one version exactly one is applied."""
+    current = await get_scim_user(deps, caller, user_id)
+    check_version(version_of(current), if_match)
+    caller = scim_caller(caller)
+    since = current.updated_at if if_match is not None else None
+    settings = await deps.store.scim.settings(caller.org_id)
+    try:
+        if settings.deprovision == DELETE:
+            await delete_user(deps, caller, user_id, unchanged_since=since)
+            return
+        disabled = await disable_user(deps, caller, user_id, unchanged_since=since)
+    except ChangedMeanwhile as error:
+        raise changed_meanwhile() from error
+    # Hiding does not move updated_at, so the guarded hide also asks that nobody hid them.
+    only_if = (
+        None if since is None else {"updated_at": disabled.updated_at, "scim_deprovisioned": None}
+    )
+    if not await deps.store.scim.set_deprovisioned(caller.org_id, user_id, True, only_if):
+        raise changed_meanwhile() if since is not None else NotFound("User")
+    await record_event(deps, caller, "user.scim_deprovisioned", "User", user_id)
+
+
+def _email_key(email: str | None) -> str | None:
+    return email.strip().lower() if email else None
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[UserRecord]
+    total: int
+    start_index: int
+
+
+def page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
+    """RFC 7644 §3.4.2.4: startIndex below 1 is 1; a negative count is 0."""
+    start = max(start_index or 1, 1)
+    wanted = DEFAULT_COUNT if count is None else max(count, 0)
+    return start, min(wanted, MAX_COUNT)
+
+
+async def list_scim_users(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    filter_text: str | None,
+    sort_by: str | None,
+    sort_order: str | None,
+    start_index: int | None,
+    count: int | None,
+) -> UserPage:
+    caller = scim_caller(caller)
+    org_id = caller.org_id
+    query = users_query(filter_text)
+    sort = users_sort(sort_by, sort_order)
+    start, limit = page_bounds(start_index, count)
+    users, total = await asyncio.gather(
+        deps.store.scim.find_users(org_id, query, sort, start - 1, limit),
+        deps.store.scim.count_users(org_id, query),
+    )
+    return UserPage(users=users, total=total, start_index=start)

@@ -1,0 +1,552 @@
+"""Users: create, read, edit, seat, disable, enable and delete, with the organization's rules."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from provisioning.access.principal import ROLES, USERS_READ, USERS_WRITE
+from provisioning.audit import diff, record_event
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import (
+    ChangedMeanwhile,
+    EmailTaken,
+    Forbidden,
+    NotFound,
+    Problem,
+    SeatLimitReached,
+    UsernameTaken,
+    ValidationFailed,
+)
+from provisioning.integrations.linking import release_accounts
+from provisioning.licences import release_user_licences
+from provisioning.search import fold, user_search_terms
+from provisioning.sync.ownership import refuse_directory_fields
+from provisioning.users.rules import Checker
+from store.ids import new_id
+from store.organizations import OrganizationRecord
+from store.users import DuplicateValue, UserFilter, UserRecord
+
+PENDING, INVITED, ACTIVE, DISABLED = "PENDING", "INVITED", "ACTIVE", "DISABLED"
+STATUSES = (PENDING, INVITED, ACTIVE, DISABLED)
+FULL, OBSERVER = "FULL", "OBSERVER"
+SEATS = (FULL, OBSERVER)
+SOURCES = ("MANUAL", "IMPORT", "SSO", "SIGNUP", "INTEGRATION", "DIRECTORY", "SCIM")
+MAX_PAGE = 100
+
+# Never copied into the audit trail.
+_SECRET_FIELDS = {"password_hash"}
+# Removed from the audit trail when the user is deleted.
+PERSONAL_FIELDS = ["email", "username", "phone", "first_name", "last_name"]
+
+
+class _Keep:
+    """Marks a field an update leaves alone (None would mean: clear it)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+@dataclass(frozen=True)
+class UserDraft:
+    first_name: str
+    last_name: str
+    email: str | None = None
+    username: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    department_id: str | None = None
+    job_profile_id: str | None = None
+    permission_type_id: str | None = None
+    company_id: str | None = None
+    roles: tuple[str, ...] = ()
+    seat: str = OBSERVER
+    source: str = "MANUAL"
+    status: str = PENDING
+    password_hash: str | None = None
+    email_verified: bool = False
+    must_change_password: bool = False
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    first_name: Any = KEEP
+    last_name: Any = KEEP
+    email: Any = KEEP
+    username: Any = KEEP
+    phone: Any = KEEP
+    language: Any = KEEP
+    department_id: Any = KEEP
+    job_profile_id: Any = KEEP
+    permission_type_id: Any = KEEP
+    company_id: Any = KEEP
+    roles: Any = KEEP
+    external_id: Any = KEEP
+
+    def given(self) -> dict[str, Any]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) is not KEEP
+        }
+
+
+@dataclass(frozen=True)
+class Page:
+    users: list[UserRecord]
+    has_next: bool
+    total: int
+
+
+def _audit_view(record: UserRecord) -> dict[str, Any]:
+    values = dataclasses.asdict(record)
+    for name in (
+        *_SECRET_FIELDS,
+        "id",
+        "org_id",
+        "created_at",
+        "updated_at",
+        "last_login_at",
+        "status_before_disable",
+    ):
+        values.pop(name, None)
+    values["roles"] = list(record.roles)
+    return values
+
+
+def _terms(record: UserRecord) -> list[str]:
+    return user_search_terms(record.first_name, record.last_name, record.email, record.username)
+
+
+def _taken(error: DuplicateValue) -> EmailTaken | UsernameTaken:
+    return UsernameTaken() if error.field == "username" else EmailTaken()
+
+
+async def check_references(
+    deps: Dependencies, org_id: str, check: Checker, references: dict[str, str | None]
+) -> None:
+    """Department, job profile, permission type and company must exist in this organization."""
+    collections = {
+        "department_id": (deps.store.departments, "departmentId", "Department"),
+        "job_profile_id": (deps.store.job_profiles, "jobProfileId", "Job profile"),
+        "permission_type_id": (deps.store.permission_types, "permissionTypeId", "Permission type"),
+        "company_id": (deps.store.companies, "companyId", "Company"),
+    }
+    wanted = [(name, value) for name, value in references.items() if value is not None]
+    found = await asyncio.gather(
+        *(collections[name][0].exists(org_id, value) for name, value in wanted)
+    )
+    for (name, _), exists in zip(wanted, found, strict=True):
+        if not exists:
+            _, field, label = collections[name]
+            check.fail(field, "NOT_FOUND", f"{label} not found in this organization.")
+
+
+def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        check.fail("roles", "INVALID", f"Unknown roles {unknown}; known roles are {list(ROLES)}.")
+    return tuple(dict.fromkeys(role for role in roles if role in ROLES))
+
+
+@dataclass(frozen=True)
+class CheckedUser:
+    """A new user's fields, normalised by createUser's rules."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    username: str | None
+    phone: str | None
+    language: str
+    roles: tuple[str, ...]
+    company_id: str | None
+
+
+def check_new_user(
+    check: Checker, draft: UserDraft, organization: OrganizationRecord
+) -> CheckedUser:
+    """createUser's field rules without the database (references are checked apart):
+    every failure is recorded on `check`. Bulk import applies them to each row."""
+    first_name = check.name("firstName", draft.first_name)
+    last_name = check.name("lastName", draft.last_name)
+    email = check.email(draft.email)
+    username = check.username(draft.username)
+    phone = check.phone(draft.phone)
+    if not any(p.field and p.field[-1] in ("email", "username", "phone") for p in check.problems):
+        check.contact(email, username, phone)
+    language = check.language(draft.language, organization.default_language)
+    roles = _check_roles(check, draft.roles)
+    if draft.seat not in SEATS:
+        check.fail("seat", "INVALID", f"Seat must be one of {list(SEATS)}.")
+    return CheckedUser(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        username=username,
+        phone=phone,
+        language=language,
+        roles=roles,
+        company_id=draft.company_id or organization.own_company_id,
+    )
+
+
+async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> UserRecord:
+    org_id = caller.require(USERS_WRITE)
+    organization = await deps.store.organizations.get(org_id)
+    if organization is None:
+        raise NotFound("Organization")
+    check = Checker()
+    checked = check_new_user(check, draft, organization)
+    first_name, last_name, language = checked.first_name, checked.last_name, checked.language
+    email, username, phone = checked.email, checked.username, checked.phone
+    roles, company_id = checked.roles, checked.company_id
+    await check_references(
+        deps,
+        org_id,
+        check,
+        {
+            "department_id": draft.department_id,
+            "job_profile_id": draft.job_profile_id,
+            "permission_type_id": draft.permission_type_id,
+            "company_id": draft.company_id,
+        },
+    )
+    if check.problems:
+        raise ValidationFailed(*check.problems)
+
+    now = deps.clock()
+    record = UserRecord(
+        id=new_id(),
+        org_id=org_id,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        status=draft.status,
+        seat=draft.seat,
+        source=draft.source,
+        created_at=now,
+        updated_at=now,
+        email=email,
+        email_verified=draft.email_verified and email is not None,
+        username=username,
+        phone=phone,
+        department_id=draft.department_id,
+        job_profile_id=draft.job_profile_id,
+        permission_type_id=draft.permission_type_id,
+        company_id=company_id,
+        roles=roles,
+        password_hash=draft.password_hash,
+        must_change_password=draft.must_change_password and draft.password_hash is not None,
+        external_id=draft.external_id,
+    )
+    if record.seat == FULL and not await deps.store.organizations.reserve_full_seats(org_id):
+        raise SeatLimitReached(organization.seat_limit)
+    try:
+        await deps.store.users.insert(record, _terms(record))
+    except DuplicateValue as error:
+        if record.seat == FULL:
+            await deps.store.organizations.release_full_seats(org_id)
+        raise _taken(error) from error
+    except BaseException:
+        if record.seat == FULL:
+            await deps.store.organizations.release_full_seats(org_id)
+        raise
+    await record_event(
+        deps, caller, "user.created", "User", record.id, diff({}, _audit_view(record))
+    )
+    return record
+
+
+async def get_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord | None:
+    """An admin reads anyone in the organization; a member only themselves."""
+    org_id = caller.require_signed_in()
+    if not caller.may(USERS_READ) and user_id != caller.user_id:
+        return None
+    return await deps.store.users.get(org_id, user_id)
+
+
+async def get_users(
+    deps: Dependencies, caller: Caller, user_ids: list[str]
+) -> dict[str, UserRecord]:
+    org_id = caller.require_signed_in()
+    user_ids = caller.readable_users(user_ids)
+    return await deps.store.users.get_many(org_id, user_ids)
+
+
+async def list_users(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    seat: str | None = None,
+    first: int = 50,
+    after_id: str | None = None,
+) -> Page:
+    org_id = caller.require(USERS_READ)
+    if not 0 <= first <= MAX_PAGE:
+        raise ValidationFailed(
+            Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
+        )
+    prefix = fold(search) if search else None
+    where = UserFilter(search_prefix=prefix or None, status=status, seat=seat)
+    users, total = await asyncio.gather(
+        deps.store.users.page(org_id, where, after_id, first + 1),
+        deps.store.users.count(org_id, where),
+    )
+    return Page(users=users[:first], has_next=len(users) > first, total=total)
+
+
+def _unchanged(current: UserRecord, unchanged_since: datetime | None) -> dict[str, Any]:
+    """The write condition for `unchanged_since` (an ETag's If-Match: the user's updated_at
+    is still this), checked first on the record just read; ChangedMeanwhile if it fails."""
+    if unchanged_since is None:
+        return {}
+    if current.updated_at != unchanged_since:
+        raise ChangedMeanwhile()
+    return {"updated_at": unchanged_since}
+
+
+async def update_user(
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    changes: UserChanges,
+    unchanged_since: datetime | None = None,
+) -> UserRecord:
+    """`unchanged_since`: apply only if the user's updated_at is still this (an ETag's
+    If-Match), checked in the write itself; ChangedMeanwhile otherwise."""
+    org_id = caller.require(USERS_WRITE)
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    unchanged = _unchanged(current, unchanged_since)
+    given = changes.given()
+    check = Checker()
+    values: dict[str, Any] = {}
+    if "first_name" in given:
+        values["first_name"] = check.name("firstName", given["first_name"])
+    if "last_name" in given:
+        values["last_name"] = check.name("lastName", given["last_name"])
+    if "email" in given:
+        values["email"] = check.email(given["email"])
+    if "username" in given:
+        values["username"] = check.username(given["username"])
+    if "phone" in given:
+        values["phone"] = check.phone(given["phone"])
+    if "language" in given:
+        organization = await deps.store.organizations.get(org_id)
+        default = organization.default_language if organization else "en"
+        values["language"] = check.language(given["language"], default)
+    if "external_id" in given:
+        values["external_id"] = given["external_id"] or None
+    if "roles" in given:
+        values["roles"] = _check_roles(check, tuple(given["roles"] or ()))
+        if (
+            caller.user_id == user_id
+            and "ADMIN" in current.roles
+            and "ADMIN" not in values["roles"]
+        ):
+            check.fail("roles", "FORBIDDEN", "You cannot remove your own ADMIN role.")
+    references: dict[str, str | None] = {
+        name: given[name]
+        for name in ("department_id", "job_profile_id", "permission_type_id", "company_id")
+        if name in given
+    }
+    values.update(references)
+    await check_references(deps, org_id, check, references)
+    merged = dataclasses.replace(current, **values)
+    if not check.problems:
+        check.contact(merged.email, merged.username, merged.phone)
+    if check.problems:
+        raise ValidationFailed(*check.problems)
+    if "email" in values and values["email"] != current.email:
+        values["email_verified"] = False
+
+    changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+    await refuse_directory_fields(deps, current, changed)
+    if not changed:
+        return current
+    changed["updated_at"] = deps.clock()
+    try:
+        result = await deps.store.users.update(
+            org_id,
+            user_id,
+            changed,
+            search_terms=_terms(merged),
+            only_if=unchanged or None,
+        )
+    except DuplicateValue as error:
+        raise _taken(error) from error
+    if result is None:
+        if unchanged:
+            raise ChangedMeanwhile()
+        raise NotFound("User", ("input", "userId"))
+    before, after = result
+    if before.roles != after.roles:
+        await deps.store.sessions.set_roles_for_user(org_id, user_id, after.roles)
+    await record_event(
+        deps, caller, "user.updated", "User", user_id, diff(_audit_view(before), _audit_view(after))
+    )
+    return after
+
+
+async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: str) -> UserRecord:
+    org_id = caller.require(USERS_WRITE)
+    if seat not in SEATS:
+        raise ValidationFailed(
+            Problem("INVALID", f"Seat must be one of {list(SEATS)}.", ("input", "seat"))
+        )
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    if current.seat == seat:
+        return current
+    organizations = deps.store.organizations
+    if seat == FULL and not await organizations.reserve_full_seats(org_id):
+        organization = await organizations.get(org_id)
+        raise SeatLimitReached(organization.seat_limit if organization else None)
+    # Conditional on the seat we saw, so the counter follows exactly one transition.
+    result = await deps.store.users.update(
+        org_id, user_id, {"seat": seat, "updated_at": deps.clock()}, only_if={"seat": current.seat}
+    )
+    if result is None:
+        if seat == FULL:
+            await organizations.release_full_seats(org_id)
+        latest = await deps.store.users.get(org_id, user_id)
+        if latest is None:
+            raise NotFound("User", ("input", "userId"))
+        return latest
+    if seat == OBSERVER:
+        await organizations.release_full_seats(org_id)
+    before, after = result
+    await record_event(
+        deps,
+        caller,
+        "user.seat_changed",
+        "User",
+        user_id,
+        diff(_audit_view(before), _audit_view(after)),
+    )
+    return after
+
+
+async def disable_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> UserRecord:
+    """`unchanged_since`: as for update_user; a user already disabled is left as is."""
+    org_id = caller.require(USERS_WRITE)
+    if user_id == caller.user_id:
+        raise Forbidden("You cannot disable yourself.")
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    unchanged = _unchanged(current, unchanged_since)
+    result = None
+    if current.status != DISABLED:
+        result = await deps.store.users.update(
+            org_id,
+            user_id,
+            {
+                "status": DISABLED,
+                "status_before_disable": current.status,
+                "updated_at": deps.clock(),
+            },
+            only_if={"status": current.status, **unchanged},
+        )
+        if result is None and unchanged:
+            raise ChangedMeanwhile()
+    # Sessions go whether or not this call changed the status: a retry must still revoke.
+    await deps.store.sessions.delete_for_user(org_id, user_id)
+    if result is None:
+        latest = await deps.store.users.get(org_id, user_id)
+        if latest is None:
+            raise NotFound("User", ("input", "userId"))
+        return latest
+    before, after = result
+    await record_event(
+        deps,
+        caller,
+        "user.disabled",
+        "User",
+        user_id,
+        diff(_audit_view(before), _audit_view(after)),
+    )
+    return after
+
+
+async def enable_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> UserRecord:
+    """`unchanged_since`: as for update_user; a user not disabled is left as is."""
+    org_id = caller.require(USERS_WRITE)
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    unchanged = _unchanged(current, unchanged_since)
+    if current.status != DISABLED:
+        return current
+    restored = current.status_before_disable or ACTIVE
+    result = await deps.store.users.update(
+        org_id,
+        user_id,
+        {"status": restored, "updated_at": deps.clock()},
+        only_if={"status": DISABLED, **unchanged},
+    )
+    if result is None:
+        if unchanged:
+            raise ChangedMeanwhile()
+        latest = await deps.store.users.get(org_id, user_id)
+        if latest is None:
+            raise NotFound("User", ("input", "userId"))
+        return latest
+    before, after = result
+    await record_event(
+        deps, caller, "user.enabled", "User", user_id, diff(_audit_view(before), _audit_view(after))
+    )
+    return after
+
+
+async def delete_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> str:
+    """Remove the user and their personal data; the audit trail stays, redacted.
+    `unchanged_since`: only if the user's updated_at is still this, checked in the delete
+    itself; ChangedMeanwhile otherwise (also when the user is gone)."""
+    org_id = caller.require(USERS_WRITE)
+    if user_id == caller.user_id:
+        raise Forbidden("You cannot delete yourself.")
+    only_if = None if unchanged_since is None else {"updated_at": unchanged_since}
+    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if)
+    if deleted is None:
+        if unchanged_since is not None:
+            raise ChangedMeanwhile()
+        raise NotFound("User", ("input", "userId"))
+    await deps.store.sessions.delete_for_user(org_id, user_id)
+    await deps.store.identities.delete_for_user(org_id, user_id)
+    await release_accounts(deps, caller, user_id)
+    await release_user_licences(deps, caller, user_id)
+    if deleted.seat == FULL:
+        await deps.store.organizations.release_full_seats(org_id)
+    await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)
+    await record_event(
+        deps,
+        caller,
+        "user.deleted",
+        "User",
+        user_id,
+        {
+            "status": {"before": deleted.status, "after": None},
+            "seat": {"before": deleted.seat, "after": None},
+        },
+    )
+    return user_id

@@ -1,0 +1,37 @@
+"""The wheel (and so the production image) carries every package of the project."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from setuptools import find_packages
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_SHIPPED = {"tests"}
+
+
+def _project_packages() -> set[str]:
+    """Every directory of ours with an __init__.py, as a dotted package name."""
+    found = set()
+    for init in ROOT.glob("*/**/__init__.py"):
+        parts = init.parent.relative_to(ROOT).parts
+        if parts[0] not in NOT_SHIPPED and not parts[0].startswith("."):
+            found.add(".".join(parts))
+    return found
+
+
+def test_every_package_and_subpackage_goes_into_the_wheel() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = set(find_packages(where=str(ROOT), include=include))
+    assert _project_packages() - shipped == set()
+    assert "tests" not in shipped
+
+
+def test_the_production_image_copies_every_top_level_package() -> None:
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+)/ \1/$", dockerfile, flags=re.MULTILINE))
+    top_level = {name.partition(".")[0] for name in _project_packages()}
+    assert top_level - copied == set()
