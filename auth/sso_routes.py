@@ -30,7 +30,7 @@ from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials
 from provisioning.sessions import start_session
 from provisioning.sso.invitations import SSO_BIND, binding_hash
-from provisioning.sso.login import Profile, SsoFailure, sign_in_with_profile
+from provisioning.sso.login import Profile, SsoFailure, sign_in_with_claims
 from provisioning.sso.providers import provider_for_login
 from server.request_id import request_id_of
 from store.identity_providers import IdentityProviderRecord
@@ -88,18 +88,15 @@ class SsoRoutes:
         slug = request.path_params["org"]
         org_id = None
         try:
-            organization = await deps.store.organizations.get_by_slug(slug)
-            if organization is None:
-                raise SsoFailure("ORGANIZATION_NOT_FOUND", "There is no such organization.", 404)
-            org_id = organization.id
+            org_id = await self._organization_id(deps, slug)
             return_to = safe_return_to(request.query_params.get("return_to"))
             login_hint = request.query_params.get("login_hint")
             provider = await provider_for_login(
-                deps, organization.id, request.query_params.get("provider"), login_hint
+                deps, org_id, request.query_params.get("provider"), login_hint
             )
             if provider is None:
                 raise SsoFailure("PROVIDER_NOT_FOUND", "No such identity provider here.", 404)
-            binding = await self._binding(deps, organization.id, request.query_params.get("bind"))
+            binding = await self._binding(deps, org_id, request.query_params.get("bind"))
             metadata = await oidc.metadata(provider.issuer)
             state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
             browser = request.cookies.get(browser_cookie_name(self.settings))
@@ -109,7 +106,7 @@ class SsoRoutes:
             await deps.store.login_transactions.insert(
                 LoginTransaction(
                     state_hash=_hash(state),
-                    org_id=organization.id,
+                    org_id=org_id,
                     provider_id=provider.id,
                     nonce=nonce,
                     code_verifier=verifier,
@@ -150,6 +147,13 @@ class SsoRoutes:
         return response
 
     @staticmethod
+    async def _organization_id(deps: Dependencies, slug: str) -> str:
+        org_id = await deps.sign_in_cache.organization_id(deps, slug)
+        if org_id is None:
+            raise SsoFailure("ORGANIZATION_NOT_FOUND", "There is no such organization.", 404)
+        return org_id
+
+    @staticmethod
     async def _binding(deps: Dependencies, org_id: str, token: str | None) -> str | None:
         """An invitation's binding token, checked now so a dead link fails before the IdP."""
         if token is None:
@@ -171,14 +175,10 @@ class SsoRoutes:
         slug = request.path_params["org"]
         org_id = None
         try:
-            organization = await deps.store.organizations.get_by_slug(slug)
-            if organization is None:
-                raise SsoFailure("ORGANIZATION_NOT_FOUND", "There is no such organization.", 404)
-            org_id = organization.id
-            transaction = await self._take_transaction(request, deps, organization.id)
-            provider = await deps.store.identity_providers.get(
-                organization.id, transaction.provider_id
-            )
+            org_id = await self._organization_id(deps, slug)
+            transaction = await self._take_transaction(request, deps, org_id)
+            # Possibly cached: sign_in_with_claims reads the provider as it is now, and wins.
+            provider = await deps.sign_in_cache.provider(deps, org_id, transaction.provider_id)
             if provider is None:
                 raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.", 404)
             user_id, token, ttl = await self._complete(request, deps, provider, transaction)
@@ -259,14 +259,20 @@ class SsoRoutes:
         access_token = tokens.get("access_token")
         if profile.needs_userinfo() and isinstance(access_token, str):
             extra = await oidc.userinfo(metadata, access_token, profile.subject)
-            profile = Profile.from_claims(provider, {**extra, **claims, "sub": profile.subject})
+            claims = {**extra, **claims, "sub": profile.subject}
         request_id = request_id_of(request.scope)
-        user = await sign_in_with_profile(
-            deps, provider, profile, request_id, binding=transaction.binding_hash
+        found = await sign_in_with_claims(
+            deps, provider, claims, request_id, binding=transaction.binding_hash
         )
+        user = found.user
         try:
             signed_in = await start_session(
-                deps, user, "sso", request_id, session_token(request, self.settings)
+                deps,
+                user,
+                "sso",
+                request_id,
+                session_token(request, self.settings),
+                events=found.events,
             )
         except InvalidCredentials as error:  # disabled while signing in
             raise SsoFailure("USER_DISABLED", "Your account is disabled.", 403) from error

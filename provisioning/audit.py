@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from provisioning.caller import Caller
@@ -20,6 +21,32 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     }
 
 
+def audit_event(
+    deps: Dependencies,
+    caller: Caller,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    changes: Changes | None = None,
+    org_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """An event to record, possibly together with others (`record_events`)."""
+    return AuditRecord(
+        id=new_id(),
+        org_id=org_id or caller.org_id,
+        actor_type=caller.actor_type,
+        actor_id=caller.actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        changes=changes or {},
+        at=deps.clock(),
+        request_id=caller.request_id,
+        metadata=metadata or {},
+    )
+
+
 async def record_event(
     deps: Dependencies,
     caller: Caller,
@@ -31,17 +58,10 @@ async def record_event(
     metadata: dict[str, Any] | None = None,
 ) -> None:
     await deps.store.audit.insert(
-        AuditRecord(
-            id=new_id(),
-            org_id=org_id or caller.org_id,
-            actor_type=caller.actor_type,
-            actor_id=caller.actor_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            changes=changes or {},
-            at=deps.clock(),
-            request_id=caller.request_id,
-            metadata=metadata or {},
-        )
+        audit_event(deps, caller, action, target_type, target_id, changes, org_id, metadata)
     )
+
+
+async def record_events(deps: Dependencies, events: Sequence[AuditRecord]) -> None:
+    if events:
+        await deps.store.audit.insert_many(events)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import anyio.to_thread
 
 from provisioning.access.principal import Principal
-from provisioning.audit import record_event
+from provisioning.audit import audit_event, record_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials, PasswordChangeRequired, RateLimited
 from provisioning.users.write import DISABLED
+from store.audit import AuditRecord
 from store.sessions import SessionRecord
 from store.users import UserRecord
 
@@ -92,8 +94,11 @@ async def start_session(
     method: str,
     request_id: str | None = None,
     replaces_token: str | None = None,
+    events: Sequence[AuditRecord] = (),
 ) -> SignedIn:
-    """A new server-side session for `user` (never a reused id), and lastLoginAt updated."""
+    """A new server-side session for `user` (never a reused id), and lastLoginAt updated.
+    `events` (what signing in changed) are written with the sign-in event, or alone if the
+    sign-in is refused."""
     store = deps.store
     now = deps.clock()
     if replaces_token:
@@ -114,11 +119,12 @@ async def start_session(
     # revoked sessions before ours was written must not leave ours alive.
     if not await store.users.record_login(user.org_id, user.id, now, unless_status=DISABLED):
         await store.sessions.delete(token_hash(token))
+        await record_events(deps, events)
         raise InvalidCredentials()
     caller = Caller(
         Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
     )
-    await record_event(
+    signed_in = audit_event(
         deps,
         caller,
         "user.signed_in",
@@ -126,6 +132,7 @@ async def start_session(
         user.id,
         {"method": {"before": None, "after": method}},
     )
+    await record_events(deps, [*events, signed_in])
     return SignedIn(token=token, user=replace(user, last_login_at=now), expires_in_seconds=ttl)
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from store.identity_providers import IdentityProviderRecord, provider_record
+from store.ids import object_id
 from store.types import Document
+from store.users import UserRecord, user_record
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,30 @@ def _record(doc: Document) -> IdentityRecord:
     )
 
 
+@dataclass(frozen=True)
+class SignInView:
+    """What a sign-in reads, in one command: the provider as it is now (None if removed),
+    the identity (None on a first login) and the user it belongs to (None if deleted, or not
+    joined: an identity written before `user_oid` existed)."""
+
+    provider: IdentityProviderRecord | None
+    identity: IdentityRecord | None
+    user: UserRecord | None
+
+
+def _document(record: IdentityRecord) -> Document:
+    return {
+        "org_id": record.org_id,
+        "issuer": record.issuer,
+        "subject": record.subject,
+        "user_id": record.user_id,
+        # user_id as an ObjectId, so that a sign-in can join the user in the same command.
+        "user_oid": ObjectId(record.user_id),
+        "provider_id": record.provider_id,
+        "created_at": record.created_at,
+    }
+
+
 class Identities:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection = db["identities"]
@@ -41,6 +69,45 @@ class Identities:
             {"org_id": org_id, "issuer": issuer, "subject": subject}
         )
         return _record(doc) if doc else None
+
+    async def sign_in_view(
+        self, org_id: str, provider_id: str, issuer: str, subject: str
+    ) -> SignInView:
+        """The identity (unique index on org, issuer, subject) with its user joined by _id,
+        and the provider by _id: each an index lookup, all in one round trip."""
+        pipeline: list[Document] = [
+            {"$match": {"org_id": org_id, "issuer": issuer, "subject": subject}},
+            {
+                "$lookup": {
+                    "from": "users",
+                    "localField": "user_oid",
+                    "foreignField": "_id",
+                    "as": "users",
+                }
+            },
+            {
+                "$unionWith": {
+                    "coll": "identity_providers",
+                    "pipeline": [{"$match": {"_id": object_id(provider_id), "org_id": org_id}}],
+                }
+            },
+        ]
+        provider = identity = user = None
+        async for doc in await self._collection.aggregate(pipeline):
+            if "subject" in doc:
+                identity = _record(doc)
+                users = [u for u in doc.get("users", ()) if u.get("org_id") == org_id]
+                user = user_record(users[0]) if users else None
+            else:
+                provider = provider_record(doc)
+        return SignInView(provider=provider, identity=identity, user=user)
+
+    async def add_user_oid(self, record: IdentityRecord) -> None:
+        """Give an identity written before `user_oid` existed its joinable user id."""
+        await self._collection.update_one(
+            {"org_id": record.org_id, "issuer": record.issuer, "subject": record.subject},
+            {"$set": {"user_oid": ObjectId(record.user_id)}},
+        )
 
     async def claim(self, record: IdentityRecord) -> tuple[IdentityRecord, bool]:
         """Bind the identity to `record.user_id` unless it is bound already.
@@ -52,14 +119,7 @@ class Identities:
         key = {"org_id": record.org_id, "issuer": record.issuer, "subject": record.subject}
         for _ in range(3):
             try:
-                await self._collection.insert_one(
-                    {
-                        **key,
-                        "user_id": record.user_id,
-                        "provider_id": record.provider_id,
-                        "created_at": record.created_at,
-                    }
-                )
+                await self._collection.insert_one(_document(record))
             except DuplicateKeyError:
                 doc = await self._collection.find_one(key)
                 if doc is None:

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.audit import record_event
+from provisioning.audit import audit_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, EmailTaken
@@ -20,6 +20,7 @@ from provisioning.search import fold
 from provisioning.sso.invitations import BindingRefused, bind_invited_user
 from provisioning.sync.ownership import directory_owned
 from provisioning.users.write import ACTIVE, DISABLED, UserDraft, create_user, delete_user
+from store.audit import AuditRecord
 from store.identities import IdentityRecord
 from store.identity_providers import IdentityProviderRecord
 from store.users import UserRecord
@@ -30,6 +31,15 @@ _BIND_WAIT_SECONDS = 0.05
 
 # Profile fields a provider that "owns the profile" refreshes at every login.
 _OWNED_FIELDS = ("first_name", "last_name", "department_id")
+
+
+@dataclass(frozen=True)
+class SsoSignIn:
+    """Who signed in, and the audit events of what the login changed, for the session's
+    sign-in event to write with them."""
+
+    user: UserRecord
+    events: tuple[AuditRecord, ...] = ()
 
 
 class SsoFailure(Exception):
@@ -100,6 +110,17 @@ async def _department_id(deps: Dependencies, org_id: str, name: str | None) -> s
         if fold(department.name) == wanted:
             return department.id
     return None
+
+
+async def _user_of_identity(deps: Dependencies, identity: IdentityRecord) -> UserRecord | None:
+    """The identity's user when the sign-in view could not join it: the identity predates
+    `user_oid` (given it now), or its user was deleted (the identity is stale: removed)."""
+    user = await deps.store.users.get(identity.org_id, identity.user_id)
+    if user is None:
+        await deps.store.identities.delete(identity.org_id, identity.issuer, identity.subject)
+    else:
+        await deps.store.identities.add_user_oid(identity)
+    return user
 
 
 async def _bound_user(
@@ -202,18 +223,46 @@ async def _refresh_profile(
     return result[1] if result else user
 
 
-async def sign_in_with_profile(
+async def _current_provider(
+    deps: Dependencies, cached: IdentityProviderRecord, current: IdentityProviderRecord | None
+) -> IdentityProviderRecord:
+    """The provider as it is now. The login was checked against `cached` (issuer, client id):
+    if the provider was removed, or those changed, the login is refused; other settings
+    (policy, defaults, claim mapping) are taken from the current one."""
+    if current == cached:
+        return cached
+    deps.sign_in_cache.forget(cached.org_id)
+    if current is None:
+        raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.", 404)
+    if (current.issuer, current.client_id) != (cached.issuer, cached.client_id):
+        raise SsoFailure(
+            "PROVIDER_CHANGED",
+            "The identity provider's settings changed while you were signing in. Sign in again.",
+            409,
+        )
+    return current
+
+
+async def sign_in_with_claims(
     deps: Dependencies,
     provider: IdentityProviderRecord,
-    profile: Profile,
+    claims: dict[str, Any],
     request_id: str | None = None,
     binding: str | None = None,
-) -> UserRecord:
+) -> SsoSignIn:
     """The user for this identity: found, linked or created. Refuses disabled users.
+    The events returned are not written yet: `start_session` writes them.
 
-    With `binding` (the hash of an invitation's binding token), the identity is bound to
-    the invited user instead.
+    `provider` may come from the sign-in cache: the provider as it is now is read in the
+    same command as the identity and its user, and wins. With `binding` (the hash of an
+    invitation's binding token), the identity is bound to the invited user instead.
     """
+    view = await deps.store.identities.sign_in_view(
+        provider.org_id, provider.id, provider.issuer, str(claims["sub"])
+    )
+    provider = await _current_provider(deps, provider, view.provider)
+    profile = Profile.from_claims(provider, claims)
+    events: list[AuditRecord] = []
     caller = Caller(principal=None, request_id=request_id, org_id_override=provider.org_id)
     if not _domain_allowed(provider, profile.email):
         raise SsoFailure(
@@ -221,7 +270,9 @@ async def sign_in_with_profile(
             "Your email domain is not allowed to sign in with this provider.",
             403,
         )
-    user = await _bound_user(deps, provider, profile.subject)
+    user = view.user
+    if view.identity is not None and user is None:
+        user = await _user_of_identity(deps, view.identity)
     if binding is not None:
         try:
             user = await bind_invited_user(
@@ -256,18 +307,22 @@ async def sign_in_with_profile(
                 raise SsoFailure("IDENTITY_CONFLICT", "Please try signing in again.", 409)
             user = fresh
         elif bound_now:
-            await record_event(
-                deps,
-                caller,
-                "identity.linked",
-                "User",
-                user.id,
-                {"identity": {"before": None, "after": f"{provider.issuer}#{profile.subject}"}},
+            # Recorded with the session's sign-in event, in one write (or alone, if refused).
+            events.append(
+                audit_event(
+                    deps,
+                    caller,
+                    "identity.linked",
+                    "User",
+                    user.id,
+                    {"identity": {"before": None, "after": f"{provider.issuer}#{profile.subject}"}},
+                )
             )
     elif provider.owns_profile:
         user = await _refresh_profile(deps, provider, user, profile)
     if user.status == DISABLED:
+        await record_events(deps, events)
         raise SsoFailure(
             "USER_DISABLED", "Your account is disabled. Ask an administrator to enable it.", 403
         )
-    return user
+    return SsoSignIn(user, tuple(events))

@@ -183,6 +183,7 @@ async def configure_provider(
             raise NotFound("Identity provider", ("input", "id"))
         changes = diff(_audit_view(before), _audit_view(record))
         action = "identity_provider.updated"
+    deps.sign_in_cache.forget(org_id)
     if secret:
         changes["client_secret"] = {"before": None, "after": "(set)"}
     await record_event(deps, caller, action, "IdentityProvider", record.id, changes)
@@ -211,6 +212,7 @@ async def remove_provider(deps: Dependencies, caller: Caller, provider_id: str) 
     removed = await deps.store.identity_providers.delete(org_id, provider_id)
     if removed is None:
         raise NotFound("Identity provider", ("input", "id"))
+    deps.sign_in_cache.forget(org_id)
     await record_event(
         deps,
         caller,
@@ -242,8 +244,8 @@ async def provider_for_login(
 ) -> IdentityProviderRecord | None:
     """The provider a login route starts with: by id, by the hint's domain, or the only one."""
     if provider_id:
-        return await deps.store.identity_providers.get(org_id, provider_id)
-    providers = await deps.store.identity_providers.list(org_id)
+        return await deps.sign_in_cache.provider(deps, org_id, provider_id)
+    providers = await deps.sign_in_cache.providers(deps, org_id)
     if login_hint:
         domain = login_hint.strip().lower().rpartition("@")[2]
         for provider in providers:

@@ -35,12 +35,14 @@ class CommandCounter(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.commands: list[str] = []
+        self.collections: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         collection = event.command.get(event.command_name)
         if isinstance(collection, str) and collection in self.BACKGROUND:
             return
         self.commands.append(event.command_name)
+        self.collections.append(collection if isinstance(collection, str) else "")
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -48,9 +50,22 @@ class CommandCounter(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
 
+    IGNORED = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions", "createIndexes"})
+
+    def clear(self) -> None:
+        self.commands.clear()
+        self.collections.clear()
+
     def data_commands(self) -> list[str]:
-        ignored = {"hello", "ismaster", "isMaster", "ping", "endSessions", "createIndexes"}
-        return [c for c in self.commands if c not in ignored]
+        return [c for c in self.commands if c not in self.IGNORED]
+
+    def data_commands_on(self) -> list[str]:
+        """Each data command with its collection ("find users"), for assertion messages."""
+        return [
+            f"{command} {collection}"
+            for command, collection in zip(self.commands, self.collections, strict=True)
+            if command not in self.IGNORED
+        ]
 
 
 class WithLifespanState:
@@ -120,10 +135,11 @@ class Api:
         )
 
 
-@pytest.fixture
-async def api(settings: Settings, fast_hasher: PasswordHasher) -> AsyncIterator[Api]:
+@contextlib.asynccontextmanager
+async def running_api(settings: Settings, hasher: PasswordHasher) -> AsyncIterator[Api]:
+    """One app instance, its lifespan running; several may share one database."""
     counter = CommandCounter()
-    app = create_app(settings, hasher=fast_hasher, mongo_listeners=[counter])
+    app = create_app(settings, hasher=hasher, mongo_listeners=[counter])
     async with app.router.lifespan_context(app) as state:
         assert state is not None
         transport = httpx.ASGITransport(app=WithLifespanState(app, dict(state)))
@@ -133,5 +149,13 @@ async def api(settings: Settings, fast_hasher: PasswordHasher) -> AsyncIterator[
         finally:
             for client in api.clients:
                 await client.aclose()
+
+
+@pytest.fixture
+async def api(settings: Settings, fast_hasher: PasswordHasher) -> AsyncIterator[Api]:
+    async with running_api(settings, fast_hasher) as api:
+        try:
+            yield api
+        finally:
             with contextlib.suppress(Exception):
-                await state["deps"].store.db.client.drop_database(settings.database_name)
+                await api.deps.store.db.client.drop_database(settings.database_name)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioning.sso.login import Profile, sign_in_with_profile
+from provisioning.sso.login import sign_in_with_claims
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.oidc_provider import FakeProvider, running_provider
@@ -169,11 +169,8 @@ async def test_fifty_concurrent_first_logins_make_one_user_and_one_identity(
     admin, org_id = await api.admin_of("acme")
     await configure(api, admin, provider)
     record = (await api.deps.store.identity_providers.list(org_id))[0]
-    profile = Profile.from_claims(record, GRACE)
-    users = await asyncio.gather(
-        *(sign_in_with_profile(api.deps, record, profile) for _ in range(50))
-    )
-    assert len({u.id for u in users}) == 1
+    users = await asyncio.gather(*(sign_in_with_claims(api.deps, record, GRACE) for _ in range(50)))
+    assert len({u.user.id for u in users}) == 1
     assert await api.deps.store.db["identities"].count_documents({"org_id": org_id}) == 1
     assert await api.deps.store.db["users"].count_documents({"org_id": org_id}) == 2
 

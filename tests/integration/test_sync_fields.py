@@ -20,7 +20,7 @@ from provisioning.dependencies import Dependencies
 from provisioning.errors import ManagedExternally, ValidationFailed
 from provisioning.integrations.integrations import create_integration
 from provisioning.licences import assign_licence, configure_pool
-from provisioning.sso.login import Profile, sign_in_with_profile
+from provisioning.sso.login import sign_in_with_claims
 from provisioning.sync.mapping import DEPARTMENT_ATTRIBUTE
 from provisioning.sync.runs import (
     SyncSettings,
@@ -278,6 +278,7 @@ async def test_an_sso_provider_that_owns_profiles_leaves_the_directorys_fields_a
         created_at=now,
         updated_at=now,
     )
+    await deps.store.identity_providers.insert(provider)
     identity = IdentityRecord(org.id, provider.issuer, "okta|alice", alice.id, provider.id, now)
     await deps.store.identities.claim(identity)
     claims = {
@@ -287,8 +288,7 @@ async def test_an_sso_provider_that_owns_profiles_leaves_the_directorys_fields_a
         "family_name": "Doe",
         "department": "Finance",
     }
-    profile = Profile.from_claims(provider, claims)
-    signed_in = await sign_in_with_profile(deps, provider, profile)
+    signed_in = (await sign_in_with_claims(deps, provider, claims)).user
     # Name and department are the directory's: the provider's claims do not overwrite them.
     assert (signed_in.first_name, signed_in.department_id) == ("Alice", alice.department_id)
     assert await _user(deps, org, "alice@bidder.example") == alice
@@ -297,7 +297,7 @@ async def test_an_sso_provider_that_owns_profiles_leaves_the_directorys_fields_a
     # name still the directory's.
     off = SyncSettings(department_attribute=None)
     await configure_sync(deps, org.caller, integration_id, off)
-    signed_in = await sign_in_with_profile(deps, provider, profile)
+    signed_in = (await sign_in_with_claims(deps, provider, claims)).user
     finance = (await _departments(deps, org))["Finance"]
     assert (signed_in.first_name, signed_in.department_id) == ("Alice", finance)
     assert (await _user(deps, org, "alice@bidder.example")).department_id == finance
