@@ -9,14 +9,14 @@ token from POST /oauth/token (client_secret_basic); every request then carries
 `Authorization: Bearer <token>`, with no cookie and no CSRF header. Both endpoints live in
 the same server process (uvicorn, one worker, `bench_app` below) and read the same database:
 
-- ours:  POST /graphql  `query($id: ID!) { user(id: $id) { id email firstName lastName status } }`
+- ours:  POST /graphql  graphql_read's query (the user and its four references)
   (bearer authentication: the JWT verified and the client read from api_clients; the
   partner rate limits counted, set far out of reach; Strawberry, the DataLoader,
   provisioning, store);
 - bare:  GET /bench/bearer-user?id=...  a plain Starlette handler that verifies the token
   the same way (AccessTokens.principal from request.state.tokens: the ES256 signature and
   claims with joserfc, then the client read from api_clients), checks the users:read scope
-  and makes the same user read with the raw pymongo collection, returning the same JSON.
+  and makes the same reads with the raw pymongo collections, returning the same JSON.
 
 Phases alternate (bare, graphql, ...); each has a warm-up and a timed window, measured as
 graphql_read does: requests per second and the server process's CPU time per request. The
@@ -57,8 +57,8 @@ from bench.graphql_read import (
     _raise_on_sigterm,
     _run_phase,
     _stop,
-    _user_json,
     _wait_for_server,
+    user_json,
 )
 from server.embedded import EmbeddedDatabase, free_port
 
@@ -95,7 +95,7 @@ async def bare_bearer_user(request: Request) -> JSONResponse:
     if ObjectId.is_valid(user_id) and principal.allows(USERS_READ):
         db = request.state.deps.store.db
         doc = await db["users"].find_one({"_id": ObjectId(user_id), "org_id": principal.org_id})
-        user = _user_json(doc) if doc else None
+        user = await user_json(db, doc) if doc else None
     return JSONResponse({"data": {"user": user}})
 
 
