@@ -50,6 +50,7 @@ from provisioning.sync.mapping import (
 )
 from provisioning.sync.scim import PeerUnavailable, Resource
 from provisioning.sync.state import Outcome, RunState
+from provisioning.users import void_links
 from store.audit import AuditRecord
 from store.ids import new_id
 from store.integration_accounts import Activity
@@ -490,6 +491,8 @@ async def _update(
         return False
     before, after = result
     state.counts.updated += 1
+    if before.email != after.email:
+        await void_links(deps, state.org_id, user.id)
     await record_event(
         deps,
         state.caller,
