@@ -17,6 +17,7 @@ from server.settings import Settings
 from tests.import_files import person, xlsx_bytes
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
+from tests.integration.integration_docs import INTEGRATION, SUGGEST, add_integration, record
 from tests.integration.mailbox import SmtpServer
 from tests.integration.scim_support import user_body
 from tests.integration.test_imports_api import finished, started, upload
@@ -273,3 +274,65 @@ async def test_changing_an_email_voids_reset_links_and_clears_verified(
     stored = await api.deps.store.users.get(org_id, user_id)
     assert stored is not None and not stored.email_verified
     assert stored.password_hash == verified.password_hash
+
+
+async def test_unlinked_accounts_are_for_admins_and_integration_writers(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    await add_integration(api, admin, "crm")
+    recorded = await record(
+        api,
+        admin,
+        "crm",
+        [{"externalId": "c-1", "occurredAt": "2026-01-05T10:00:00Z", "email": "x@acme.example"}],
+    )
+    assert recorded["userErrors"] == [], recorded
+    suggest = {"email": "x@acme.example"}
+    seen: dict[str, tuple[Any, Any]] = {}
+    for scopes in (["users:read"], ["integrations:write"]):
+        token = await token_of(api, admin, scopes)
+        listing = (await bearer(api, token, INTEGRATION, {"key": "crm"})).json()
+        ranked = (await bearer(api, token, SUGGEST, suggest)).json()
+        seen[scopes[0]] = (listing, ranked)
+    listing, ranked = seen["users:read"]
+    assert listing["data"]["integration"] is None
+    assert ranked["data"] is None
+    for body in (listing, ranked):
+        assert [e["extensions"]["code"] for e in body["errors"]] == [FORBIDDEN], body
+        assert "c-1" not in str(body)
+    listing, ranked = seen["integrations:write"]
+    assert listing["data"]["integration"]["unlinkedAccounts"]["totalCount"] == 1
+    assert [s["account"]["externalId"] for s in ranked["data"]["suggestIntegrationAccounts"]] == [
+        "c-1"
+    ]
+
+
+async def test_a_token_for_a_scope_the_client_lacks_is_invalid_scope(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    reader = await new_client(api, admin, ["users:read"], name="reader")
+    boss = await new_client(api, admin, ["admin"], name="boss")
+
+    async def ask(created: dict[str, Any], scope: str) -> httpx.Response:
+        client_id, secret = created["apiClient"]["clientId"], created["clientSecret"]
+        return await token_for(api.browser(), client_id, secret, scope=scope)
+
+    for scope in ("users:write", "users:read users:write", "admin", "no-such-scope"):
+        refused = await ask(reader, scope)
+        assert refused.status_code == 400, (scope, refused.text)
+        assert refused.json()["error"] == "invalid_scope", refused.text
+        assert "access_token" not in refused.json()
+    narrowed = await ask(reader, "users:read")
+    assert narrowed.status_code == 200 and narrowed.json()["scope"] == "users:read"
+    # The admin scope holds every other: a narrower token is granted, and works.
+    narrow_admin = await ask(boss, "users:read")
+    assert narrow_admin.status_code == 200, narrow_admin.text
+    assert narrow_admin.json()["scope"] == "users:read"
+    token = narrow_admin.json()["access_token"]
+    listed = await as_token(api, token, doc.USERS, {})
+    assert listed["users"]["totalCount"] == 1
+    created = await bearer(
+        api,
+        token,
+        doc.CREATE_USER,
+        {"input": {"firstName": "N", "lastName": "O", "email": "n@o.example"}},
+    )
+    assert [e["code"] for e in created.json()["data"]["createUser"]["userErrors"]] == [FORBIDDEN]
