@@ -92,7 +92,7 @@ def create_app(
             " embedded database, or point ROSTER_MONGODB_URI at MongoDB"
         )
     mongodb_uri = settings.mongodb_uri
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_token, public=not settings.production)
     password_hasher = hasher or PasswordHasher()
     mailer = mailer_from(settings)
     sms = sms_sender_from(settings)
