@@ -113,11 +113,13 @@ def hide_suggestions(error: GraphQLError) -> None:
 
 
 class RosterSchema(strawberry.Schema):
-    def __init__(self, *args: Any, suggestions: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, query: type, mutation: type, extensions: list[Any], suggestions: bool = True
+    ) -> None:
         # StrawberryConfig's switch covers only unknown fields, and strawberry passes no
         # hide_suggestions to graphql-core's validate or execute: the rest is done below.
         config = StrawberryConfig(disable_field_suggestions=not suggestions)
-        super().__init__(*args, config=config, **kwargs)
+        super().__init__(query=query, mutation=mutation, extensions=extensions, config=config)
         self.suggestions = suggestions
 
     def process_errors(
