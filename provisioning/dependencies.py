@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from auth.passwords import PasswordHasher
 from auth.secret_box import SecretBox
 from provisioning.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
+from provisioning.outbound import OutboundPolicy
 from store.database import Store
 
 Clock = Callable[[], datetime]
@@ -56,3 +57,5 @@ class Dependencies:
     mailer: Mailer = field(default_factory=LoggingMailer)
     # An HTTP gateway when ROSTER_SMS_URL is set; otherwise texts are logged (the dev outbox).
     sms: SmsSender = field(default_factory=LoggingSmsSender)
+    # Where admins' URLs may lead: the app passes production's; the default suits tests.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy.development)

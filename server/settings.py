@@ -42,6 +42,9 @@ class Settings:
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000
     import_file_retention_seconds: int = 7 * 24 * 3600
+    # Host names and IP networks that outbound connections (SCIM peers, the SMS gateway,
+    # identity providers) may reach although they are private: on-premise peers.
+    outbound_allowed_hosts: tuple[str, ...] = ()
     # The bearer token /metrics asks for; production requires one.
     metrics_token: str | None = field(default=None, repr=False)
 
@@ -120,6 +123,7 @@ class Settings:
                 "ROSTER_IMPORT_FILE_RETENTION_SECONDS", 7 * 24 * 3600, 60
             ),
             metrics_token=env.get("ROSTER_METRICS_TOKEN") or None,
+            outbound_allowed_hosts=listing("ROSTER_OUTBOUND_ALLOWED_HOSTS"),
         )
         problems.extend(settings.problems())
         if problems:
