@@ -43,6 +43,7 @@ from provisioning.integration_accounts import profile_of
 from provisioning.search import user_search_terms
 from provisioning.sync.mapping import (
     EMAIL_TAKEN,
+    FORBIDDEN,
     FieldMap,
     Person,
     Problem,
@@ -50,7 +51,8 @@ from provisioning.sync.mapping import (
 )
 from provisioning.sync.scim import PeerUnavailable, Resource
 from provisioning.sync.state import Outcome, RunState
-from provisioning.users import void_links
+from provisioning.users import check_rights, void_links
+from provisioning.validation import Checker
 from store.audit import AuditRecord
 from store.ids import new_id
 from store.integration_accounts import Activity
@@ -467,6 +469,20 @@ async def _update(
         state.counts.skipped += 1
         return False
     if "email" in changes:
+        # The directory holds no admin rights: an admin's email (where a reset link goes)
+        # is changed by an admin here, whoever runs the sync.
+        check = Checker(prefix=())
+        check_rights(check, False, user, None, email_changes=True)
+        if check.problems:
+            await state.error(
+                person.external_id,
+                FORBIDDEN,
+                f"{user.email} is an admin here: the directory may not change their email"
+                f" to {person.email}; an admin changes it here.",
+                record=person.record,
+                user_id=user.id,
+            )
+            return False
         changes["email_verified"] = False
     if state.dry_run:
         state.counts.updated += 1
