@@ -34,7 +34,7 @@ from server.health import healthz, readyz
 from server.import_routes import ImportRoutes
 from server.mailer import mailer_from
 from server.metrics import Metrics, MetricsMiddleware
-from server.outbound_http import outbound_client
+from server.outbound_http import outbound_client, outbound_transport
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from, outbound_policy_from
 from server.scim.routes import ScimRoutes
@@ -126,7 +126,8 @@ def create_app(
             await tokens.key_ring.ensure_signing_key()
             log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
             async with outbound_client(outbound, timeout=10.0) as http:
-                oidc = OidcClient(http)
+                # The code exchange's own transport, held to the same policy.
+                oidc = OidcClient(http, transport=outbound_transport(outbound))
                 # Retries queued messages; each is claimed, so instances never send one twice.
                 sender = asyncio.create_task(
                     deliver_forever(deps, outbox_every_seconds), name="roster-outbox"

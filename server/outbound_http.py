@@ -78,9 +78,9 @@ class GuardedBackend(AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def outbound_client(policy: OutboundPolicy, timeout: float) -> httpx2.AsyncClient:
-    """An HTTP client whose every connection passes `policy`. It follows no redirect (a
-    peer could redirect anywhere) and ignores proxy variables (the check is ours)."""
+def outbound_transport(policy: OutboundPolicy) -> httpx2.AsyncHTTPTransport:
+    """A transport whose every connection passes `policy`; it ignores proxy variables
+    (the check is ours)."""
     transport = httpx2.AsyncHTTPTransport(trust_env=False)
     # httpx builds its pool without a way to pass a network backend: build it again.
     transport._pool = httpcore2.AsyncConnectionPool(
@@ -90,6 +90,15 @@ def outbound_client(policy: OutboundPolicy, timeout: float) -> httpx2.AsyncClien
         keepalive_expiry=5.0,
         network_backend=GuardedBackend(policy),
     )
+    return transport
+
+
+def outbound_client(policy: OutboundPolicy, timeout: float) -> httpx2.AsyncClient:
+    """An HTTP client on outbound_transport; it follows no redirect (a peer could redirect
+    anywhere)."""
     return httpx2.AsyncClient(
-        transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+        transport=outbound_transport(policy),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
     )
