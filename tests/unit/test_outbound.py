@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from provisioning.outbound import OutboundPolicy, literal_address
+from server.runtime import outbound_policy_from
+from server.settings import Settings, SettingsError
 
 PRODUCTION = OutboundPolicy()
 DEVELOPMENT = OutboundPolicy.development()
@@ -89,3 +93,15 @@ def test_configured_names_are_left_to_the_connection() -> None:
     assert DEVELOPMENT.url_problem("http://127.0.0.1:9000/v2") is None
     assert DEVELOPMENT.url_problem("http://10.0.0.5/v2") is not None
     assert PRODUCTION.url_problem("https:///v2") == "The URL has no host."
+
+
+def test_a_bad_allow_list_entry_or_sms_gateway_is_named_at_start() -> None:
+    with pytest.raises(SettingsError, match="ROSTER_OUTBOUND_ALLOWED_HOSTS"):
+        outbound_policy_from(Settings(outbound_allowed_hosts=("http://x.example",)))
+    production = Settings(
+        env="production", sms_url="https://10.0.0.9/send", sms_token="t", metrics_token="m"
+    )
+    with pytest.raises(SettingsError, match="ROSTER_SMS_URL"):
+        outbound_policy_from(production)
+    allowed = outbound_policy_from(replace(production, outbound_allowed_hosts=("10.0.0.0/8",)))
+    assert allowed.allows("sms.internal", "10.0.0.9") and not allowed.allow_loopback
