@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
+from authlib.oauth2.rfc6749.errors import InvalidScopeError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
@@ -27,7 +28,7 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import ECKey, KeySet
 
-from provisioning.access.principal import SCOPES, Principal
+from provisioning.access.principal import ADMIN_SCOPE, SCOPES, Principal
 from provisioning.access.secret_box import SecretBox
 from store.api_clients import ApiClientRecord, ApiClients
 from store.signing_keys import SigningKeyRecord, SigningKeys
@@ -50,6 +51,11 @@ class InvalidAccessToken(Exception):
     """The bearer token is not one of ours, or no longer good; the message says why."""
 
 
+def holds_scope(held: tuple[str, ...] | list[str], scope: str) -> bool:
+    """A client holds the scopes it was given; `admin` includes every other."""
+    return scope in held or (ADMIN_SCOPE in held and scope in SCOPES)
+
+
 class _Client(ClientMixin):  # type: ignore[misc]
     def __init__(self, record: ApiClientRecord) -> None:
         self.record = record
@@ -60,11 +66,13 @@ class _Client(ClientMixin):  # type: ignore[misc]
     def get_default_redirect_uri(self) -> None:
         return None
 
+    def holds(self, scope: str) -> bool:
+        return holds_scope(self.record.scopes, scope)
+
     def get_allowed_scope(self, scope: str | None) -> str:
-        allowed = self.record.scopes
         if not scope:
-            return " ".join(allowed)
-        return " ".join(s for s in scope.split() if s in allowed)
+            return " ".join(self.record.scopes)
+        return " ".join(s for s in dict.fromkeys(scope.split()) if self.holds(s))
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return False
@@ -126,6 +134,16 @@ class _FormRequest(OAuth2Request):  # type: ignore[misc]
 
 class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_requested_scope(self) -> None:
+        """RFC 6749 5.2: a scope the client does not hold is invalid_scope, not a token
+        with less (or nothing) in it."""
+        super().validate_requested_scope()
+        client: _Client = self.request.client
+        wanted = (self.request.payload.scope or "").split()
+        missing = [s for s in wanted if not client.holds(s)]
+        if missing:
+            raise InvalidScopeError(f"This client does not hold {' '.join(missing)}.")
 
 
 class _Server(AuthorizationServer):  # type: ignore[misc]
@@ -292,7 +310,9 @@ class AccessTokens:
         record = await self.clients.by_client_id(str(claims["client_id"]))
         if record is None or record.revoked_at is not None or record.org_id != claims["org"]:
             raise InvalidAccessToken("The client was revoked.")
-        granted = set(str(claims.get("scope") or "").split()) & set(record.scopes)
+        granted = {
+            s for s in str(claims.get("scope") or "").split() if holds_scope(record.scopes, s)
+        }
         return Principal(
             org_id=record.org_id,
             user_id=None,

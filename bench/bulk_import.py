@@ -186,7 +186,9 @@ async def raw_documents(uri: str, org_id: str, path: Path) -> list[dict[str, Any
     docs = []
     with path.open("rb") as source, SheetReader(source) as reader:
         for row in reader.rows():
-            prepared = prepare_row(row.number, row.cells(reader.info.keys), names, organization)
+            prepared = prepare_row(
+                row.number, row.cells(reader.info.keys), names, organization, True
+            )
             assert isinstance(prepared, PreparedRow)
             record = _record(job, prepared, None, now)
             assert record.id == row_user_id(job.id, row.number)

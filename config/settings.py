@@ -42,6 +42,11 @@ class Settings:
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000
     import_file_retention_seconds: int = 7 * 24 * 3600
+    # Host names and IP networks that outbound connections (SCIM peers, the SMS gateway,
+    # identity providers) may reach although they are private: on-premise peers.
+    outbound_allowed_hosts: tuple[str, ...] = ()
+    # The bearer token /metrics asks for; production requires one.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -61,6 +66,11 @@ class Settings:
 
     @property
     def introspection(self) -> bool:
+        return not self.production
+
+    @property
+    def field_suggestions(self) -> bool:
+        """GraphQL errors' "Did you mean ...?" (they would tell the schema introspection hides)."""
         return not self.production
 
     @classmethod
@@ -112,6 +122,8 @@ class Settings:
             import_file_retention_seconds=integer(
                 "ROSTER_IMPORT_FILE_RETENTION_SECONDS", 7 * 24 * 3600, 60
             ),
+            metrics_token=env.get("ROSTER_METRICS_TOKEN") or None,
+            outbound_allowed_hosts=listing("ROSTER_OUTBOUND_ALLOWED_HOSTS"),
         )
         problems.extend(settings.problems())
         if problems:
@@ -155,6 +167,10 @@ class Settings:
             if self.mongodb_uri is None:
                 problems.append(
                     "ROSTER_ENV=production refuses the embedded database: set ROSTER_MONGODB_URI"
+                )
+            if self.metrics_token is None:
+                problems.append(
+                    "ROSTER_ENV=production needs ROSTER_METRICS_TOKEN (/metrics is not public)"
                 )
             if self.secret_key == DEVELOPMENT_SECRET_KEY:
                 problems.append("ROSTER_ENV=production needs a ROSTER_SECRET_KEY of your own")

@@ -56,6 +56,13 @@ class Caller:
             return user_ids
         return [i for i in user_ids if i == self.user_id]
 
+    def require_any(self, *scopes: str) -> str:
+        """The caller's organization, if they may act with one of `scopes`."""
+        for scope in scopes[:-1]:
+            if self.may(scope):
+                return self.require(scope)
+        return self.require(scopes[-1])
+
     def require(self, scope: str) -> str:
         """The caller's organization, if they may act with `scope` (admins may do all)."""
         org_id = self.require_signed_in()

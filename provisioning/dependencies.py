@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from provisioning.access.passwords import PasswordHasher
 from provisioning.access.secret_box import SecretBox
 from provisioning.invitations.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
+from provisioning.outbound import OutboundPolicy
 from provisioning.sso.sign_in_cache import SignInCache
 from store.database import Store
 
@@ -57,5 +58,7 @@ class Dependencies:
     mailer: Mailer = field(default_factory=LoggingMailer)
     # An HTTP gateway when ROSTER_SMS_URL is set; otherwise texts are logged (the dev outbox).
     sms: SmsSender = field(default_factory=LoggingSmsSender)
+    # Where admins' URLs may lead: the app passes production's; the default suits tests.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy.development)
     # One per process: what every SSO login looks up first (see its module for why stale is safe).
     sign_in_cache: SignInCache = field(default_factory=SignInCache)

@@ -44,7 +44,10 @@ def _given(value: Any) -> Any:
 
 @strawberry.type
 class IntegrationQuery:
-    @strawberry.field(description="Admins only. Null if the organization has no such integration.")
+    @strawberry.field(
+        description="Admins, or a token with users:read or integrations:write. Null if the"
+        " organization has no such integration."
+    )
     async def integration(self, info: strawberry.Info, key: str) -> Integration | None:
         context = context_of(info)
         try:
@@ -53,7 +56,9 @@ class IntegrationQuery:
             raise query_error(error) from error
         return Integration.of(record) if record else None
 
-    @strawberry.field(description="Admins only. Null if there is none in the organization.")
+    @strawberry.field(
+        description="Admins, or a token with users:read. Null if there is none in the organization."
+    )
     async def integration_account(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> IntegrationAccount | None:
@@ -65,7 +70,8 @@ class IntegrationQuery:
         return IntegrationAccount.of(record) if record else None
 
     @strawberry.field(
-        description="Admins only. The unlinked accounts most likely to be this person's,"
+        description="Admins, or a token with integrations:write. The unlinked accounts"
+        " most likely to be this person's,"
         " ranked; names not given are guessed from the email."
     )
     async def suggest_integration_accounts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import partial
 from typing import Any
 
@@ -18,6 +19,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -101,11 +103,33 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+# graphql-core's suggestions ("Did you mean 'email'?", "... the enum value 'FULL'?") name
+# fields, arguments and values of the schema: with introspection off they would tell it.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def hide_suggestions(error: GraphQLError) -> None:
+    error.message = _SUGGESTION.sub("", error.message)
+
+
 class RosterSchema(strawberry.Schema):
+    def __init__(
+        self, query: type, mutation: type, extensions: list[Any], suggestions: bool = True
+    ) -> None:
+        # StrawberryConfig's switch covers only unknown fields, and strawberry passes no
+        # hide_suggestions to graphql-core's validate or execute: the rest is done below.
+        config = StrawberryConfig(disable_field_suggestions=not suggestions)
+        super().__init__(query=query, mutation=mutation, extensions=extensions, config=config)
+        self.suggestions = suggestions
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Expected errors are answers, not incidents; MaskUnexpectedErrors logs the rest."""
+        """Expected errors are answers, not incidents; MaskUnexpectedErrors logs the rest.
+        Every error, from validation and from execution, passes here before it is sent."""
+        if not self.suggestions:
+            for error in errors:
+                hide_suggestions(error)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -125,7 +149,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return RosterSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return RosterSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        suggestions=settings.field_suggestions,
+    )
 
 
 def default_schema() -> strawberry.Schema:

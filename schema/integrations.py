@@ -63,8 +63,8 @@ class Integration:
         )
 
     @strawberry.field(
-        description="Admins only. Search is a case- and accent-insensitive prefix of an"
-        " email, a name or an external id."
+        description="Admins, or a token with integrations:write. Search is a case- and"
+        " accent-insensitive prefix of an email, a name or an external id."
     )
     async def unlinked_accounts(
         self,

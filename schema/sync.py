@@ -28,7 +28,8 @@ class SyncError:
     )
     code: str = strawberry.field(
         description="EMAIL_TAKEN, MISSING_EMAIL, MISSING_COMPANY, PHONE_INVALID,"
-        " REMOTE_EMAIL_EXISTS, REMOTE_REJECTED or SOURCE_UNAVAILABLE"
+        " REMOTE_EMAIL_EXISTS, REMOTE_REJECTED, SOURCE_UNAVAILABLE or FORBIDDEN (the"
+        " directory would change an admin's email)"
     )
     message: str
     record: str | None = strawberry.field(description="the record as the source sent it (JSON)")

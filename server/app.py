@@ -35,8 +35,9 @@ from server.health import healthz, readyz
 from server.import_routes import ImportRoutes
 from server.mailer import mailer_from
 from server.metrics import Metrics, MetricsMiddleware
+from server.outbound_http import outbound_client, outbound_transport
 from server.request_id import RequestIdMiddleware
-from server.runtime import limits_from
+from server.runtime import limits_from, outbound_policy_from
 from server.scim.routes import ScimRoutes
 from server.sms import sms_sender_from
 from server.upload_limit import UploadLimit
@@ -92,10 +93,11 @@ def create_app(
             " embedded database, or point ROSTER_MONGODB_URI at MongoDB"
         )
     mongodb_uri = settings.mongodb_uri
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_token, public=not settings.production)
     password_hasher = hasher or PasswordHasher()
     mailer = mailer_from(settings)
-    sms = sms_sender_from(settings)
+    outbound = outbound_policy_from(settings)
+    sms = sms_sender_from(settings, outbound)
     if settings.smtp_url is None:
         log.warning("ROSTER_SMTP_URL is not set: emails (and their links) go to the log only")
 
@@ -118,12 +120,14 @@ def create_app(
                 secret_box=SecretBox(settings.secret_key),
                 mailer=mailer,
                 sms=sms,
+                outbound=outbound,
             )
             tokens = access_tokens_for(settings, deps)
             await tokens.key_ring.ensure_signing_key()
             log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
-            async with httpx2.AsyncClient(timeout=10.0, follow_redirects=False) as http:
-                oidc = OidcClient(http)
+            async with outbound_client(outbound, timeout=10.0) as http:
+                # The code exchange's own transport, held to the same policy.
+                oidc = OidcClient(http, transport=outbound_transport(outbound))
                 # Retries queued messages; each is claimed, so instances never send one twice.
                 sender = asyncio.create_task(
                     deliver_forever(deps, outbox_every_seconds), name="roster-outbox"

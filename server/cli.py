@@ -25,7 +25,12 @@ from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
 from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
 from server.embedded import EmbeddedDatabaseError
-from server.runtime import database_uri, opened_dependencies, print_problems
+from server.runtime import (
+    database_uri,
+    opened_dependencies,
+    outbound_policy_from,
+    print_problems,
+)
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         environ["ROSTER_DATA_DIR"] = str(args.data_dir)
     try:
         settings = Settings.from_env(environ)
+        outbound_policy_from(settings)  # checked here too, so that it is told as plainly
     except SettingsError as error:
         print(f"roster: {error}", file=sys.stderr)
         return 2

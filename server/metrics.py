@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 from collections import Counter
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Metrics:
-    def __init__(self) -> None:
+    """`token`: the bearer token a scraper must send (ROSTER_METRICS_TOKEN). Without one,
+    /metrics is open only if `public` (development); production settings require one."""
+
+    def __init__(self, token: str | None = None, *, public: bool = True) -> None:
+        self.token = token
+        self.public = public
         self.responses: Counter[tuple[str, int]] = Counter()
         self.graphql_errors = 0
         self.masked_errors = 0
@@ -31,7 +37,21 @@ class Metrics:
         ]
         return "\n".join(lines) + "\n"
 
-    async def endpoint(self, request: Request) -> PlainTextResponse:
+    def allows(self, request: Request) -> bool:
+        if self.token is None:
+            return self.public
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), self.token.encode()
+        )
+
+    async def endpoint(self, request: Request) -> Response:
+        if not self.allows(request):
+            return JSONResponse(
+                {"error": "unauthorized", "message": "/metrics needs its bearer token."},
+                status_code=401,
+                headers={"www-authenticate": 'Bearer realm="metrics"'},
+            )
         return PlainTextResponse(self.render(), media_type="text/plain; version=0.0.4")
 
 

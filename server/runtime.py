@@ -11,12 +11,13 @@ from pathlib import Path
 
 from pymongo import AsyncMongoClient
 
-from config.settings import Settings
+from config.settings import Settings, SettingsError
 from provisioning.access.passwords import PasswordHasher
 from provisioning.access.secret_box import SecretBox
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies, Limits
 from provisioning.errors import DomainError
+from provisioning.outbound import OutboundPolicy
 from server.embedded import EmbeddedDatabase
 from store.database import Store
 from store.indexes import ensure_indexes
@@ -36,6 +37,21 @@ def limits_from(settings: Settings) -> Limits:
     )
 
 
+def outbound_policy_from(settings: Settings) -> OutboundPolicy:
+    """Development may reach loopback peers; production only public addresses, and the
+    allow-listed ones. SettingsError for a bad entry, or an SMS gateway it refuses."""
+    try:
+        policy = OutboundPolicy.of(
+            settings.outbound_allowed_hosts, allow_loopback=not settings.production
+        )
+    except ValueError as error:
+        raise SettingsError(f"ROSTER_OUTBOUND_ALLOWED_HOSTS: {error}") from error
+    problem = policy.url_problem(settings.sms_url) if settings.sms_url else None
+    if problem is not None:
+        raise SettingsError(f"ROSTER_SMS_URL: {problem}")
+    return policy
+
+
 @contextlib.asynccontextmanager
 async def opened_dependencies(settings: Settings, uri: str) -> AsyncIterator[Dependencies]:
     """A client on `uri`, indexes ensured, and Dependencies on it; closed on exit."""
@@ -48,6 +64,7 @@ async def opened_dependencies(settings: Settings, uri: str) -> AsyncIterator[Dep
             hasher=PasswordHasher(),
             limits=limits_from(settings),
             secret_box=SecretBox(settings.secret_key),
+            outbound=outbound_policy_from(settings),
         )
     finally:
         await client.close()

@@ -6,13 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-import httpx2
-
 from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound
 from provisioning.sync.runs import run_sync
+from server.outbound_http import outbound_client
 from server.runtime import add_org_arguments, org_command
 from store.sync_runs import SUCCEEDED
 
@@ -39,7 +38,7 @@ async def _sync(
     integration = await deps.store.integrations.get_by_key(caller.org_id, args.key.strip().lower())
     if integration is None:
         raise NotFound(f"Integration {args.key!r}", ("key",))
-    async with httpx2.AsyncClient(timeout=30.0, follow_redirects=False) as http:
+    async with outbound_client(deps.outbound, timeout=30.0) as http:
         run = await run_sync(
             deps,
             caller,

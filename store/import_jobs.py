@@ -62,6 +62,10 @@ class ImportJobRecord:
     lease_expires_at: datetime | None = None
     # When the uploaded file was deleted (the job finished, or a failed job's file expired).
     file_deleted_at: datetime | None = None
+    # Whether the caller who started the job held admin rights: only then may its rows grant
+    # roles or carry one-time passwords. Jobs from before this field: people and the command
+    # line could only start imports as admins.
+    actor_is_admin: bool = False
 
 
 _COUNTS = ("processed_rows", "created", "skipped_existing", "failed", "last_row")
@@ -89,6 +93,9 @@ def _record(doc: Document) -> ImportJobRecord:
         lease_owner=doc.get("lease_owner"),
         lease_expires_at=doc.get("lease_expires_at"),
         file_deleted_at=doc.get("file_deleted_at"),
+        actor_is_admin=bool(
+            doc.get("actor_is_admin", doc.get("actor_type", "system") in ("system", "user"))
+        ),
     )
 
 
@@ -115,6 +122,7 @@ class ImportJobs:
                 **_counts(record.counts),
                 "actor_type": record.actor_type,
                 "actor_id": record.actor_id,
+                "actor_is_admin": record.actor_is_admin,
                 "request_id": record.request_id,
                 "created_at": record.created_at,
                 "started_at": record.started_at,

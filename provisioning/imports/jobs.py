@@ -137,6 +137,7 @@ async def start_import(
         counts=Counts(),
         actor_type=caller.actor_type,
         actor_id=caller.actor_id,
+        actor_is_admin=caller.is_admin,
         request_id=caller.request_id,
         created_at=now,
         started_at=None if owner is None else now,
@@ -281,7 +282,7 @@ def _read_batch(
         if row.number <= after_row:
             continue  # done by an earlier run of the job
         batch.rows.append(row)
-        result = prepare_row(row.number, row.cells(keys), names, organization)
+        result = prepare_row(row.number, row.cells(keys), names, organization, job.actor_is_admin)
         if isinstance(result, PreparedRow):
             batch.prepared.append(result)
             if result.password is None and not job.dry_run:

@@ -20,6 +20,7 @@ _FIELD_OF = {
     "jobProfileId": "jobProfile",
     "permissionTypeId": "permissionType",
     "companyId": "company",
+    "password": "oneTimePassword",
 }
 
 
@@ -75,8 +76,10 @@ def prepare_row(
     cells: dict[str, str | None],
     names: ReferenceNames,
     organization: OrganizationRecord,
+    holds_admin: bool,
 ) -> PreparedRow | list[RowProblem]:
-    """The row's draft, or every problem it has (as createUser would report them)."""
+    """The row's draft, or every problem it has (as createUser would report them);
+    `holds_admin`: whether the job's caller may grant roles and set passwords."""
     problems: list[RowProblem] = []
     for key, value in cells.items():
         if value is not None and value.startswith(FORMULA_PREFIX):
@@ -124,7 +127,7 @@ def prepare_row(
         must_change_password=password is not None,
     )
     check = Checker(prefix=())
-    checked = check_new_user(check, draft, organization)
+    checked = check_new_user(check, draft, organization, holds_admin)
     found: list[Problem] = list(check.problems)
     if password is not None:
         found += one_time_password_problems(

@@ -195,8 +195,9 @@ async def list_unlinked(
     first: int = 50,
     after_id: str | None = None,
 ) -> AccountPage:
-    """Search is a case- and accent-insensitive prefix of an email, a name or an external id."""
-    org_id = caller.require(USERS_READ)
+    """Search is a case- and accent-insensitive prefix of an email, a name or an external id.
+    Unlinked accounts are for whoever links them: admins and integrations:write tokens."""
+    org_id = require_integration_writer(caller)
     if not 0 <= first <= MAX_PAGE:
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))

@@ -142,7 +142,8 @@ async def list_integrations(deps: Dependencies, caller: Caller) -> list[Integrat
 async def get_integration_by_key(
     deps: Dependencies, caller: Caller, key: str
 ) -> IntegrationRecord | None:
-    org_id = caller.require(USERS_READ)
+    # Its unlinked accounts ask for more (list_unlinked): integrations:write or admin.
+    org_id = caller.require_any(INTEGRATIONS_WRITE, USERS_READ)
     return await deps.store.integrations.get_by_key(org_id, key.strip().lower())
 
 

@@ -12,10 +12,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from provisioning.access.principal import USERS_READ
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import ValidationFailed
+from provisioning.integrations.integrations import require_integration_writer
 from provisioning.integrations.names import (
     account_names,
     guess_name,
@@ -202,7 +202,8 @@ async def suggest(
     last_name: str | None = None,
     first: int = 10,
 ) -> list[Suggestion]:
-    org_id = caller.require(USERS_READ)
+    # Suggestions show unlinked accounts: for whoever may list them (list_unlinked).
+    org_id = require_integration_writer(caller)
     check = Checker(prefix=())
     normalised = check.email(email)
     if not 0 <= first <= MAX_SUGGESTIONS:

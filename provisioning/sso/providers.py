@@ -12,6 +12,7 @@ from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
+from provisioning.outbound import OutboundPolicy
 from provisioning.users.rules import Checker
 from provisioning.users.write import SEATS, check_references
 from store.identity_providers import ClaimMapping, IdentityProviderRecord
@@ -49,7 +50,9 @@ class LoginOptions:
     password: bool
 
 
-def _check_issuer(check: Checker, issuer: str, allow_loopback_http: bool) -> str:
+def _check_issuer(
+    check: Checker, issuer: str, allow_loopback_http: bool, outbound: OutboundPolicy
+) -> str:
     issuer = issuer.strip()
     parts = urlsplit(issuer)
     loopback = parts.hostname in LOOPBACK_HOSTS
@@ -57,6 +60,8 @@ def _check_issuer(check: Checker, issuer: str, allow_loopback_http: bool) -> str
         check.fail("issuer", "INVALID", "The issuer must be an absolute https URL.")
     elif parts.scheme == "http" and not (loopback and allow_loopback_http):
         check.fail("issuer", "INVALID", "The issuer must use https.")
+    elif (problem := outbound.url_problem(issuer)) is not None:
+        check.fail("issuer", "FORBIDDEN", problem)
     return issuer
 
 
@@ -111,7 +116,9 @@ async def configure_provider(
             raise NotFound("Identity provider", ("input", "id"))
     check = Checker()
     name = check.name("name", draft.name)
-    issuer = _check_issuer(check, draft.issuer, deps.limits.allow_loopback_http_issuers)
+    issuer = _check_issuer(
+        check, draft.issuer, deps.limits.allow_loopback_http_issuers, deps.outbound
+    )
     client_id = draft.client_id.strip()
     if not client_id:
         check.fail("clientId", "REQUIRED", "The client id is required.")

@@ -43,6 +43,7 @@ from provisioning.integrations.accounts import profile_of
 from provisioning.search import user_search_terms
 from provisioning.sync.mapping import (
     EMAIL_TAKEN,
+    FORBIDDEN,
     FieldMap,
     Person,
     Problem,
@@ -50,6 +51,8 @@ from provisioning.sync.mapping import (
 )
 from provisioning.sync.scim import PeerUnavailable, Resource
 from provisioning.sync.state import Outcome, RunState
+from provisioning.users.rules import Checker
+from provisioning.users.write import check_rights, void_links
 from store.audit import AuditRecord
 from store.ids import new_id
 from store.integration_accounts import Activity
@@ -466,6 +469,20 @@ async def _update(
         state.counts.skipped += 1
         return False
     if "email" in changes:
+        # The directory holds no admin rights: an admin's email (where a reset link goes)
+        # is changed by an admin here, whoever runs the sync.
+        check = Checker(prefix=())
+        check_rights(check, False, user, None, email_changes=True)
+        if check.problems:
+            await state.error(
+                person.external_id,
+                FORBIDDEN,
+                f"{user.email} is an admin here: the directory may not change their email"
+                f" to {person.email}; an admin changes it here.",
+                record=person.record,
+                user_id=user.id,
+            )
+            return False
         changes["email_verified"] = False
     if state.dry_run:
         state.counts.updated += 1
@@ -490,6 +507,8 @@ async def _update(
         return False
     before, after = result
     state.counts.updated += 1
+    if before.email != after.email:
+        await void_links(deps, state.org_id, user.id)
     await record_event(
         deps,
         state.caller,

@@ -137,6 +137,8 @@ async def configure_sync(
             check.fail("baseUrl", "INVALID", "Base URL must be an https URL (the SCIM root).")
         elif not parts.netloc:
             check.fail("baseUrl", "INVALID", "Base URL must be an http(s) URL (the SCIM root).")
+        elif (problem := deps.outbound.url_problem(base_url)) is not None:
+            check.fail("baseUrl", "FORBIDDEN", problem)
     elif current is None:
         check.fail("baseUrl", "REQUIRED", "Base URL is required.")
     sealed = current.sealed_token if current else None

@@ -9,6 +9,10 @@ for `meta.lastModified ge` the last value seen and skips, by startIndex, the rec
 that value it already has. Offset paging alone would skip a record whenever one read
 earlier is modified during the run (it moves to the end, and everything shifts back).
 This needs the peer to filter and sort on meta.lastModified (scim2-server does).
+
+A peer's answer is never passed on in its own words: a failure says what happened in a
+short fixed summary (the status code and a typed reason), so that a URL pointed at some
+other service cannot be used to read it through a sync error.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 
 import httpx2
 
+from provisioning.outbound import AddressNotAllowed
+
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -28,6 +34,21 @@ MEDIA_TYPE = "application/scim+json"
 PAGE_SIZE = 500
 
 Resource = dict[str, Any]
+# RFC 7644 3.12: the scimType values a peer's error may carry (anything else is dropped).
+SCIM_TYPES = frozenset(
+    {
+        "invalidFilter",
+        "tooMany",
+        "uniqueness",
+        "mutability",
+        "invalidSyntax",
+        "invalidPath",
+        "noTarget",
+        "invalidValue",
+        "invalidVers",
+        "sensitive",
+    }
+)
 
 
 class PeerUnavailable(Exception):
@@ -35,7 +56,7 @@ class PeerUnavailable(Exception):
 
 
 class PeerRejected(Exception):
-    """The peer answered, and refused this record: its own words are in `detail`."""
+    """The peer answered, and refused this record: `detail` is the status and scimType."""
 
     def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
         super().__init__(f"{status} {scim_type or ''} {detail}".strip())
@@ -91,7 +112,7 @@ class ScimPeer:
             )
         except httpx2.HTTPError as error:
             raise PeerUnavailable(
-                f"{self.base_url} could not be reached: {type(error).__name__} {error}".strip()
+                f"{self.base_url} could not be reached ({_unreachable(error)})"
             ) from error
         if response.status_code in (401, 403):
             raise PeerUnavailable(
@@ -99,9 +120,8 @@ class ScimPeer:
                 " check the integration's bearer token."
             )
         if response.status_code >= 500 or (response.status_code in (404, 405) and path == "/Users"):
-            raise PeerUnavailable(
-                f"{self.base_url} answered {response.status_code} {_detail(response)}".strip()
-            )
+            reason = "SERVER_ERROR" if response.status_code >= 500 else "NOT_A_SCIM_ENDPOINT"
+            raise PeerUnavailable(f"{self.base_url} answered {response.status_code} ({reason})")
         return response
 
     async def _json(self, response: httpx2.Response) -> Resource:
@@ -116,9 +136,7 @@ class ScimPeer:
     async def _list(self, params: dict[str, Any]) -> Resource:
         response = await self._send("GET", "/Users", params=params)
         if response.status_code != 200:
-            raise PeerUnavailable(
-                f"{self.base_url} refused to list users: {response.status_code} {_detail(response)}"
-            )
+            raise PeerUnavailable(f"{self.base_url} refused to list users ({response.status_code})")
         body = await self._json(response)
         if not isinstance(body.get("totalResults"), int):
             raise PeerUnavailable(f"{self.base_url} answered a list without totalResults")
@@ -204,22 +222,27 @@ class ScimPeer:
             raise _rejected(response)
 
 
-def _detail(response: httpx2.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict) and body.get("detail"):
-        return str(body["detail"])[:500]
-    return response.text[:200]
+def _unreachable(error: httpx2.HTTPError) -> str:
+    """The typed reason a request got no answer (never the text of the error)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, AddressNotAllowed):
+            return f"ADDRESS_NOT_ALLOWED: {cause}"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(error, httpx2.TimeoutException):
+        return "TIMEOUT"
+    if isinstance(error, httpx2.ConnectError):
+        return "CONNECT_FAILED"
+    return "NETWORK_ERROR"
 
 
 def _rejected(response: httpx2.Response) -> PeerRejected:
     scim_type = None
     try:
         body = response.json()
-        if isinstance(body, dict):
-            scim_type = body.get("scimType")
+        if isinstance(body, dict) and body.get("scimType") in SCIM_TYPES:
+            scim_type = str(body["scimType"])
     except ValueError:
         pass
-    return PeerRejected(response.status_code, _detail(response), scim_type)
+    detail = f"HTTP {response.status_code}" + (f" {scim_type}" if scim_type else "")
+    return PeerRejected(response.status_code, detail, scim_type)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioning.access.principal import ROLES, USERS_READ, USERS_WRITE
+from provisioning.access.principal import ADMIN, ROLES, USERS_READ, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -157,6 +157,35 @@ def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(role for role in roles if role in ROLES))
 
 
+# Roles that grant rights: only a caller holding admin rights gives or takes them away.
+PRIVILEGED_ROLES = frozenset({ADMIN})
+
+
+def check_rights(
+    check: Checker,
+    holds_admin: bool,
+    before: UserRecord | None,
+    roles: tuple[str, ...] | None,
+    *,
+    email_changes: bool = False,
+    sets_password: bool = False,
+) -> None:
+    """The one rule on rights, whichever way a change arrives (GraphQL, import, SCIM, sync,
+    command line): roles that grant rights, and passwords for someone else, are set only by
+    a caller holding admin rights; so are an admin's email (a reset link goes to it) and
+    roles. `before` is the user as stored (None for a new one), `roles` the roles it will
+    have (None: unchanged). Every refusal is a FORBIDDEN problem on `check`."""
+    if holds_admin:
+        return
+    held = set(before.roles) if before is not None else set()
+    if roles is not None and (held ^ set(roles)) & PRIVILEGED_ROLES:
+        check.fail("roles", "FORBIDDEN", "Only an organization admin may grant or remove ADMIN.")
+    if sets_password:
+        check.fail("password", "FORBIDDEN", "Only an organization admin may set a password.")
+    if email_changes and held & PRIVILEGED_ROLES:
+        check.fail("email", "FORBIDDEN", "Only an organization admin may change an admin's email.")
+
+
 @dataclass(frozen=True)
 class CheckedUser:
     """A new user's fields, normalised by createUser's rules."""
@@ -172,10 +201,11 @@ class CheckedUser:
 
 
 def check_new_user(
-    check: Checker, draft: UserDraft, organization: OrganizationRecord
+    check: Checker, draft: UserDraft, organization: OrganizationRecord, holds_admin: bool
 ) -> CheckedUser:
     """createUser's field rules without the database (references are checked apart):
-    every failure is recorded on `check`. Bulk import applies them to each row."""
+    every failure is recorded on `check`. Bulk import applies them to each row.
+    `holds_admin`: whether the caller may grant rights (check_rights)."""
     first_name = check.name("firstName", draft.first_name)
     last_name = check.name("lastName", draft.last_name)
     email = check.email(draft.email)
@@ -185,6 +215,13 @@ def check_new_user(
         check.contact(email, username, phone)
     language = check.language(draft.language, organization.default_language)
     roles = _check_roles(check, draft.roles)
+    check_rights(
+        check,
+        holds_admin,
+        None,
+        roles,
+        sets_password=draft.password_hash is not None or draft.must_change_password,
+    )
     if draft.seat not in SEATS:
         check.fail("seat", "INVALID", f"Seat must be one of {list(SEATS)}.")
     return CheckedUser(
@@ -205,7 +242,7 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
     if organization is None:
         raise NotFound("Organization")
     check = Checker()
-    checked = check_new_user(check, draft, organization)
+    checked = check_new_user(check, draft, organization, caller.is_admin)
     first_name, last_name, language = checked.first_name, checked.last_name, checked.language
     email, username, phone = checked.email, checked.username, checked.phone
     roles, company_id = checked.roles, checked.company_id
@@ -306,6 +343,12 @@ async def list_users(
     return Page(users=users[:first], has_next=len(users) > first, total=total)
 
 
+async def void_links(deps: Dependencies, org_id: str, user_id: str) -> None:
+    """After an email change: the invitation, sign-up and reset links sent to the old
+    address must no longer work (they would prove, or take over, the new one)."""
+    await deps.store.invitation_tokens.void_for_user(org_id, user_id, deps.clock())
+
+
 def _unchanged(current: UserRecord, unchanged_since: datetime | None) -> dict[str, Any]:
     """The write condition for `unchanged_since` (an ETag's If-Match: the user's updated_at
     is still this), checked first on the record just read; ChangedMeanwhile if it fails."""
@@ -357,6 +400,13 @@ async def update_user(
             and "ADMIN" not in values["roles"]
         ):
             check.fail("roles", "FORBIDDEN", "You cannot remove your own ADMIN role.")
+    check_rights(
+        check,
+        caller.is_admin,
+        current,
+        values.get("roles"),
+        email_changes="email" in values and values["email"] != current.email,
+    )
     references: dict[str, str | None] = {
         name: given[name]
         for name in ("department_id", "job_profile_id", "permission_type_id", "company_id")
@@ -394,6 +444,8 @@ async def update_user(
     before, after = result
     if before.roles != after.roles:
         await deps.store.sessions.set_roles_for_user(org_id, user_id, after.roles)
+    if before.email != after.email:
+        await void_links(deps, org_id, user_id)
     await record_event(
         deps, caller, "user.updated", "User", user_id, diff(_audit_view(before), _audit_view(after))
     )

@@ -94,7 +94,11 @@ async def test_production_cookie_is_host_prefixed_and_secure(
     settings: Settings, fast_hasher: object
 ) -> None:
     production = replace(
-        settings, env="production", public_url="https://roster.example.com", secret_key="k" * 40
+        settings,
+        env="production",
+        public_url="https://roster.example.com",
+        secret_key="k" * 40,
+        metrics_token="m" * 32,
     )
     assert not production.problems()
     assert production.session_cookie_name == "__Host-roster_session"

@@ -58,7 +58,7 @@ def prepared(**cells: str | None) -> PreparedRow | list[RowProblem]:
         "email": "ada@example.com",
     }
     values.update(cells)
-    return prepare_row(2, values, NAMES, ORGANIZATION)
+    return prepare_row(2, values, NAMES, ORGANIZATION, True)
 
 
 def problems(**cells: str | None) -> list[tuple[str | None, str]]:
@@ -102,7 +102,7 @@ def test_a_formula_is_read_as_its_text_and_never_evaluated() -> None:
     workbook.save(out)
     ((number, cells),) = rows_of(out.getvalue())
     assert (cells["firstName"], cells["lastName"]) == ("=1+1", "=A2")
-    result = prepare_row(number, cells, NAMES, ORGANIZATION)
+    result = prepare_row(number, cells, NAMES, ORGANIZATION, True)
     assert isinstance(result, list)
     assert {(p.field, p.code) for p in result} == {
         ("firstName", "INVALID"),

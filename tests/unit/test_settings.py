@@ -21,6 +21,7 @@ def test_production_refuses_embedded_database_default_secret_and_plain_http() ->
     assert "ROSTER_MONGODB_URI" in message
     assert "ROSTER_SECRET_KEY" in message
     assert "https" in message
+    assert "ROSTER_METRICS_TOKEN" in message
 
 
 def test_production_with_everything_set_uses_host_cookie_and_no_graphiql() -> None:
@@ -30,6 +31,7 @@ def test_production_with_everything_set_uses_host_cookie_and_no_graphiql() -> No
             "ROSTER_MONGODB_URI": "mongodb://db:27017/?replicaSet=rs0",
             "ROSTER_SECRET_KEY": "s" * 40,
             "ROSTER_PUBLIC_URL": "https://roster.example.com",
+            "ROSTER_METRICS_TOKEN": "m" * 32,
         }
     )
     assert settings.session_cookie_name == "__Host-roster_session"
