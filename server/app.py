@@ -29,6 +29,7 @@ from provisioning.import_jobs import ImportWorker
 from provisioning.messages import deliver_forever
 from provisioning.sync.scheduler import schedule_forever
 from schema.build import build_schema
+from server.console import ConsoleRoutes, default_console_dist
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
 from server.import_routes import ImportRoutes
@@ -173,6 +174,7 @@ def create_app(
         *TokenRoutes(settings.public_url).routes(),
         *ScimRoutes(settings, rate_limits).routes(),
         *ImportRoutes(settings).routes(),
+        *ConsoleRoutes(default_console_dist()).routes(),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),
