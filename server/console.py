@@ -8,6 +8,8 @@ those paths answer a short page saying how to build it, and the API runs as befo
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.requests import Request
@@ -54,8 +56,11 @@ build it yourself: <code>cd console &amp;&amp; npm ci &amp;&amp; npm run build</
 """
 
 
-def default_console_dist() -> Path:
-    """console/dist beside the packages (a checkout, or an install that carries it)."""
+def default_console_dist(environ: Mapping[str, str] = os.environ) -> Path:
+    """ROSTER_CONSOLE_DIST (the Docker image's), else console/dist beside the packages."""
+    configured = environ.get("ROSTER_CONSOLE_DIST")
+    if configured:
+        return Path(configured)
     return Path(__file__).resolve().parent.parent / "console" / "dist"
 
 
