@@ -201,3 +201,8 @@ mutation ($input: InviteUserInput!) {
   inviteUser(input: $input) { userErrors { code message } }
 }
 """
+CONFIGURE_PROVIDER = """
+mutation ($input: IdentityProviderInput!) {
+  configureIdentityProvider(input: $input) { identityProvider { id } userErrors { code message } }
+}
+"""

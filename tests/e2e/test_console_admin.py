@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.console_stack import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    CONFIGURE_PROVIDER,
     CREATE_USER,
     ORG,
     assert_accessible,
@@ -48,6 +49,21 @@ def test_an_admin_signs_in_and_sees_the_users_list(tmp_path: Path) -> None:
                     },
                 )["createUser"]
                 assert created["userErrors"] == [], created
+            configured = stack.gql(
+                admin,
+                CONFIGURE_PROVIDER,
+                {
+                    "input": {
+                        "name": "Corp SSO",
+                        "issuer": "http://127.0.0.1:9/corp",
+                        "clientId": "roster",
+                        "clientSecret": "not used here",
+                        "emailDomains": ["corp.example"],
+                    }
+                },
+            )["configureIdentityProvider"]
+            assert configured["userErrors"] == [], configured
+            provider_id = configured["identityProvider"]["id"]
         report = stack.browse(
             [
                 *SIGN_IN_STEPS,
@@ -76,6 +92,10 @@ def test_an_admin_signs_in_and_sees_the_users_list(tmp_path: Path) -> None:
             ]
         )
     assert_accessible(report)
+    assert "Sign in with Corp SSO" in report["text"]["sign-in"]
+    assert report["links"]["sign-in"]["Sign in with Corp SSO"].endswith(
+        f"/auth/{ORG}/login?provider={provider_id}"
+    )
     assert "Ada Admin" in report["text"]["users"]
     assert "person00@acme.example" not in report["text"]["users"]  # pending, not full
     pending = report["text"]["users-pending"]

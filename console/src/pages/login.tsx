@@ -2,6 +2,7 @@ import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
 import { graphql } from '../gql';
+import type { SignInPageOptionsQuery } from '../gql/graphql';
 import { landingFor } from '../session';
 import { Alert, Field, PASSWORD_HINT, Page } from '../ui';
 
@@ -47,8 +48,15 @@ const LoginOptions = graphql(`
   }
 `);
 
-const SignupEnabled = graphql(`
-  query SignupEnabled($organization: String!) {
+const PageOptions = graphql(`
+  query SignInPageOptions($organization: String!) {
+    signInOptions(organization: $organization) {
+      providers {
+        id
+        name
+        loginUrl
+      }
+    }
     signupOptions(organization: $organization) {
       enabled
     }
@@ -56,6 +64,7 @@ const SignupEnabled = graphql(`
 `);
 
 type Provider = { id: string; name: string };
+type Button = SignInPageOptionsQuery['signInOptions']['providers'][number];
 
 /** Home-realm discovery: the provider the typed email's domain signs in with, if any. */
 function useProviderFor(org: string, login: string): Provider | null {
@@ -91,13 +100,19 @@ export function Login() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [signupOn, setSignupOn] = useState(false);
-  const provider = useProviderFor(org, login);
+  const [providers, setProviders] = useState<Button[]>([]);
+  const discovered = useProviderFor(org, login);
 
   useEffect(() => {
-    request(SignupEnabled, { organization: org })
-      .then((data) => setSignupOn(data.signupOptions.enabled))
-      .catch(() => setSignupOn(false));
+    request(PageOptions, { organization: org })
+      .then((data) => {
+        setSignupOn(data.signupOptions.enabled);
+        setProviders(data.signInOptions.providers);
+      })
+      .catch((failure) => setError(messageOf(failure)));
   }, [org]);
+  // The provider of the typed email's domain first (home-realm discovery).
+  const buttons = [...providers].sort((a, b) => Number(b.id === discovered?.id) - Number(a.id === discovered?.id));
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -130,9 +145,8 @@ export function Login() {
     }
   }
 
-  const ssoUrl = (id: string) =>
-    `/auth/${encodeURIComponent(org)}/login?provider=${encodeURIComponent(id)}` +
-    (login.includes('@') ? `&login_hint=${encodeURIComponent(login.trim())}` : '');
+  const ssoUrl = (button: Button) =>
+    button.loginUrl + (login.includes('@') ? `&login_hint=${encodeURIComponent(login.trim())}` : '');
 
   return (
     <Page title={mustChange ? 'Choose a new password' : 'Sign in'}>
@@ -172,12 +186,16 @@ export function Login() {
           {mustChange ? 'Change password and sign in' : 'Sign in'}
         </button>
       </form>
-      {provider && (
-        <p>
-          <a class="button" href={ssoUrl(provider.id)}>
-            Sign in with {provider.name}
-          </a>
-        </p>
+      {buttons.length > 0 && (
+        <ul class="providers" aria-label="Single sign-on">
+          {buttons.map((button) => (
+            <li key={button.id}>
+              <a class={button.id === discovered?.id ? 'button suggested' : 'button'} href={ssoUrl(button)}>
+                Sign in with {button.name}
+              </a>
+            </li>
+          ))}
+        </ul>
       )}
       <p>
         <a href={`/reset-password?organization=${encodeURIComponent(org)}`}>Forgot password?</a>

@@ -14,7 +14,8 @@
 //   {waitText: "text"}                  waits until the page shows this text
 //   {check: "screen"}                   axe-core on the page (serious and critical findings
 //                                       into axe[screen]), a screenshot DIR/screen.png, and
-//                                       the page's text into text[screen]
+//                                       the page's text into text[screen], its links
+//                                       ({text: href}) into links[screen]
 // Output: {steps, axe, text, focus, csp, finalUrl} (exit 0) or the same with error (exit 1).
 // Requests to any host but 127.0.0.1 are aborted; CSP violations the page logs are in csp.
 
@@ -46,7 +47,7 @@ for (const name of ['base', 'steps', 'shots']) {
 }
 const timeout = Number(args['timeout-ms']);
 const steps = JSON.parse(readFileSync(args.steps, 'utf8'));
-const report = { steps: [], axe: {}, text: {}, focus: {}, csp: [], blocked: [] };
+const report = { steps: [], axe: {}, text: {}, links: {}, focus: {}, csp: [], blocked: [] };
 const userDataDir = mkdtempSync(join(tmpdir(), 'roster-console-'));
 let context;
 let page;
@@ -99,6 +100,9 @@ async function run(step) {
     await axe(step.check);
     await page.screenshot({ path: join(args.shots, `${step.check}.png`), fullPage: true });
     report.text[step.check] = await page.locator('body').innerText();
+    report.links[step.check] = await page.evaluate(() =>
+      Object.fromEntries([...document.querySelectorAll('a')].map((a) => [a.textContent.trim(), a.href])),
+    );
   } else {
     throw new Error(`unknown step ${JSON.stringify(step)}`);
   }
