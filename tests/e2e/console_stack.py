@@ -206,3 +206,8 @@ mutation ($input: IdentityProviderInput!) {
   configureIdentityProvider(input: $input) { identityProvider { id } userErrors { code message } }
 }
 """
+SET_ONE_TIME_PASSWORD = """
+mutation ($input: SetOneTimePasswordInput!) {
+  setOneTimePassword(input: $input) { userErrors { code message } }
+}
+"""

@@ -14,6 +14,7 @@ from tests.e2e.console_stack import (
     CREATE_USER,
     INVITE_USER,
     ORG,
+    SET_ONE_TIME_PASSWORD,
     assert_accessible,
     console_stack,
 )
@@ -122,3 +123,49 @@ def test_a_reset_link_from_the_email_sets_a_new_password_once(tmp_path: Path) ->
     assert "Request a new reset link" in again["text"]["reset-link-used"]
     for report in (asked, reset, again):
         assert_accessible(report)
+
+
+def test_a_one_time_password_is_changed_at_the_first_sign_in(tmp_path: Path) -> None:
+    with console_stack(tmp_path) as stack:
+        with stack.admin() as admin:
+            created = stack.gql(
+                admin,
+                CREATE_USER,
+                {
+                    "input": {
+                        "firstName": "Otto",
+                        "lastName": "Once",
+                        "username": "otto",
+                        "phone": "+44 20 7946 0000",
+                    }
+                },
+            )["createUser"]
+            assert created["userErrors"] == [], created
+            given = stack.gql(
+                admin,
+                SET_ONE_TIME_PASSWORD,
+                {"input": {"userId": created["user"]["id"], "password": "given out of band 1"}},
+            )["setOneTimePassword"]
+            assert given["userErrors"] == [], given
+        report = stack.browse(
+            [
+                {"goto": f"/login/{ORG}"},
+                {"fill": "Email or username", "value": "otto"},
+                {"fill": "Password", "value": "given out of band 1"},
+                {"click": "Sign in"},
+                {"waitText": "Choose a new password"},
+                {"check": "one-time-password"},
+                {"fill": "New password", "value": NEW_PASSWORD},
+                {"click": "Change password and sign in"},
+                {"waitText": "Signed in as Otto Once (otto)"},
+                {"goto": f"/login/{ORG}"},
+                {"fill": "Email or username", "value": "otto"},
+                {"fill": "Password", "value": "given out of band 1"},
+                {"click": "Sign in"},
+                {"waitText": "wrong"},
+                {"check": "one-time-password-spent"},
+            ]
+        )
+    assert "for one sign-in only" in report["text"]["one-time-password"]
+    assert "Choose a new password" not in report["text"]["one-time-password-spent"]
+    assert_accessible(report)

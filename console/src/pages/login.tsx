@@ -98,6 +98,7 @@ export function Login() {
   const [newPassword, setNewPassword] = useState('');
   const [mustChange, setMustChange] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [signupOn, setSignupOn] = useState(false);
   const [providers, setProviders] = useState<Button[]>([]);
@@ -132,7 +133,7 @@ export function Login() {
       const problem = signIn.userErrors[0];
       if (problem?.code === 'PASSWORD_CHANGE_REQUIRED') {
         setMustChange(true);
-        setError('Your password was given for one sign-in only: choose your own password now.');
+        setNotice('Your password was given for one sign-in only: choose your own password now.');
       } else if (problem || !signIn.user) {
         setError(problem?.message ?? 'Sign-in failed.');
       } else {
@@ -153,8 +154,9 @@ export function Login() {
       <p class="lead">
         Organization <strong>{org}</strong>
       </p>
+      <Alert tone="info" message={notice} />
       <Alert message={error} />
-      <form onSubmit={submit} noValidate={false}>
+      <form onSubmit={submit}>
         <Field
           id="login"
           label="Email or username"
