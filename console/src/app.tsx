@@ -17,6 +17,7 @@ export function App() {
           <Route path="/login/:org" component={Login} />
           <Route path="/accept-invitation" component={AcceptInvitation} />
           <Route path="/reset-password" component={ResetPassword} />
+          <Route path="/admin" component={Admin} />
           <Route path="/admin/*" component={Admin} />
           <Route default component={NotFound} />
         </Router>

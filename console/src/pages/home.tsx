@@ -23,7 +23,7 @@ export function Home() {
   }
 
   return (
-    <Page title="Roster">
+    <Page title={me ? 'You are signed in' : 'Welcome'}>
       <Alert message={error} />
       {me === null && (
         <p>Sign in from your organization's sign-in page: /login/ followed by your organization's name.</p>
