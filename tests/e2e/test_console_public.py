@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.console_stack import (
     ADMIN_EMAIL,
+    CONFIGURE_PROVIDER,
     CREATE_USER,
     INVITE_USER,
     ORG,
@@ -53,8 +54,6 @@ def test_an_invitation_link_sets_a_password_and_signs_in(tmp_path: Path) -> None
         used = stack.browse(
             [
                 {"goto": link},
-                {"fill": "Password", "value": "another long passphrase"},
-                {"click": "Set password and sign in"},
                 {"waitText": "This invitation cannot be used"},
                 {"check": "invitation-used"},
                 {"goto": f"/login/{ORG}"},
@@ -71,6 +70,44 @@ def test_an_invitation_link_sets_a_password_and_signs_in(tmp_path: Path) -> None
     assert "new invitation" in used["text"]["invitation-used"]
     assert_accessible(accepted)
     assert_accessible(used)
+
+
+def test_an_invitation_to_an_sso_domain_continues_to_the_provider(tmp_path: Path) -> None:
+    with console_stack(tmp_path) as stack:
+        with stack.admin() as admin:
+            configured = stack.gql(
+                admin,
+                CONFIGURE_PROVIDER,
+                {
+                    "input": {
+                        "name": "Corp SSO",
+                        # Nothing listens there: the test follows the browser to Roster's
+                        # login route for this provider, not further.
+                        "issuer": "http://127.0.0.1:9/corp",
+                        "clientId": "roster",
+                        "clientSecret": "not used here",
+                        "emailDomains": ["corp.example"],
+                    }
+                },
+            )["configureIdentityProvider"]
+            assert configured["userErrors"] == [], configured
+            created = stack.gql(
+                admin,
+                CREATE_USER,
+                {"input": {"firstName": "Sam", "lastName": "Sso", "email": "sam@corp.example"}},
+            )["createUser"]
+            assert created["userErrors"] == [], created
+            invited = stack.gql(admin, INVITE_USER, {"input": {"userId": created["user"]["id"]}})[
+                "inviteUser"
+            ]
+            assert invited["userErrors"] == [], invited
+        link = stack.mail_link("sam@corp.example", "/accept-invitation")
+        report = stack.browse([{"goto": link}, {"waitUrl": f"/auth/{ORG}/login"}])
+    provider_id = configured["identityProvider"]["id"]
+    assert f"/auth/{ORG}/login?provider={provider_id}" in report["finalUrl"], report["finalUrl"]
+    # Straight on, with no password asked for: the login binds the identity to the invitee.
+    assert "login_hint=sam%40corp.example" in report["finalUrl"]
+    assert "&bind=" in report["finalUrl"]
 
 
 def test_a_reset_link_from_the_email_sets_a_new_password_once(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 import { useLocation } from 'preact-iso';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
 import { graphql } from '../gql';
+import type { AcceptInvitationMutation } from '../gql/graphql';
 import { landingFor } from '../session';
 import { Alert, Field, PASSWORD_HINT, Page, tokenFromFragment } from '../ui';
 
@@ -21,13 +22,38 @@ const AcceptInvitation = graphql(`
   }
 `);
 
+type Answer = AcceptInvitationMutation['acceptInvitation'];
+
 export function AcceptInvitationPage() {
   const { route } = useLocation();
   const [token] = useState(tokenFromFragment);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [expired, setExpired] = useState(!token);
+  const [ready, setReady] = useState(false);
+  const [ssoUrl, setSsoUrl] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  // What happens next depends on the answer: continue to SSO, set the password, or say the
+  // link is spent. The first call, with no password, uses nothing up: an SSO invitation
+  // answers its login URL, a spent link TOKEN_INVALID, a password invitation REQUIRED.
+  function follow(answer: Answer, probing: boolean) {
+    const problem = answer.userErrors[0];
+    if (answer.ssoLoginUrl) {
+      setSsoUrl(answer.ssoLoginUrl);
+      window.location.assign(answer.ssoLoginUrl);
+    } else if (problem?.code === 'TOKEN_INVALID') setExpired(true);
+    else if (answer.user) route(landingFor(answer.user.roles));
+    else if (!probing) setError(problem?.message ?? 'The invitation was not accepted.');
+  }
+
+  useEffect(() => {
+    if (!token) return;
+    request(AcceptInvitation, { input: { token, password: null } })
+      .then((data) => follow(data.acceptInvitation, true))
+      .catch((failure) => setError(messageOf(failure)))
+      .finally(() => setReady(true));
+  }, [token]);
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -36,11 +62,7 @@ export function AcceptInvitationPage() {
     setError(null);
     try {
       const { acceptInvitation } = await request(AcceptInvitation, { input: { token, password } });
-      const problem = acceptInvitation.userErrors[0];
-      if (acceptInvitation.ssoLoginUrl) window.location.assign(acceptInvitation.ssoLoginUrl);
-      else if (problem?.code === 'TOKEN_INVALID') setExpired(true);
-      else if (problem || !acceptInvitation.user) setError(problem?.message ?? 'The invitation was not accepted.');
-      else route(landingFor(acceptInvitation.user.roles));
+      follow(acceptInvitation, false);
     } catch (failure) {
       setError(messageOf(failure));
     } finally {
@@ -48,6 +70,18 @@ export function AcceptInvitationPage() {
     }
   }
 
+  if (ssoUrl) {
+    return (
+      <Page title="Continue with single sign-on">
+        <p>Your organization signs you in with its identity provider.</p>
+        <p>
+          <a class="button" href={ssoUrl}>
+            Continue to sign in
+          </a>
+        </p>
+      </Page>
+    );
+  }
   if (expired) {
     return (
       <Page title="This invitation cannot be used">
@@ -55,6 +89,7 @@ export function AcceptInvitationPage() {
       </Page>
     );
   }
+  if (!ready) return <p class="loading">Loading…</p>;
   return (
     <Page title="Accept your invitation">
       <p class="lead">Choose a password to finish setting up your account.</p>
