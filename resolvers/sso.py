@@ -13,6 +13,8 @@ from schema.sso import (
     IdentityProviderPayload,
     LoginOption,
     RemoveIdentityProviderInput,
+    SignInOptions,
+    SignInProvider,
 )
 from schema.types import context_of
 from store.identity_providers import ClaimMapping
@@ -30,6 +32,22 @@ class SsoQuery:
             raise query_error(error) from error
         slug = organization.slug if organization else ""
         return [IdentityProvider.of(r, slug, context.settings.public_url) for r in records]
+
+    @strawberry.field(description="Public: the identity providers an organization signs in with.")
+    async def sign_in_options(self, info: strawberry.Info, organization: str) -> SignInOptions:
+        context = context_of(info)
+        slug, records = await identity_providers.sign_in_providers(context.deps, organization)
+        public_url = context.settings.public_url
+        return SignInOptions(
+            providers=[
+                SignInProvider(
+                    id=strawberry.ID(r.id),
+                    name=r.name,
+                    login_url=IdentityProvider.of(r, slug, public_url).login_url,
+                )
+                for r in records
+            ]
+        )
 
     @strawberry.field(description="Public: which way an email signs in (home-realm discovery).")
     async def login_options(

@@ -92,6 +92,20 @@ class IdentityProvider:
         return await load_permission_type(info, self.default_permission_type_id)
 
 
+@strawberry.type(description="Public: one button of an organization's sign-in page.")
+class SignInProvider:
+    id: strawberry.ID
+    name: str
+    login_url: str = strawberry.field(description="where the button goes (this organization)")
+
+
+@strawberry.type(description="Public: what an organization's sign-in page offers.")
+class SignInOptions:
+    providers: list[SignInProvider] = strawberry.field(
+        description="every identity provider of the organization; empty for an unknown one"
+    )
+
+
 @strawberry.type
 class LoginOption:
     provider: IdentityProvider | None = strawberry.field(

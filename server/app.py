@@ -30,6 +30,7 @@ from provisioning.imports.jobs import ImportWorker
 from provisioning.invitations.messages import deliver_forever
 from provisioning.sync.scheduler import schedule_forever
 from schema.build import build_schema
+from server.console import ConsoleRoutes, default_console_dist
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
 from server.import_routes import ImportRoutes
@@ -177,6 +178,7 @@ def create_app(
         *TokenRoutes(settings.public_url).routes(),
         *ScimRoutes(settings, rate_limits).routes(),
         *ImportRoutes(settings).routes(),
+        *ConsoleRoutes(default_console_dist()).routes(),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

@@ -21,6 +21,7 @@ from server import (
     integration_commands,
     sync_commands,
 )
+from server.console_build import ensure_console_built
 from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
 from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
@@ -40,6 +41,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # Links and redirect URIs must name the address we really listen on.
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
         settings = dataclasses.replace(settings, public_url=f"http://{host}:{args.port}")
+    ensure_console_built()
     with contextlib.ExitStack() as stack:
         uri = stack.enter_context(database_uri(settings))
         # The app is built by uvicorn's factory from the environment, so --reload works too.

@@ -88,5 +88,5 @@ async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
         provider_id=existing[0].id if existing else None,
     )
     return Demo(
-        login_url=f"{public_url}/auth/{ORGANIZATION}/login?provider={provider.id}&return_to=/graphql"
+        login_url=f"{public_url}/auth/{ORGANIZATION}/login?provider={provider.id}&return_to=/"
     )

@@ -246,6 +246,18 @@ async def login_options(deps: Dependencies, organization_slug: str, email: str) 
     return LoginOptions(provider=None, password=True)
 
 
+async def sign_in_providers(
+    deps: Dependencies, organization_slug: str
+) -> tuple[str, list[IdentityProviderRecord]]:
+    """Public: the organization's slug and providers, for its sign-in page's buttons; an
+    unknown organization answers the same shape (no providers), never a different error."""
+    slug = organization_slug.strip().lower()
+    organization = await deps.store.organizations.get_by_slug(slug)
+    if organization is None:
+        return slug, []
+    return slug, await deps.store.identity_providers.list(organization.id)
+
+
 async def provider_for_login(
     deps: Dependencies, org_id: str, provider_id: str | None, login_hint: str | None
 ) -> IdentityProviderRecord | None:

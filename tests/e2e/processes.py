@@ -48,6 +48,8 @@ def roster_environment(overrides: Mapping[str, str] | None = None) -> dict[str, 
     (a test must never reach their database), plus `overrides`."""
     environ = {key: value for key, value in os.environ.items() if not key.startswith("ROSTER_")}
     environ["PYTHONUNBUFFERED"] = "1"
+    # The console tests build it once (tests/e2e/console_stack.py); no other test waits on npm.
+    environ["ROSTER_CONSOLE_BUILD"] = "off"
     environ.update(overrides or {})
     return environ
 

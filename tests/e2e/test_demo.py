@@ -34,7 +34,10 @@ def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if not k.startswith("ROSTER_")},
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("ROSTER_")},
+                "ROSTER_CONSOLE_BUILD": "off",
+            },
         )
     try:
         deadline = time.monotonic() + 60
@@ -56,7 +59,8 @@ def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
             back = at_provider.post(authorize, data={"sub": "grace"})
             done = browser.get(back.headers["location"])
             assert done.status_code == 303
-            assert done.headers["location"] == f"http://127.0.0.1:{port}/graphql"
+            # The console's start page, signed in.
+            assert done.headers["location"] == f"http://127.0.0.1:{port}/"
             me = browser.post(
                 f"http://127.0.0.1:{port}/graphql",
                 json={"query": "{ me { email source organization: __typename } }"},

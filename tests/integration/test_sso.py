@@ -24,6 +24,8 @@ CONFIGURE = f"""mutation($input: IdentityProviderInput!) {{
 PROVIDERS = "{ identityProviders { id name clientId emailDomains } }"
 REMOVE = f"""mutation($input: RemoveIdentityProviderInput!) {{
   removeIdentityProvider(input: $input) {{ ok {doc.ERRORS} }} }}"""
+SIGN_IN_OPTIONS = """query($org: String!) {
+  signInOptions(organization: $org) { providers { id name loginUrl } } }"""
 LOGIN_OPTIONS = """query($org: String!, $email: String!) {
   loginOptions(organization: $org, email: $email) { password provider { id name loginUrl } } }"""
 GRACE = {
@@ -257,6 +259,27 @@ async def test_the_provider_may_rotate_its_key_between_logins(
     provider.rotate_key()
     second, _ = await sso(api.browser(), "acme")
     assert (first.status_code, second.status_code) == (303, 303)
+
+
+async def test_the_sign_in_page_lists_every_provider_of_the_organization(
+    api: Api, provider: FakeProvider
+) -> None:
+    admin, _ = await api.admin_of("acme")
+    first = await configure(api, admin, provider, emailDomains=["acme.example"])
+    second = await configure(api, admin, provider, name="Partners", emailDomains=[])
+    await api.admin_of("other")
+    anonymous = api.browser()
+    found = await api.gql(anonymous, SIGN_IN_OPTIONS, {"org": " ACME "})
+    providers = found["data"]["signInOptions"]["providers"]
+    assert {(p["id"], p["name"]) for p in providers} == {
+        (first["identityProvider"]["id"], first["identityProvider"]["name"]),
+        (second["identityProvider"]["id"], "Partners"),
+    }
+    assert all(p["loginUrl"].endswith(f"/auth/acme/login?provider={p['id']}") for p in providers)
+    # Another organization's, and an unknown one's, answer the same shape: nothing.
+    for org in ("other", "no-such-org"):
+        none = await api.gql(anonymous, SIGN_IN_OPTIONS, {"org": org})
+        assert none == {"data": {"signInOptions": {"providers": []}}}, none
 
 
 async def test_home_realm_discovery_and_login_by_hint(api: Api, provider: FakeProvider) -> None:

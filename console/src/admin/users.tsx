@@ -1,0 +1,163 @@
+import { useEffect, useState } from 'preact/hooks';
+import { messageOf, request } from '../api';
+import { graphql } from '../gql';
+import type { Seat, UsersQuery, UserStatus } from '../gql/graphql';
+import { Alert } from '../ui';
+
+const UsersList = graphql(`
+  query Users($search: String, $status: UserStatus, $seat: Seat, $first: Int!, $after: String) {
+    users(search: $search, status: $status, seat: $seat, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          firstName
+          lastName
+          email
+          username
+          status
+          seat
+          roles
+          lastLoginAt
+        }
+      }
+    }
+  }
+`);
+
+const PAGE_SIZE = 25;
+const SEARCH_DELAY_MS = 250;
+
+type Tab = { key: string; label: string; status: UserStatus | null; seat: Seat | null };
+const TABS: readonly Tab[] = [
+  { key: 'full', label: 'Full', status: 'ACTIVE', seat: 'FULL' },
+  { key: 'observers', label: 'Observers', status: 'ACTIVE', seat: 'OBSERVER' },
+  { key: 'pending', label: 'Pending', status: 'PENDING', seat: null },
+  { key: 'invited', label: 'Invited', status: 'INVITED', seat: null },
+  { key: 'disabled', label: 'Disabled', status: 'DISABLED', seat: null },
+];
+
+function useDebounced(value: string, delay: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delay);
+    return () => clearTimeout(timer);
+  }, [value, delay]);
+  return settled;
+}
+
+export function Users() {
+  const [tab, setTab] = useState<Tab>(TABS[0] as Tab);
+  const [search, setSearch] = useState('');
+  const term = useDebounced(search.trim(), SEARCH_DELAY_MS);
+  // Cursor paging: the cursors of the pages before this one, so Previous can go back.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [result, setResult] = useState<UsersQuery['users'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const after = cursors[cursors.length - 1] ?? null;
+
+  useEffect(() => {
+    setCursors([null]);
+  }, [tab, term]);
+
+  useEffect(() => {
+    let live = true;
+    request(UsersList, { search: term || null, status: tab.status, seat: tab.seat, first: PAGE_SIZE, after })
+      .then((data) => {
+        if (!live) return;
+        setResult(data.users);
+        setError(null);
+      })
+      .catch((failure) => live && setError(messageOf(failure)));
+    return () => {
+      live = false;
+    };
+  }, [tab, term, after]);
+
+  const page = cursors.length;
+  const rows = result?.edges ?? [];
+
+  return (
+    <main class="screen">
+      <h1>Users</h1>
+      <div class="toolbar">
+        <div role="tablist" aria-label="Which users">
+          {TABS.map((candidate) => (
+            <button
+              type="button"
+              role="tab"
+              key={candidate.key}
+              id={`tab-${candidate.key}`}
+              aria-selected={candidate.key === tab.key}
+              aria-controls="users-panel"
+              onClick={() => setTab(candidate)}
+            >
+              {candidate.label}
+            </button>
+          ))}
+        </div>
+        <div class="search">
+          <label for="user-search">Search users</label>
+          <input
+            id="user-search"
+            type="search"
+            value={search}
+            placeholder="Name, email or username"
+            onInput={(event) => setSearch(event.currentTarget.value)}
+          />
+        </div>
+      </div>
+      <Alert message={error} />
+      <section id="users-panel" role="tabpanel" aria-labelledby={`tab-${tab.key}`}>
+        <p class="count" aria-live="polite">
+          {result ? `${result.totalCount} ${result.totalCount === 1 ? 'user' : 'users'}` : 'Loading…'}
+        </p>
+        <table>
+          <caption class="visually-hidden">{tab.label} users</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email or username</th>
+              <th scope="col">Status</th>
+              <th scope="col">Seat</th>
+              <th scope="col">Roles</th>
+              <th scope="col">Last sign-in</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ node: user }) => (
+              <tr key={user.id}>
+                <td>
+                  {user.firstName} {user.lastName}
+                </td>
+                <td>{user.email ?? user.username}</td>
+                <td>{user.status.toLowerCase()}</td>
+                <td>{user.seat === 'FULL' ? 'full' : 'observer'}</td>
+                <td>{user.roles.join(', ').toLowerCase()}</td>
+                <td>{user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString() : 'never'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {result && rows.length === 0 && <p>No users here{term ? ` match “${term}”` : ''}.</p>}
+        <nav class="pager" aria-label="Pages">
+          <button type="button" disabled={page <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous
+          </button>
+          <span>Page {page}</span>
+          <button
+            type="button"
+            disabled={!result?.pageInfo.hasNextPage}
+            onClick={() => result?.pageInfo.endCursor && setCursors([...cursors, result.pageInfo.endCursor])}
+          >
+            Next
+          </button>
+        </nav>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,161 @@
+// One person at Roster's console in a real browser: Playwright (playwright-core) driving
+// Debian's chromium through a list of steps, as a person would click and type. The test
+// (tests/e2e/console_stack.py) writes the steps; this prints what it saw as one JSON object.
+//
+//   node console.mjs --base URL --steps FILE.json --shots DIR [--executable PATH] [--timeout-ms N]
+//
+// Steps (one key names the action):
+//   {goto: "/path"}                     open a page of the console (or any URL)
+//   {fill: "Label", value: "text"}      type into the field with that label
+//   {click: "Name", role: "button"}     click a button (or link, tab) by its accessible name
+//   {press: "Tab"} / {type: "text"}     the keyboard only, wherever the focus is
+//   {focused: "what"}                   records the focused element's label as focus[what]
+//   {waitUrl: "/admin/users"}           waits until the path is this
+//   {waitText: "text"}                  waits until the page shows this text
+//   {check: "screen"}                   axe-core on the page (serious and critical findings
+//                                       into axe[screen]), a screenshot DIR/screen.png, and
+//                                       the page's text into text[screen], its links
+//                                       ({text: href}) into links[screen]
+// Output: {steps, axe, text, focus, csp, finalUrl} (exit 0) or the same with error (exit 1).
+// Requests to any host but 127.0.0.1 are aborted; CSP violations the page logs are in csp.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const { values: args } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    steps: { type: 'string' },
+    shots: { type: 'string' },
+    executable: { type: 'string', default: '/usr/bin/chromium' },
+    'timeout-ms': { type: 'string', default: '15000' },
+  },
+});
+for (const name of ['base', 'steps', 'shots']) {
+  if (!args[name]) {
+    console.error(`console.mjs: --${name} is required`);
+    process.exit(2);
+  }
+}
+const timeout = Number(args['timeout-ms']);
+const steps = JSON.parse(readFileSync(args.steps, 'utf8'));
+const report = { steps: [], axe: {}, text: {}, links: {}, focus: {}, csp: [], blocked: [] };
+const userDataDir = mkdtempSync(join(tmpdir(), 'roster-console-'));
+let context;
+let page;
+
+async function axe(screen) {
+  // axe's source is evaluated through the DevTools protocol, which the page's CSP does not
+  // govern: the console's own policy stays on while axe runs.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5),
+    }));
+  });
+  report.axe[screen] = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  report.axe[`${screen}:all`] = violations.map((v) => `${v.impact} ${v.id}`);
+}
+
+async function focusedLabel() {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return null;
+    const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
+    return (label?.textContent || el.getAttribute('aria-label') || el.textContent || el.tagName).trim();
+  });
+}
+
+async function run(step) {
+  if ('goto' in step) {
+    await page.goto(new URL(step.goto, args.base).href, { waitUntil: 'networkidle' });
+  } else if ('fill' in step) {
+    await page.getByLabel(step.fill, { exact: true }).fill(step.value);
+  } else if ('click' in step) {
+    await page.getByRole(step.role ?? 'button', { name: step.click, exact: true }).click();
+  } else if ('press' in step) {
+    await page.keyboard.press(step.press);
+  } else if ('type' in step) {
+    await page.keyboard.type(step.type);
+  } else if ('focused' in step) {
+    report.focus[step.focused] = await focusedLabel();
+  } else if ('waitUrl' in step) {
+    await page.waitForURL((url) => url.pathname === step.waitUrl);
+  } else if ('waitText' in step) {
+    await page.getByText(step.waitText).first().waitFor();
+  } else if ('check' in step) {
+    await page.waitForLoadState('networkidle');
+    await axe(step.check);
+    await page.screenshot({ path: join(args.shots, `${step.check}.png`), fullPage: true });
+    report.text[step.check] = await page.locator('body').innerText();
+    report.links[step.check] = await page.evaluate(() =>
+      Object.fromEntries([...document.querySelectorAll('a')].map((a) => [a.textContent.trim(), a.href])),
+    );
+  } else {
+    throw new Error(`unknown step ${JSON.stringify(step)}`);
+  }
+}
+
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: args.executable,
+    headless: true,
+    timeout,
+    viewport: { width: 1200, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(timeout);
+  context.setDefaultNavigationTimeout(timeout);
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === '127.0.0.1') return route.continue();
+    report.blocked.push(url.href);
+    return route.abort('blockedbyclient');
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) report.csp.push(message.text());
+  });
+  for (const step of steps) {
+    await run(step);
+    report.steps.push({ step, url: page.url() });
+  }
+  report.finalUrl = page.url();
+  console.log(JSON.stringify(report));
+} catch (error) {
+  report.error = String(error?.stack ?? error);
+  try {
+    if (page) {
+      report.finalUrl = page.url();
+      report.content = (await page.locator('body').innerText()).slice(0, 3000);
+    }
+  } catch {
+    // the page is gone: report what there is
+  }
+  console.log(JSON.stringify(report));
+  process.exitCode = 1;
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(userDataDir, { recursive: true, force: true });
+}
