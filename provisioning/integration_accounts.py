@@ -31,7 +31,7 @@ from provisioning.errors import (
 from provisioning.integrations import connected_integration, require_integration_writer
 from provisioning.linking import link_account
 from provisioning.names import account_names, match_keys
-from provisioning.search import fold, user_search_terms
+from provisioning.search import fold, search_prefix, user_search_terms
 from provisioning.users import OBSERVER, UserDraft, create_user, delete_user
 from provisioning.validation import Checker
 from store.integration_accounts import AccountProfile, AccountRecord, Activity, UnlinkedFilter
@@ -201,8 +201,8 @@ async def list_unlinked(
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
         )
-    prefix = fold(search) if search else None
-    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix or None)
+    prefix = search_prefix(search)
+    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix)
     accounts = await deps.store.integration_accounts.page_unlinked(
         org_id, where, after_id, first + 1
     )

@@ -38,6 +38,13 @@ def scim_error(
     return scim_response(error.model_dump(), status, headers)
 
 
+def scim_refusal(detail: str, request_id: str) -> dict[str, Any]:
+    """The body of a 413 for a SCIM request refused before it reached a route."""
+    body: dict[str, Any] = Error(status=413, detail=detail).model_dump()
+    body["requestId"] = request_id
+    return body
+
+
 def error_for(error: Exception) -> Response:
     """The SCIM error for an expected failure of the business rules."""
     if isinstance(error, ScimRefused):

@@ -30,7 +30,7 @@ from auth.rate_limits import RateLimitExceeded, RateLimits
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError
-from provisioning.scim_access import ScimRefused, refused, scim_caller
+from provisioning.scim_access import MAX_COUNT, ScimRefused, refused, scim_caller
 from provisioning.scim_filter import InvalidFilter, InvalidSort
 from provisioning.scim_groups import (
     GroupView,
@@ -46,7 +46,6 @@ from provisioning.scim_groups import (
     to_group,
 )
 from provisioning.scim_users import (
-    MAX_COUNT,
     create_scim_user,
     delete_scim_user,
     get_scim_user,
@@ -430,18 +429,14 @@ def _list(
 
 
 async def _json(request: Request) -> Any:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise ScimRefused(413, None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ScimRefused(413, None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    """The body as JSON; its size is capped by BodyLimit (server/body_limit.py)."""
+    body = await request.body()
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ScimRefused(400, "invalidSyntax", f"The body is not JSON: {error}") from error
+    except RecursionError as error:
+        raise ScimRefused(400, "invalidSyntax", "The body is nested too deeply.") from error
 
 
 def _integer(value: str | None, name: str) -> int | None:
