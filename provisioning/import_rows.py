@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from provisioning.errors import Problem
+from provisioning.import_reader import MAX_CELL_CHARS
 from provisioning.one_time_passwords import one_time_password_problems
 from provisioning.users import FULL, OBSERVER, CheckedUser, UserDraft, check_new_user
 from provisioning.validation import Checker
@@ -79,7 +80,11 @@ def prepare_row(
     """The row's draft, or every problem it has (as createUser would report them)."""
     problems: list[RowProblem] = []
     for key, value in cells.items():
-        if value is not None and value.startswith(FORMULA_PREFIX):
+        if value is not None and len(value) > MAX_CELL_CHARS:
+            problems.append(
+                RowProblem(key, "INVALID", f"This cell is longer than {MAX_CELL_CHARS} characters.")
+            )
+        elif value is not None and value.startswith(FORMULA_PREFIX):
             problems.append(
                 RowProblem(
                     key,
