@@ -312,3 +312,29 @@ async def test_a_partner_without_users_read_gets_forbidden_on_the_account_only(a
     assert codes == {"FORBIDDEN"}, body
     node = body["data"]["backfillRequests"]["edges"][0]["node"]
     assert node["status"] == "PENDING" and node["account"] is None
+
+
+async def test_variables_with_too_many_values_are_refused_before_coercion(api: Api) -> None:
+    entry = {"externalId": "x", "occurredAt": "2024-01-01T00:00:00Z"}
+    many = {"input": {"integrationKey": "k", "accounts": [entry] * 5000}}
+    response = await api.browser().post(
+        "/graphql",
+        content=json.dumps({"query": idoc.RECORD, "variables": many}),
+        headers={"content-type": "application/json"},
+    )
+    assert len(response.request.content) < MIB
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+    # The largest legal input, 1,000 entries with every field, is within the bound.
+    admin, _ = await api.admin_of("acme")
+    await idoc.add_integration(api, admin, "bullhorn")
+    full = {
+        "externalId": "x",
+        "email": "x@acme.example",
+        "displayName": "X Y",
+        "firstName": "X",
+        "lastName": "Y",
+        "occurredAt": "2024-01-01T00:00:00Z",
+    }
+    accounts = [{**full, "externalId": f"x{i}"} for i in range(1000)]
+    recorded = await idoc.record(api, admin, "bullhorn", accounts)
+    assert (recorded["recorded"], recorded["userErrors"]) == (1000, [])
