@@ -95,7 +95,7 @@ SCALARS: dict[str, st.SearchStrategy[Any]] = {
     "Boolean": st.booleans(),
     "Upload": st.none(),
 }
-WRONG = st.sampled_from([None, "", 0, True, [], {}])
+WRONG: st.SearchStrategy[Any] = st.sampled_from([None, "", 0, True, [], {}])
 
 
 def values(type_: GraphQLInputType, depth: int = 0) -> st.SearchStrategy[Any]:
