@@ -46,7 +46,7 @@ from server.settings import Settings
 from tests.integration.conftest import ADMIN_PASSWORD, WithLifespanState
 
 SDL = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
-EXAMPLES_PER_OPERATION = 10
+EXAMPLES_PER_OPERATION = 15
 EXCEPTION_NAME = re.compile(r"Traceback|\b(?!UserError\b)[A-Z][A-Za-z]*(Error|Exception)\b")
 
 STRINGS = st.one_of(
@@ -180,6 +180,9 @@ async def app(mongodb_uri: str) -> AsyncIterator[httpx.ASGITransport]:
         database_name=f"t_{uuid.uuid4().hex[:16]}",
         rate_limit_per_client=100_000,
         rate_limit_per_organization=100_000,
+        # The fuzzed signIn and changePassword fail with the admin's login: no lock-out.
+        login_failures_per_login=1_000_000,
+        login_failures_per_address=1_000_000,
     )
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     app = create_app(settings, hasher=hasher, sync_every_seconds=3600, imports_every_seconds=3600)
