@@ -40,8 +40,10 @@ def scim_error(
 
 def scim_refusal(detail: str, request_id: str) -> dict[str, Any]:
     """The body of a 413 for a SCIM request refused before it reached a route."""
-    body: dict[str, Any] = Error(status=413, detail=detail).model_dump()
-    body["requestId"] = request_id
+    # RFC 7644's Error has no member for it (strict clients refuse extra ones): the request
+    # id goes in the detail, as well as in the X-Request-ID header.
+    error = Error(status=413, detail=f"{detail} (request id {request_id})")
+    body: dict[str, Any] = error.model_dump()
     return body
 
 
