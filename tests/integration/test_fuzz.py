@@ -46,7 +46,7 @@ from server.settings import Settings
 from tests.integration.conftest import ADMIN_PASSWORD, WithLifespanState
 
 SDL = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 25
 EXCEPTION_NAME = re.compile(r"Traceback|\b(?!UserError\b)[A-Z][A-Za-z]*(Error|Exception)\b")
 
 STRINGS = st.one_of(
