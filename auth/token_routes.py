@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from starlette.routing import Route
 from auth.access_tokens import AccessTokens, TokenRequest
 from provisioning.access.principal import SCOPES
 from provisioning.dependencies import Dependencies
+from server.request_id import request_id_of
 
 MAX_TOKEN_REQUEST_BYTES = 8192
 
@@ -34,15 +37,18 @@ class TokenRoutes:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != "application/x-www-form-urlencoded":
             return _oauth_error(
-                "invalid_request", "The body must be application/x-www-form-urlencoded."
+                "invalid_request", "The body must be application/x-www-form-urlencoded.", request
             )
+        # BodyLimit (server/body_limit.py) caps the body at MAX_TOKEN_REQUEST_BYTES.
         body = await request.body()
-        if len(body) > MAX_TOKEN_REQUEST_BYTES:
-            return _oauth_error("invalid_request", "The request is too large.")
         try:
             form = dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
         except UnicodeDecodeError:
-            return _oauth_error("invalid_request", "The body is not UTF-8.")
+            return _oauth_error("invalid_request", "The body is not UTF-8.", request)
+        if not _readable_basic(request.headers.get("authorization", "")):
+            return _oauth_error(
+                "invalid_request", "The Basic credentials are not base64 of UTF-8 text.", request
+            )
         status, payload, headers = await tokens.token_response(
             TokenRequest(
                 method="POST",
@@ -98,9 +104,31 @@ async def _too_many_failures(request: Request) -> bool:
     return count > limits.login_failures_per_address
 
 
-def _oauth_error(code: str, description: str) -> Response:
+def oauth_refusal(description: str, request_id: str) -> dict[str, Any]:
+    """An RFC 6749 error body for a request refused before it reached this route."""
+    return {"error": "invalid_request", "error_description": description, "request_id": request_id}
+
+
+def _readable_basic(authorization: str) -> bool:
+    """Whether Basic credentials, if that is what the header holds, decode as Authlib
+    expects (it would fail with an exception on anything else)."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _oauth_error(code: str, description: str, request: Request) -> Response:
     return JSONResponse(
-        {"error": code, "error_description": description},
+        {
+            "error": code,
+            "error_description": description,
+            "request_id": request_id_of(request.scope),
+        },
         status_code=400,
         headers={"cache-control": "no-store"},
     )

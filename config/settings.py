@@ -39,6 +39,8 @@ class Settings:
     rate_limit_per_client: int = 600
     rate_limit_per_organization: int = 3000
     rate_limit_window_seconds: int = 60
+    max_body_bytes: int = 1024 * 1024
+    max_query_chars: int = 64 * 1024
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000
     import_file_retention_seconds: int = 7 * 24 * 3600
@@ -117,6 +119,8 @@ class Settings:
             rate_limit_per_client=integer("ROSTER_RATE_LIMIT_PER_CLIENT", 600),
             rate_limit_per_organization=integer("ROSTER_RATE_LIMIT_PER_ORGANIZATION", 3000),
             rate_limit_window_seconds=integer("ROSTER_RATE_LIMIT_WINDOW_SECONDS", 60),
+            max_body_bytes=integer("ROSTER_MAX_BODY_BYTES", 1024 * 1024, 1024),
+            max_query_chars=integer("ROSTER_MAX_QUERY_CHARS", 64 * 1024, 1024),
             import_max_bytes=integer("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, 1024),
             import_max_rows=integer("ROSTER_IMPORT_MAX_ROWS", 100_000),
             import_file_retention_seconds=integer(

@@ -24,6 +24,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from config.settings import Settings
+from provisioning.errors import DomainError
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.communication import CommunicationMutation
 from resolvers.imports import ImportMutation, ImportQuery
@@ -36,6 +37,7 @@ from resolvers.scim import ScimMutation
 from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
 from resolvers.sync import SyncMutation, SyncQuery
+from schema.input_limits import InputLimits
 
 log = logging.getLogger("roster.graphql")
 
@@ -75,9 +77,30 @@ CACHE_SIZE = 256
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """Expected failures are GraphQLErrors (validation, typed query errors); the rest is a bug."""
+    """Expected failures are GraphQLErrors (validation, typed query errors) and domain
+    errors (a rule said no, wherever a resolver met it); the rest is a bug."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, (GraphQLError, DomainError))
+
+
+def typed(error: GraphQLError) -> GraphQLError:
+    """A domain error that reached the edge unconverted (from a nested field or a loader):
+    typed as queries type them, at its own path, so that the rest of the answer stands."""
+    original = error.original_error
+    if not isinstance(original, DomainError):
+        return error
+    problem = original.problems[0]
+    extensions: dict[str, Any] = {"code": problem.code}
+    if problem.field:
+        extensions["field"] = list(problem.field)
+    return GraphQLError(
+        problem.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -85,6 +108,9 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return super()._process_errors([typed(e) for e in errors])
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context
@@ -141,6 +167,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     # Factories, not instances: each request gets its own extension objects.
     extensions: list[Any] = [
+        partial(InputLimits, max_query_chars=settings.max_query_chars),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(AddValidationRules, limit_rules),
         partial(ParserCache, maxsize=CACHE_SIZE),

@@ -21,7 +21,7 @@ from auth.csrf import CSRF_HEADER, CsrfMiddleware
 from auth.oidc import OidcClient
 from auth.rate_limits import RateLimits
 from auth.sso_routes import SsoRoutes
-from auth.token_routes import TokenRoutes
+from auth.token_routes import MAX_TOKEN_REQUEST_BYTES, TokenRoutes, oauth_refusal
 from config.settings import Settings
 from provisioning.access.passwords import PasswordHasher
 from provisioning.access.secret_box import SecretBox
@@ -30,6 +30,7 @@ from provisioning.imports.jobs import ImportWorker
 from provisioning.invitations.messages import deliver_forever
 from provisioning.sync.scheduler import schedule_forever
 from schema.build import build_schema
+from server.body_limit import ENVELOPE_BYTES, BodyLimit, RouteLimit
 from server.console import ConsoleRoutes, default_console_dist
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
@@ -39,9 +40,10 @@ from server.metrics import Metrics, MetricsMiddleware
 from server.outbound_http import outbound_client, outbound_transport
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from, outbound_policy_from
+from server.scim.responses import scim_refusal
+from server.scim.routes import MAX_BODY_BYTES as SCIM_MAX_BODY_BYTES
 from server.scim.routes import ScimRoutes
 from server.sms import sms_sender_from
-from server.upload_limit import UploadLimit
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.types import Document
@@ -170,7 +172,7 @@ def create_app(
     )
     graphql = RosterGraphQL(build_schema(settings), settings, rate_limits)
     routes: list[Any] = [
-        Route("/graphql", UploadLimit(graphql, settings.import_max_bytes), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.endpoint, methods=["GET"]),
@@ -191,9 +193,26 @@ def create_app(
             allow_headers=["content-type", CSRF_HEADER, "authorization", "idempotency-key"],
             expose_headers=["x-request-id"],
         ),
+        Middleware(
+            BodyLimit, default_max_bytes=settings.max_body_bytes, routes=body_limits(settings)
+        ),
         Middleware(CsrfMiddleware, cookie_name=settings.session_cookie_name),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def body_limits(settings: Settings) -> list[RouteLimit]:
+    """Each route's cap on request bodies; every other route has ROSTER_MAX_BODY_BYTES."""
+    return [
+        RouteLimit(
+            "/graphql",
+            settings.max_body_bytes,
+            # Bulk import's file comes as a multipart upload, with its own, larger limit.
+            multipart_max_bytes=settings.import_max_bytes + ENVELOPE_BYTES,
+        ),
+        RouteLimit("/oauth/token", MAX_TOKEN_REQUEST_BYTES, shape=oauth_refusal),
+        RouteLimit("/scim/v2", SCIM_MAX_BODY_BYTES, shape=scim_refusal),
+    ]
 
 
 def app_from_environment() -> Starlette:

@@ -55,8 +55,15 @@ def as_graphql_response(response: Response) -> Response:
     )
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str]) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+# The request errors of the HTTP layer (before any GraphQL ran), by status.
+_HTTP_CODES = {400: "INVALID", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+
+
+def _error(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str]
+) -> Response:
+    extensions = {"code": code, "requestId": request_id_of(request.scope)}
+    body = {"errors": [{"message": message, "extensions": extensions}]}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -101,6 +108,10 @@ class RosterGraphQL(GraphQL[Context, None]):
             return await super().run(request, context, root_value)
         try:
             return await self._run_http(request, context, root_value)
+        except HTTPException as error:
+            # Strawberry would answer text/plain; every Roster error is JSON with the id.
+            code = _HTTP_CODES.get(error.status_code, "INVALID")
+            return _error(request, error.status_code, code, error.reason, {})
         finally:
             # A multipart upload's files are spooled to temporary files: close them now.
             await request.close()
@@ -113,10 +124,12 @@ class RosterGraphQL(GraphQL[Context, None]):
                 await self.rate_limits.check(deps, principal)
         except InvalidAccessToken as error:
             challenge = f'Bearer error="invalid_token", error_description="{error}"'
-            return _error(401, "UNAUTHENTICATED", str(error), {"WWW-Authenticate": challenge})
+            return _error(
+                request, 401, "UNAUTHENTICATED", str(error), {"WWW-Authenticate": challenge}
+            )
         except RateLimitExceeded as error:
             headers = {"Retry-After": str(error.retry_after)}
-            return _error(429, "RATE_LIMITED", str(error), headers)
+            return _error(request, 429, "RATE_LIMITED", str(error), headers)
         request.state.principal = principal
         key = request.headers.get("idempotency-key")
         if key is not None and request.method == "POST" and principal is not None:
@@ -134,7 +147,9 @@ class RosterGraphQL(GraphQL[Context, None]):
     ) -> Response:
         """Executes a request once per (caller, Idempotency-Key); retries get the first answer."""
         if not 1 <= len(key) <= 255:
-            return _error(400, "INVALID", "Idempotency-Key must be 1 to 255 characters.", {})
+            return _error(
+                request, 400, "INVALID", "Idempotency-Key must be 1 to 255 characters.", {}
+            )
         deps: Dependencies = request.state.deps
         body_hash = hashlib.sha256(await request.body()).hexdigest()
         scoped = f"{principal.actor_type}:{principal.actor_id}|{key}"
@@ -145,6 +160,7 @@ class RosterGraphQL(GraphQL[Context, None]):
         if stored is not None:
             if stored.body_hash != body_hash:
                 return _error(
+                    request,
                     422,
                     "IDEMPOTENCY_KEY_REUSED",
                     "This Idempotency-Key was used with a different request body.",
@@ -152,6 +168,7 @@ class RosterGraphQL(GraphQL[Context, None]):
                 )
             if stored.status is None or stored.body is None:
                 return _error(
+                    request,
                     409,
                     "IN_PROGRESS",
                     "A request with this Idempotency-Key is running.",
@@ -175,6 +192,19 @@ class RosterGraphQL(GraphQL[Context, None]):
                 scoped, response.status_code, bytes(response.body), response.media_type
             )
         return response
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body is a JSON object (or a list, a batch), nested no deeper than the decoder
+        can follow; anything else is a 400, never an AttributeError deep in the view."""
+        try:
+            parsed = super().parse_json(data)
+        except RecursionError as error:
+            raise HTTPException(400, "The request body is nested too deeply.") from error
+        except UnicodeDecodeError as error:
+            raise HTTPException(400, "The request body is not UTF-8.") from error
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         """A mutation over GET is 405 Method Not Allowed (GraphQL over HTTP), not 400."""

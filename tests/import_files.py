@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
+import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -81,3 +83,36 @@ def csv_bytes(
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
+
+
+def with_member(data: bytes, name: str, content: bytes) -> bytes:
+    """The workbook with one more (or a replaced) zip member, deflated: a zip bomb's way."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        zipfile.ZipFile(io.BytesIO(data)) as original,
+    ):
+        for item in original.infolist():
+            if item.filename != name:
+                archive.writestr(item.filename, original.read(item.filename))
+        archive.writestr(name, content)
+    return out.getvalue()
+
+
+def understated(data: bytes, name: str, size: int) -> bytes:
+    """The workbook with member `name` declaring `size` bytes, in its local header and in
+    the central directory, whatever it really inflates to."""
+    patched = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    encoded = name.encode()
+    # Local file header: uncompressed size at offset 22.
+    struct.pack_into("<I", patched, info.header_offset + 22, size)
+    # Central directory entry: signature, then the uncompressed size at offset 24 and the
+    # name at offset 46.
+    at = 0
+    while (at := patched.find(b"PK\x01\x02", at)) != -1:
+        if patched[at + 46 : at + 46 + len(encoded)] == encoded:
+            struct.pack_into("<I", patched, at + 24, size)
+        at += 4
+    return bytes(patched)

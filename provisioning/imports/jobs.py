@@ -404,7 +404,7 @@ class ImportRunner:
             if not await store.import_files.download(job.org_id, job.file_id, copy):
                 raise JobFailed("The job's file is gone: upload it again.")
             try:
-                reader = await asyncio.to_thread(SheetReader, copy)
+                reader = await asyncio.to_thread(SheetReader, copy, max_rows)
             except ValidationFailed as error:
                 raise JobFailed(str(error)) from error
             with reader:

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -26,9 +27,22 @@ from provisioning.errors import Problem, ValidationFailed
 XLSX, CSV = "XLSX", "CSV"
 FILE_FIELD = ("input", "file")
 _SNIFF_BYTES = 64 * 1024
-# A workbook is a zip: these cap what it may expand to (a small file can hide a huge one).
+DEFAULT_MAX_ROWS = 100_000
+# The longest cell a row may have (a longer one is a row error on its column): the
+# longest legal value of any column (an email, a one-time password) is well below it.
+MAX_CELL_CHARS = 1024
+# A workbook is a zip, and a small file can hide a huge one. What it may expand to is
+# what the row limit can need: the template's columns at their longest legal values
+# (about 1,300 characters, up to 4 bytes each in UTF-8) with the XML around each cell
+# is under 8 KiB a row; the styles, theme and properties parts are a few KiB.
+ROW_XML_BYTES = 8 * 1024
+FIXED_XML_BYTES = 4 * 1024 * 1024
 MAX_EXPANDED_BYTES = 1024 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # read-only mode still loads these whole
+# The most text one cell can be in a sheet or the shared strings (every character
+# escaped, as &quot; is), plus its markup: a longer run between tags is refused unread.
+MAX_CELL_XML_BYTES = MAX_CELL_CHARS * 6 + 512
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -153,11 +167,66 @@ def map_header(labels: list[str | None]) -> tuple[tuple[str, ...], tuple[str | N
     return header, tuple(keys)
 
 
+def expansion_limit(max_rows: int) -> int:
+    """What a workbook of at most `max_rows` rows may expand to, all its parts together."""
+    return min(FIXED_XML_BYTES + (max_rows + 1) * ROW_XML_BYTES, MAX_EXPANDED_BYTES)
+
+
+def _cell_parts(name: str) -> bool:
+    lowered = name.lower()
+    return "sharedstrings" in lowered or lowered.startswith("xl/worksheets/")
+
+
+def check_expansion(archive: zipfile.ZipFile, max_rows: int) -> None:
+    """Refuses a workbook that expands to more than `max_rows` rows can need, by the sizes
+    its members declare and then by what they actually inflate to (streaming, so that a
+    member that lies about its size is caught as it passes the limit); and one whose
+    sheets hold a cell longer than any row may have."""
+    members = archive.infolist()
+    limit = expansion_limit(max_rows)
+    too_much = refused(
+        f"This workbook expands to more data than {max_rows} rows can hold:"
+        " it cannot be a filled-in template."
+    )
+    shared = sum(m.file_size for m in members if "sharedstrings" in m.filename.lower())
+    if sum(m.file_size for m in members) > limit or shared > MAX_SHARED_STRINGS_BYTES:
+        raise too_much
+    expanded = 0
+    for member in members:
+        cells = _cell_parts(member.filename)
+        run = 0  # bytes since the last "<": the text of one cell, in a sheet
+        with archive.open(member) as stream:
+            while chunk := stream.read(_CHUNK):
+                expanded += len(chunk)
+                if expanded > limit:
+                    raise too_much
+                if cells:
+                    run = _longest_text(chunk, run)
+
+
+def _longest_text(chunk: bytes, run: int) -> int:
+    """The run of text carried into the next chunk; refuses one longer than a cell can be."""
+    start = 0
+    while (tag := chunk.find(b"<", start)) != -1:
+        if run + tag - start > MAX_CELL_XML_BYTES:
+            raise _long_cell()
+        run, start = 0, tag + 1
+    run += len(chunk) - start
+    if run > MAX_CELL_XML_BYTES:
+        raise _long_cell()
+    return run
+
+
+def _long_cell() -> ValidationFailed:
+    return refused(f"This workbook has a cell longer than {MAX_CELL_CHARS} characters.")
+
+
 class SheetReader:
     """The rows of one file (seekable, binary), opened once: `info`, then `rows()`."""
 
-    def __init__(self, source: IO[bytes]) -> None:
+    def __init__(self, source: IO[bytes], max_rows: int = DEFAULT_MAX_ROWS) -> None:
         self._source = source
+        self._max_rows = max_rows
         self._close: list[Any] = []
         source.seek(0)
         start = source.read(_SNIFF_BYTES)
@@ -192,16 +261,13 @@ class SheetReader:
     def _open_xlsx(self) -> None:
         try:
             with zipfile.ZipFile(self._source) as archive:
-                members = archive.infolist()
-        except zipfile.BadZipFile as error:
+                if any(m.filename.lower().endswith("vbaproject.bin") for m in archive.infolist()):
+                    raise refused(
+                        "Macro-enabled workbooks are refused: save it as .xlsx, without macros."
+                    )
+                check_expansion(archive, self._max_rows)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
             raise refused("This file is not a readable .xlsx workbook.") from error
-        if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
-            raise refused("Macro-enabled workbooks are refused: save it as .xlsx, without macros.")
-        shared = sum(m.file_size for m in members if "sharedstrings" in m.filename.lower())
-        if sum(m.file_size for m in members) > MAX_EXPANDED_BYTES or (
-            shared > MAX_SHARED_STRINGS_BYTES
-        ):
-            raise refused("This workbook expands to too much data to be read.")
         self._source.seek(0)
         try:
             # read_only streams the sheet; data_only=False keeps a formula as its text.
@@ -279,7 +345,7 @@ def inspect(source: IO[bytes], max_rows: int) -> FileInfo:
     """The file's format, header and number of rows; refused if it has more than `max_rows`.
 
     A CSV (or a workbook that does not record its size) is read through once to count."""
-    with SheetReader(source) as reader:
+    with SheetReader(source, max_rows) as reader:
         info = reader.info
         estimated = info.estimated_rows
         # A workbook's recorded size may be missing, or cover formatted but empty rows.

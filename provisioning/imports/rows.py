@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from provisioning.errors import Problem
+from provisioning.imports.reader import MAX_CELL_CHARS
 from provisioning.users.one_time_passwords import one_time_password_problems
 from provisioning.users.rules import Checker
 from provisioning.users.write import FULL, OBSERVER, CheckedUser, UserDraft, check_new_user
@@ -82,7 +83,11 @@ def prepare_row(
     `holds_admin`: whether the job's caller may grant roles and set passwords."""
     problems: list[RowProblem] = []
     for key, value in cells.items():
-        if value is not None and value.startswith(FORMULA_PREFIX):
+        if value is not None and len(value) > MAX_CELL_CHARS:
+            problems.append(
+                RowProblem(key, "INVALID", f"This cell is longer than {MAX_CELL_CHARS} characters.")
+            )
+        elif value is not None and value.startswith(FORMULA_PREFIX):
             problems.append(
                 RowProblem(
                     key,

@@ -31,7 +31,7 @@ from provisioning.errors import (
 from provisioning.integrations.integrations import connected_integration, require_integration_writer
 from provisioning.integrations.linking import link_account
 from provisioning.integrations.names import account_names, match_keys
-from provisioning.search import fold, user_search_terms
+from provisioning.search import fold, search_prefix, user_search_terms
 from provisioning.users.rules import Checker
 from provisioning.users.write import OBSERVER, UserDraft, create_user, delete_user
 from store.integration_accounts import AccountProfile, AccountRecord, Activity, UnlinkedFilter
@@ -202,8 +202,8 @@ async def list_unlinked(
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
         )
-    prefix = fold(search) if search else None
-    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix or None)
+    prefix = search_prefix(search)
+    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix)
     accounts = await deps.store.integration_accounts.page_unlinked(
         org_id, where, after_id, first + 1
     )

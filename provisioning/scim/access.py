@@ -33,6 +33,22 @@ class ScimRefused(DomainError):
         self.scim_type = scim_type
 
 
+MAX_COUNT = 200
+DEFAULT_COUNT = 100
+# The furthest a list can be paged: the store's skip is a 64-bit integer, and no
+# organization has anywhere near this many users.
+MAX_START_INDEX = 2**31 - 1
+
+
+def page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
+    """RFC 7644 §3.4.2.4: startIndex below 1 is 1; a negative count is 0."""
+    if start_index is not None and start_index > MAX_START_INDEX:
+        raise ScimRefused(400, "invalidValue", f"startIndex must be at most {MAX_START_INDEX}.")
+    start = max(start_index or 1, 1)
+    wanted = DEFAULT_COUNT if count is None else max(count, 0)
+    return start, min(wanted, MAX_COUNT)
+
+
 def scim_caller(caller: Caller) -> Caller:
     """The caller acting through SCIM: the `scim` scope lets a client read and write the
     organization's users here, with every rule of provisioning/users.py."""

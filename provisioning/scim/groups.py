@@ -41,6 +41,7 @@ from provisioning.scim.access import (
     ScimRefused,
     changed_meanwhile,
     check_version,
+    page_bounds,
     parse_body,
     refused,
     scim_caller,
@@ -52,9 +53,6 @@ from store.ids import new_id
 from store.reference import NameTaken
 from store.scim import DepartmentRecord
 from store.users import UserRecord
-
-MAX_COUNT = 200
-DEFAULT_COUNT = 100
 
 
 @dataclass(frozen=True)
@@ -319,8 +317,7 @@ async def list_scim_groups(
     caller = scim_caller(caller)
     org_id = caller.org_id
     departments = await deps.store.scim.departments(org_id)
-    start = max(start_index or 1, 1)
-    limit = min(DEFAULT_COUNT if count is None else max(count, 0), MAX_COUNT)
+    start, limit = page_bounds(start_index, count)
     if filter_text and filter_text.strip():
         parse_filter(filter_text)  # syntax first, with the same limits as for users
         try:

@@ -65,6 +65,7 @@ from provisioning.scim.access import (
     ScimRefused,
     changed_meanwhile,
     check_version,
+    page_bounds,
     parse_body,
     refused,
     scim_caller,
@@ -88,8 +89,6 @@ from store.scim import DELETE
 from store.users import UserRecord, search_key
 
 ScimUser = User[EnterpriseUser]
-MAX_COUNT = 200
-DEFAULT_COUNT = 100
 
 
 def version_of(record: UserRecord) -> str:
@@ -461,13 +460,6 @@ class UserPage:
     users: list[UserRecord]
     total: int
     start_index: int
-
-
-def page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
-    """RFC 7644 §3.4.2.4: startIndex below 1 is 1; a negative count is 0."""
-    start = max(start_index or 1, 1)
-    wanted = DEFAULT_COUNT if count is None else max(count, 0)
-    return start, min(wanted, MAX_COUNT)
 
 
 async def list_scim_users(

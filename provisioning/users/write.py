@@ -24,7 +24,7 @@ from provisioning.errors import (
 )
 from provisioning.integrations.linking import release_accounts
 from provisioning.licences import release_user_licences
-from provisioning.search import fold, user_search_terms
+from provisioning.search import search_prefix, user_search_terms
 from provisioning.sync.ownership import refuse_directory_fields
 from provisioning.users.rules import Checker
 from store.ids import new_id
@@ -334,8 +334,8 @@ async def list_users(
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
         )
-    prefix = fold(search) if search else None
-    where = UserFilter(search_prefix=prefix or None, status=status, seat=seat)
+    prefix = search_prefix(search)
+    where = UserFilter(search_prefix=prefix, status=status, seat=seat)
     users, total = await asyncio.gather(
         deps.store.users.page(org_id, where, after_id, first + 1),
         deps.store.users.count(org_id, where),

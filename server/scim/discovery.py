@@ -34,7 +34,7 @@ from scim2_models import (
 )
 from scim2_models.annotations import Required
 
-from provisioning.scim.users import MAX_COUNT
+from provisioning.scim.access import MAX_COUNT
 
 LANGUAGES = ["en", "en-GB", "en-US", "de", "es", "fr", "it", "nl", "pt", "sv", "da", "fi", "pl"]
 PHONE_EXAMPLES = ["+14155550123", "+442079460958", "+33142685300", "+4915123456789"]

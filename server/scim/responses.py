@@ -38,6 +38,15 @@ def scim_error(
     return scim_response(error.model_dump(), status, headers)
 
 
+def scim_refusal(detail: str, request_id: str) -> dict[str, Any]:
+    """The body of a 413 for a SCIM request refused before it reached a route."""
+    # RFC 7644's Error has no member for it (strict clients refuse extra ones): the request
+    # id goes in the detail, as well as in the X-Request-ID header.
+    error = Error(status=413, detail=f"{detail} (request id {request_id})")
+    body: dict[str, Any] = error.model_dump()
+    return body
+
+
 def error_for(error: Exception) -> Response:
     """The SCIM error for an expected failure of the business rules."""
     if isinstance(error, ScimRefused):

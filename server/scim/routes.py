@@ -31,7 +31,7 @@ from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError
-from provisioning.scim.access import ScimRefused, refused, scim_caller
+from provisioning.scim.access import MAX_COUNT, ScimRefused, refused, scim_caller
 from provisioning.scim.filter import InvalidFilter, InvalidSort
 from provisioning.scim.groups import (
     GroupView,
@@ -47,7 +47,6 @@ from provisioning.scim.groups import (
     to_group,
 )
 from provisioning.scim.users import (
-    MAX_COUNT,
     create_scim_user,
     delete_scim_user,
     get_scim_user,
@@ -430,18 +429,14 @@ def _list(
 
 
 async def _json(request: Request) -> Any:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise ScimRefused(413, None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ScimRefused(413, None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    """The body as JSON; its size is capped by BodyLimit (server/body_limit.py)."""
+    body = await request.body()
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ScimRefused(400, "invalidSyntax", f"The body is not JSON: {error}") from error
+    except RecursionError as error:
+        raise ScimRefused(400, "invalidSyntax", "The body is nested too deeply.") from error
 
 
 def _integer(value: str | None, name: str) -> int | None:
