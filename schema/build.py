@@ -38,6 +38,7 @@ from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
 from resolvers.sync import SyncMutation, SyncQuery
 from schema.input_limits import InputLimits
+from schema.operation_metrics import OperationMetrics
 
 log = logging.getLogger("roster.graphql")
 
@@ -117,7 +118,7 @@ class MaskUnexpectedErrors(MaskErrors):
         request_id = getattr(context, "request_id", None)
         metrics = getattr(context, "metrics", None)
         if metrics is not None:
-            metrics.masked_errors += 1
+            metrics.count_masked_error()
         log.error(
             "unexpected error in %s (request id %s)",
             ".".join(str(p) for p in error.path or ()),
@@ -173,6 +174,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
         MaskUnexpectedErrors,
+        OperationMetrics,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
