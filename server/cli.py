@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from provisioning.admins import create_admin
@@ -18,13 +20,20 @@ from server import (
     idp_commands,
     import_commands,
     integration_commands,
+    running_server,
     sync_commands,
 )
+from server.connections import connection_limits
 from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
 from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
-from server.embedded import EmbeddedDatabaseError
-from server.runtime import database_uri, opened_dependencies, print_problems
+from server.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from server.runtime import (
+    database_uri,
+    opened_dependencies,
+    print_problems,
+    with_running_public_url,
+)
 from server.settings import Settings, SettingsError
 
 
@@ -36,7 +45,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
         settings = dataclasses.replace(settings, public_url=f"http://{host}:{args.port}")
     with contextlib.ExitStack() as stack:
-        uri = stack.enter_context(database_uri(settings))
+        uri = stack.enter_context(serving_database(settings))
         # The app is built by uvicorn's factory from the environment, so --reload works too.
         os.environ["ROSTER_MONGODB_URI"] = uri
         os.environ["ROSTER_DATA_DIR"] = str(settings.data_dir)
@@ -63,8 +72,46 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=list(settings.trusted_proxies) or None,
             log_level="info",
+            **connection_limits(settings),
         )
     return 0
+
+
+@contextlib.contextmanager
+def serving_database(settings: Settings) -> Iterator[str]:
+    """ROSTER_MONGODB_URI if set; otherwise the embedded database, supervised, and recorded
+    in the data dir for the other commands while we run."""
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    data_dir = settings.data_dir
+    other = running_server.find(data_dir)
+    if other is not None:
+        raise EmbeddedDatabaseError(
+            f"roster serve (pid {other.pid}, {other.public_url}) already runs on"
+            f" {data_dir.resolve()}: stop it first, or use another --data-dir"
+        )
+    print(f"starting the embedded database in {data_dir.resolve()}", file=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    database = EmbeddedDatabase(data_dir, supervise=True)
+
+    def record(database_pid: int) -> None:
+        running_server.write(
+            data_dir,
+            running_server.RunningServer(
+                pid=os.getpid(),
+                database_pid=database_pid,
+                database_uri=database.uri,
+                public_url=settings.public_url,
+            ),
+        )
+
+    database.on_start = record
+    with database:
+        try:
+            yield database.uri
+        finally:
+            running_server.remove(data_dir, os.getpid())
 
 
 async def _seed_demo(settings: Settings, uri: str, issuer: str) -> Demo:
@@ -140,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"roster: {error}", file=sys.stderr)
         return 2
+    if args.handler is not serve:
+        settings = with_running_public_url(settings, environ)
     try:
         code: int = args.handler(args, settings)
     except EmbeddedDatabaseError as error:

@@ -14,6 +14,9 @@ class Metrics:
         self.responses: Counter[tuple[str, int]] = Counter()
         self.graphql_errors = 0
         self.masked_errors = 0
+        # Requests answered 503 because the database was away (server/failures.py, and
+        # GraphQL answers whose errors say UNAVAILABLE).
+        self.unavailable = 0
 
     def render(self) -> str:
         lines = [
@@ -28,6 +31,9 @@ class Metrics:
             "# HELP roster_graphql_masked_errors_total Unexpected errors masked in answers.",
             "# TYPE roster_graphql_masked_errors_total counter",
             f"roster_graphql_masked_errors_total {self.masked_errors}",
+            "# HELP roster_database_unavailable_total Requests answered 503: database away.",
+            "# TYPE roster_database_unavailable_total counter",
+            f"roster_database_unavailable_total {self.unavailable}",
         ]
         return "\n".join(lines) + "\n"
 
