@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 
 from auth.passwords import PasswordHasher
 from auth.secret_box import SecretBox
-from provisioning.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
+from provisioning.messages import (
+    LoggingMailer,
+    LoggingSmsSender,
+    Mailer,
+    OutboxBell,
+    SmsSender,
+)
 from store.database import Store
 
 Clock = Callable[[], datetime]
@@ -56,3 +62,5 @@ class Dependencies:
     mailer: Mailer = field(default_factory=LoggingMailer)
     # An HTTP gateway when ROSTER_SMS_URL is set; otherwise texts are logged (the dev outbox).
     sms: SmsSender = field(default_factory=LoggingSmsSender)
+    # Rung when a message is queued: the app's outbox sender sends it at once.
+    outbox_bell: OutboxBell = field(default_factory=OutboxBell)
