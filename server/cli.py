@@ -177,6 +177,10 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     environ = dict(os.environ)
@@ -189,11 +193,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.handler is not serve:
         settings = with_running_public_url(settings, environ)
+        # SIGTERM ends a command as Ctrl-C does: asyncio.run cancels the work, which hands
+        # back what it holds (an import job, a sync lease) instead of dying with it held.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         code: int = args.handler(args, settings)
     except EmbeddedDatabaseError as error:
         print(f"roster: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nroster: interrupted", file=sys.stderr)
+        return 130
     return code
 
 
