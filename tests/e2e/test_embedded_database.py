@@ -15,9 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.embedded import answers
 from tests.e2e.processes import (
     RosterServer,
     descendants,
+    free_port,
+    kill_all,
     processes_mentioning,
     roster_environment,
     run_roster,
@@ -228,3 +231,37 @@ def test_a_killed_database_is_restarted_and_keeps_every_acknowledged_write(
             emails = {edge["node"]["email"] for edge in found["users"]["edges"]}
         missing = set(acknowledged) - emails
         assert not missing, f"acknowledged writes lost: {sorted(missing)}"
+
+
+def test_an_orphaned_database_holding_the_directory_is_stopped_with_a_message(
+    tmp_path: Path,
+) -> None:
+    """What a server killed before it could stop its database (an older Roster) left."""
+    data_dir = tmp_path / "data"
+    storage = (data_dir / "db").resolve()
+    storage.mkdir(parents=True)
+    port = free_port()
+    orphan_command = (
+        f"'{venv_script('secantusd-py')}' --storage-path '{storage}' --host 127.0.0.1"
+        f" --port {port} --log-level WARNING >/dev/null 2>&1 &"
+    )
+    # The shell exits at once: its background child is handed to init, an orphan.
+    subprocess.run(["sh", "-c", orphan_command], check=True, timeout=30)
+    orphans: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not answers(
+            f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        ):
+            time.sleep(0.2)
+        orphans = processes_mentioning(str(storage))
+        assert len(orphans) == 1, orphans
+
+        with running_roster(data_dir, tmp_path / "roster.log") as server:
+            log = server.log_path.read_text()
+            [pid] = orphans
+            assert f"the embedded database (pid {pid}) of a Roster that is gone" in log, log
+            assert wait_gone(orphans) == {}
+            assert database_child(server)
+    finally:
+        kill_all(orphans)
