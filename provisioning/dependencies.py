@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 
 from provisioning.access.passwords import PasswordHasher
 from provisioning.access.secret_box import SecretBox
-from provisioning.invitations.messages import LoggingMailer, LoggingSmsSender, Mailer, SmsSender
+from provisioning.invitations.messages import (
+    LoggingMailer,
+    LoggingSmsSender,
+    Mailer,
+    OutboxBell,
+    SmsSender,
+)
 from provisioning.outbound import OutboundPolicy
 from provisioning.sso.sign_in_cache import SignInCache
 from store.database import Store
@@ -58,6 +64,8 @@ class Dependencies:
     mailer: Mailer = field(default_factory=LoggingMailer)
     # An HTTP gateway when ROSTER_SMS_URL is set; otherwise texts are logged (the dev outbox).
     sms: SmsSender = field(default_factory=LoggingSmsSender)
+    # Rung when a message is queued: the app's outbox sender sends it at once.
+    outbox_bell: OutboxBell = field(default_factory=OutboxBell)
     # Where admins' URLs may lead: the app passes production's; the default suits tests.
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy.development)
     # One per process: what every SSO login looks up first (see its module for why stale is safe).

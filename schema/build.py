@@ -39,6 +39,7 @@ from resolvers.sso import SsoMutation, SsoQuery
 from resolvers.sync import SyncMutation, SyncQuery
 from schema.input_limits import InputLimits
 from schema.operation_metrics import OperationMetrics
+from store.availability import is_unavailable
 
 log = logging.getLogger("roster.graphql")
 
@@ -74,6 +75,7 @@ Mutation = merge_types(
 )
 
 MASKED_MESSAGE = "Internal server error"
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable: try again shortly."
 CACHE_SIZE = 256
 
 
@@ -117,6 +119,18 @@ class MaskUnexpectedErrors(MaskErrors):
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         metrics = getattr(context, "metrics", None)
+        if is_unavailable(error.original_error):
+            # Not a bug: the database is away. RosterGraphQL answers 503 with Retry-After.
+            log.warning(
+                "database unavailable in %s (request id %s): %s",
+                ".".join(str(p) for p in error.path or ()),
+                request_id,
+                error.original_error,
+            )
+            masked = super().anonymise_error(error)
+            masked.message = UNAVAILABLE_MESSAGE
+            masked.extensions = {"code": "UNAVAILABLE", "requestId": request_id}
+            return masked
         if metrics is not None:
             metrics.count_masked_error()
         log.error(

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from config.settings import Settings, SettingsError
@@ -19,18 +21,21 @@ from server import (
     idp_commands,
     import_commands,
     integration_commands,
+    running_server,
     sync_commands,
 )
+from server.connections import connection_limits
 from server.console_build import ensure_console_built
 from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
 from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
-from server.embedded import EmbeddedDatabaseError
+from server.embedded import EmbeddedDatabase, EmbeddedDatabaseError
 from server.runtime import (
     database_uri,
     opened_dependencies,
     outbound_policy_from,
     print_problems,
+    with_running_public_url,
 )
 
 
@@ -43,7 +48,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = dataclasses.replace(settings, public_url=f"http://{host}:{args.port}")
     ensure_console_built()
     with contextlib.ExitStack() as stack:
-        uri = stack.enter_context(database_uri(settings))
+        uri = stack.enter_context(serving_database(settings))
         # The app is built by uvicorn's factory from the environment, so --reload works too.
         os.environ["ROSTER_MONGODB_URI"] = uri
         os.environ["ROSTER_DATA_DIR"] = str(settings.data_dir)
@@ -70,8 +75,46 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=list(settings.trusted_proxies) or None,
             log_level="info",
+            **connection_limits(settings),
         )
     return 0
+
+
+@contextlib.contextmanager
+def serving_database(settings: Settings) -> Iterator[str]:
+    """ROSTER_MONGODB_URI if set; otherwise the embedded database, supervised, and recorded
+    in the data dir for the other commands while we run."""
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    data_dir = settings.data_dir
+    other = running_server.find(data_dir)
+    if other is not None:
+        raise EmbeddedDatabaseError(
+            f"roster serve (pid {other.pid}, {other.public_url}) already runs on"
+            f" {data_dir.resolve()}: stop it first, or use another --data-dir"
+        )
+    print(f"starting the embedded database in {data_dir.resolve()}", file=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    database = EmbeddedDatabase(data_dir, supervise=True)
+
+    def record(database_pid: int) -> None:
+        running_server.write(
+            data_dir,
+            running_server.RunningServer(
+                pid=os.getpid(),
+                database_pid=database_pid,
+                database_uri=database.uri,
+                public_url=settings.public_url,
+            ),
+        )
+
+    database.on_start = record
+    with database:
+        try:
+            yield database.uri
+        finally:
+            running_server.remove(data_dir, os.getpid())
 
 
 async def _seed_demo(settings: Settings, uri: str, issuer: str) -> Demo:
@@ -137,6 +180,10 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     environ = dict(os.environ)
@@ -148,11 +195,19 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"roster: {error}", file=sys.stderr)
         return 2
+    if args.handler is not serve:
+        settings = with_running_public_url(settings, environ)
+        # SIGTERM ends a command as Ctrl-C does: asyncio.run cancels the work, which hands
+        # back what it holds (an import job, a sync lease) instead of dying with it held.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         code: int = args.handler(args, settings)
     except EmbeddedDatabaseError as error:
         print(f"roster: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nroster: interrupted", file=sys.stderr)
+        return 130
     return code
 
 

@@ -25,6 +25,7 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from resolvers.context import Context
 from resolvers.loaders import Loaders
+from server.failures import RETRY_AFTER_SECONDS
 from server.metrics import Metrics
 from server.request_id import request_id_of
 
@@ -65,6 +66,23 @@ def _error(
     extensions = {"code": code, "requestId": request_id_of(request.scope)}
     body = {"errors": [{"message": message, "extensions": extensions}]}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _says_unavailable(response: Response) -> bool:
+    """Whether an answer has an UNAVAILABLE error (the database was away): then it is a 503."""
+    if response.status_code != 200 or not isinstance(response.body, bytes):
+        return False
+    if b'"UNAVAILABLE"' not in response.body:
+        return False
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return False
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return any(
+        isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "UNAVAILABLE"
+        for e in errors or ()
+    )
 
 
 class RosterGraphQL(GraphQL[Context, None]):
@@ -138,6 +156,11 @@ class RosterGraphQL(GraphQL[Context, None]):
 
     async def _answer(self, request: Request, context: Any, root_value: Any) -> Response:
         response: Response = await super().run(request, context, root_value)
+        if _says_unavailable(response):
+            metrics: Metrics = request.state.metrics
+            metrics.count_unavailable()
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if accepts_graphql_response(request):
             return as_graphql_response(response)
         return response

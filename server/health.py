@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from provisioning.dependencies import Dependencies
 
-READY_TIMEOUT_SECONDS = 2.0
+READY_TIMEOUT_SECONDS = 1.0
 
 
 async def healthz(request: Request) -> JSONResponse:

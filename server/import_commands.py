@@ -19,6 +19,8 @@ from provisioning.imports.jobs import ImportRunner, resume_import, start_import
 from server.runtime import add_org_arguments, org_command
 from store.import_jobs import Counts, ImportJobRecord
 
+# The exit status of a job that finished with failing rows (1: the job itself failed).
+ROWS_FAILED = 3
 MAX_ERRORS_SHOWN = 20
 
 
@@ -88,7 +90,10 @@ async def _import(
     finished = await runner.run(job, on_progress=bar)
     bar(finished.counts, max(finished.total_rows, finished.counts.processed_rows), final=True)
     await _report(deps, caller, finished)
-    return 0 if finished.status == "DONE" else 1
+    if finished.status != "DONE":
+        return 1
+    # Done, but not every row: a script must not take that for a clean import.
+    return ROWS_FAILED if finished.counts.failed else 0
 
 
 async def _report(deps: Dependencies, caller: Caller, job: ImportJobRecord) -> None:

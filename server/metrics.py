@@ -93,6 +93,11 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.unavailable = Counter(
+            "roster_database_unavailable",
+            "Requests answered 503 because the database was away.",
+            registry=self.registry,
+        )
         self.sso_logins = Counter(
             "roster_sso_logins",
             "Finished SSO logins by outcome: signed_in, or the failure's reason code.",
@@ -117,6 +122,9 @@ class Metrics:
 
     def count_masked_error(self) -> None:
         self.masked_errors.inc()
+
+    def count_unavailable(self) -> None:
+        self.unavailable.inc()
 
     def count_sso_login(self, outcome: str) -> None:
         self.sso_logins.labels(outcome).inc()

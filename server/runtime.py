@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from pymongo import AsyncMongoClient
 
@@ -18,6 +20,7 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies, Limits
 from provisioning.errors import DomainError
 from provisioning.outbound import OutboundPolicy
+from server import running_server
 from server.embedded import EmbeddedDatabase
 from store.database import Store
 from store.indexes import ensure_indexes
@@ -35,6 +38,13 @@ def limits_from(settings: Settings) -> Limits:
         import_max_rows=settings.import_max_rows,
         import_file_retention_seconds=settings.import_file_retention_seconds,
     )
+
+
+def mongo_client(uri: str, **options: Any) -> AsyncMongoClient[Document]:
+    """The client the app and the commands use. Writes wait for the journal: SecantusDB
+    acknowledges a default write before it is durable, and a SIGKILL of it lost every such
+    write (measured: 20 of 20; 0 of 20 with j, at 0.9 ms rather than 0.75 per insert)."""
+    return AsyncMongoClient(uri, tz_aware=True, journal=True, **options)
 
 
 def outbound_policy_from(settings: Settings) -> OutboundPolicy:
@@ -55,7 +65,7 @@ def outbound_policy_from(settings: Settings) -> OutboundPolicy:
 @contextlib.asynccontextmanager
 async def opened_dependencies(settings: Settings, uri: str) -> AsyncIterator[Dependencies]:
     """A client on `uri`, indexes ensured, and Dependencies on it; closed on exit."""
-    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    client = mongo_client(uri)
     try:
         database = client[settings.database_name]
         await ensure_indexes(database)
@@ -72,13 +82,34 @@ async def opened_dependencies(settings: Settings, uri: str) -> AsyncIterator[Dep
 
 @contextlib.contextmanager
 def database_uri(settings: Settings) -> Iterator[str]:
-    """ROSTER_MONGODB_URI if set; otherwise the embedded database on the data dir."""
+    """ROSTER_MONGODB_URI if set; otherwise the database of the `roster serve` running on
+    the data dir, or else an embedded database of our own for the command's time."""
     if settings.mongodb_uri:
         yield settings.mongodb_uri
+        return
+    server = running_server.find(settings.data_dir)
+    if server is not None:
+        print(
+            f"using the database of roster serve (pid {server.pid}) on"
+            f" {settings.data_dir.resolve()}",
+            file=sys.stderr,
+        )
+        yield server.database_uri
         return
     print(f"starting the embedded database in {settings.data_dir.resolve()}", file=sys.stderr)
     with EmbeddedDatabase(settings.data_dir) as embedded:
         yield embedded.uri
+
+
+def with_running_public_url(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """Without ROSTER_PUBLIC_URL, a command's links and token endpoint are those of the
+    `roster serve` running on its data dir (which may listen on another port than 8000)."""
+    if environ.get("ROSTER_PUBLIC_URL") or settings.mongodb_uri:
+        return settings
+    server = running_server.read(settings.data_dir)
+    if server is None:
+        return settings
+    return dataclasses.replace(settings, public_url=server.public_url)
 
 
 def print_problems(error: DomainError) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from bson import ObjectId
@@ -208,6 +208,16 @@ class ImportJobs:
         result = await self._collection.update_one(
             {"org_id": org_id, "_id": object_id(job_id), "status": RUNNING, "lease_owner": owner},
             {"$set": changes},
+        )
+        return result.matched_count == 1
+
+    async def release(self, org_id: str, job_id: str, owner: str, now: datetime) -> bool:
+        """The lease holder stops (a shutdown): the job stays RUNNING at its checkpoint with
+        its lease already over, so that any instance takes it up and resumeImport accepts it
+        at once. False if this runner no longer held it."""
+        result = await self._collection.update_one(
+            {"org_id": org_id, "_id": object_id(job_id), "status": RUNNING, "lease_owner": owner},
+            {"$set": {"lease_owner": None, "lease_expires_at": now - timedelta(seconds=1)}},
         )
         return result.matched_count == 1
 

@@ -104,7 +104,15 @@ class Outbox:
     async def mark_sent(self, message_id: str, status: str, now: datetime) -> None:
         await self._collection.update_one(
             {"_id": ObjectId(message_id)},
-            {"$set": {"status": status, "sent_at": now, "next_attempt_at": None}},
+            # A retry that got through: the earlier attempt's error is history now.
+            {
+                "$set": {
+                    "status": status,
+                    "sent_at": now,
+                    "next_attempt_at": None,
+                    "last_error": None,
+                }
+            },
         )
 
     async def mark_failed(

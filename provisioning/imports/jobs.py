@@ -74,6 +74,7 @@ log = logging.getLogger("roster.imports")
 
 BATCH_SIZE = 500
 LEASE_SECONDS = 120
+RELEASE_TIMEOUT_SECONDS = 5.0
 MAX_PAGE = 100
 
 Progress = Callable[[Counts, int], None]
@@ -339,6 +340,11 @@ class ImportRunner:
         store = self.deps.store
         try:
             finished = await self._run(job, on_progress, stop_after_batches)
+        except asyncio.CancelledError:
+            # A shutdown (or Ctrl-C of `roster import`): hand the job back now rather than
+            # leave it RUNNING until the lease runs out.
+            await self._release(job)
+            raise
         except JobFailed as error:
             finished = await self._finish(job, FAILED, str(error))
         except Exception:
@@ -349,6 +355,20 @@ class ImportRunner:
         if finished is None:  # stopped on purpose, or another runner took the job over
             return await store.import_jobs.get(job.org_id, job.id) or job
         return finished
+
+    async def _release(self, job: ImportJobRecord) -> None:
+        try:
+            released = await asyncio.wait_for(
+                self.deps.store.import_jobs.release(
+                    job.org_id, job.id, self.owner, self.deps.clock()
+                ),
+                RELEASE_TIMEOUT_SECONDS,
+            )
+        except Exception:
+            log.warning("import job %s: releasing it failed; its lease runs out", job.id)
+            return
+        if released:
+            log.info("import job %s released at its checkpoint: it resumes from there", job.id)
 
     async def _finish(
         self, job: ImportJobRecord, status: str, error: str | None, total: int | None = None

@@ -1,15 +1,18 @@
 """Messages to people: the Mailer and SmsSender ports, the outbox and its retries, templates.
 
-Every message is written to the outbox (queued) before it is sent, so that a failing mail
-server never loses an invitation: a failed send stays queued with its error and the time of
-its next attempt (exponential backoff), and `deliver_due` (run by the app every few seconds
-on every instance) sends what is due. Each message is claimed with a conditional update,
-so two instances never send the same one.
+Every message is written to the outbox (queued) and sent by the app's background sender,
+never by the request that queued it: a mail server that accepts a connection and never
+answers must not hold a request. Queuing rings the OutboxBell, so the sender of this
+instance starts at once; the others find the message at their next poll. A failed send
+stays queued with its error and the time of its next attempt (exponential backoff), and
+`deliver_due` (run by the app every few seconds on every instance) sends what is due.
+Each message is claimed with a conditional update, so two instances never send the same one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 from dataclasses import dataclass
@@ -68,6 +71,22 @@ class LoggingSmsSender:
 
     async def send(self, to: str, text: str, reference: str) -> None:
         log.info("sms to %s (not sent: no ROSTER_SMS_URL) [%s]: %s", to, reference, text)
+
+
+class OutboxBell:
+    """Wakes this instance's outbox sender when a message is queued."""
+
+    def __init__(self) -> None:
+        self._rung = asyncio.Event()
+
+    def ring(self) -> None:
+        self._rung.set()
+
+    async def wait_at_most(self, seconds: float) -> None:
+        """Until rung or `seconds` have passed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._rung.wait(), seconds)
+        self._rung.clear()
 
 
 @dataclass(frozen=True)
@@ -142,17 +161,15 @@ async def queue_message(
         next_attempt_at=now,
     )
     await deps.store.outbox.insert(queued)
+    deps.outbox_bell.ring()
     return queued
 
 
 async def send_message(
     deps: Dependencies, org_id: str, user_id: str | None, to: str, message: Email | Sms
 ) -> str:
-    """Queue, then try once now; the message's id. A failure leaves it queued for a retry."""
+    """Queue for the background sender (it starts at once); the message's id."""
     queued = await queue_message(deps, org_id, user_id, to, message)
-    claimed = await deps.store.outbox.claim(queued.id, deps.clock(), LEASE)
-    if claimed is not None:
-        await _attempt(deps, claimed)
     return queued.id
 
 
@@ -183,7 +200,7 @@ async def deliver_forever(deps: Dependencies, every_seconds: float) -> None:
             raise
         except Exception:
             log.exception("outbox delivery failed; retrying in %s s", every_seconds)
-        await asyncio.sleep(every_seconds)
+        await deps.outbox_bell.wait_at_most(every_seconds)
 
 
 def _page(title: str, paragraphs: list[str], link: str, button: str) -> str:

@@ -244,6 +244,7 @@ def running_roster(
     environ: Mapping[str, str] | None = None,
     port: int | None = None,
     ready_timeout: float = READY_TIMEOUT_SECONDS,
+    expected_code: int = 0,
 ) -> Iterator[RosterServer]:
     """`roster serve --data-dir DATA_DIR --port PORT`, ready (GET /readyz == 200) when yielded.
 
@@ -285,7 +286,8 @@ def running_roster(
                     + f"\n{server.log()}"
                 )
             # uvicorn exits 0 after a SIGINT it handled; anything else is a crash or a kill.
-            assert code == 0, f"roster serve exited with code {code}:\n{server.log()}"
+            # (`expected_code` for a test that kills it itself: -9 for a SIGKILL.)
+            assert code == expected_code, f"roster serve exited with code {code}:\n{server.log()}"
 
 
 def run_roster(

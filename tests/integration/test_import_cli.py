@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import signal
+import subprocess
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from bson import ObjectId
 from pymongo import AsyncMongoClient
 
 from config.settings import Settings
@@ -19,7 +22,9 @@ from provisioning.imports.jobs import ImportRunner, start_import
 from provisioning.imports.retention import sweep_import_files
 from server.cli import main
 from store.database import Store
+from store.import_jobs import ImportJobRecord
 from store.types import Document
+from tests.e2e.processes import roster_environment, venv_script
 from tests.import_files import csv_bytes, person, xlsx_bytes
 
 
@@ -53,20 +58,26 @@ def test_dry_run_then_import_then_re_run(
     path.write_bytes(xlsx_bytes(rows))
     capsys.readouterr()
 
-    assert main(["import", str(path), "--dry-run", "--org", "acme"]) == 0
+    # A row failed: not a clean import, and the exit status says so (3; 1 is a failed job).
+    assert main(["import", str(path), "--dry-run", "--org", "acme"]) == 3
     out, err = capsys.readouterr()
     assert "DONE: would create 11, skipped (existing) 0, failed 1" in out
     assert "row 5: INVALID (email)" in out
     assert "[" in err and "12/12 rows" in err  # the progress bar
     assert asyncio.run(_users(cli_env)) == 0
 
-    assert main(["import", str(path), "--org", "acme"]) == 0
+    assert main(["import", str(path), "--org", "acme"]) == 3
     assert "DONE: created 11, skipped (existing) 0, failed 1" in capsys.readouterr().out
     assert asyncio.run(_users(cli_env)) == 11
 
-    assert main(["import", str(path), "--org", "acme"]) == 0
+    assert main(["import", str(path), "--org", "acme"]) == 3
     assert "DONE: created 0, skipped (existing) 11, failed 1" in capsys.readouterr().out
     assert asyncio.run(_users(cli_env)) == 11
+
+    clean = tmp_path / "clean.xlsx"
+    clean.write_bytes(xlsx_bytes([person(i) for i in range(20, 22)]))
+    assert main(["import", str(clean), "--org", "acme"]) == 0
+    assert "DONE: created 2, skipped (existing) 0, failed 0" in capsys.readouterr().out
 
 
 def test_a_file_that_is_not_a_spreadsheet_or_not_there_is_an_error(
@@ -142,3 +153,66 @@ def test_resuming_a_job_whose_file_expired_is_refused(
     assert main(["import", "--resume", job_id, "--org", "acme"]) == 1
     assert "error: IMPORT_FILE_EXPIRED (input.id)" in capsys.readouterr().err
     assert asyncio.run(_users(cli_env)) == 0
+
+
+def test_an_import_stopped_with_sigterm_is_resumable_at_once(
+    cli_env: Settings, tmp_path: Path
+) -> None:
+    rows = 4000  # eight batches: far more than it does before the signal
+    path = tmp_path / "many.csv"
+    path.write_bytes(csv_bytes([person(i) for i in range(rows)]))
+    environ = roster_environment(
+        {"ROSTER_MONGODB_URI": str(cli_env.mongodb_uri), "ROSTER_DATABASE": cli_env.database_name}
+    )
+    process = subprocess.Popen(
+        [str(venv_script("roster")), "import", str(path), "--org", "acme"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=environ,
+    )
+    try:
+        job = asyncio.run(_job_with_progress(cli_env))
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode != 0
+    assert b"Traceback" not in err, err.decode()
+    stopped = asyncio.run(_job(cli_env, job))
+    assert stopped.status == "RUNNING" and stopped.lease_owner is None, stopped
+    assert stopped.counts.processed_rows < rows, stopped
+    assert main(["import", "--resume", job, "--org", "acme"]) == 0
+    assert asyncio.run(_users(cli_env)) == rows
+
+
+async def _job(settings: Settings, job_id: str) -> ImportJobRecord:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        found = await client[settings.database_name]["import_jobs"].find_one(
+            {"_id": ObjectId(job_id)}
+        )
+        assert found is not None
+        store = Store.on(client[settings.database_name])
+        job = await store.import_jobs.get(found["org_id"], job_id)
+        assert job is not None
+        return job
+    finally:
+        await client.close()
+
+
+async def _job_with_progress(settings: Settings, wait_seconds: float = 60.0) -> str:
+    """The id of the job the command runs, once it has done a batch (bounded)."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    try:
+        jobs = client[settings.database_name]["import_jobs"]
+        for _ in range(int(wait_seconds / 0.02)):
+            found = await jobs.find_one({"status": "RUNNING", "processed_rows": {"$gt": 0}})
+            if found is not None:
+                return str(found["_id"])
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no import made progress: {await jobs.find_one({})}")
+    finally:
+        await client.close()

@@ -19,6 +19,7 @@ from provisioning.invitations.messages import deliver_due
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.mailbox import SmtpServer, text_of
+from tests.integration.outbox_wait import attempted
 
 PUBLIC_URL = "http://roster.example:8080"  # http: the test client drops Secure cookies
 ERRORS = "userErrors { field code message }"
@@ -99,6 +100,7 @@ async def test_invitation_mail_arrives_and_its_link_works_once(api: Api, smtp: S
     invited = await invite(api, admin, user_id, channel="email")
     assert invited["userErrors"] == [] and invited["user"]["status"] == "INVITED", invited
 
+    await attempted(api.deps, org_id, user_id)
     [mail] = smtp.inbox.messages
     assert mail["To"] == "ina@acme.example" and mail["From"] == "roster@roster.example"
     organization = await api.deps.store.organizations.get(org_id)
@@ -133,9 +135,10 @@ async def test_invitation_mail_arrives_and_its_link_works_once(api: Api, smtp: S
 
 
 async def test_unknown_used_and_expired_tokens_are_alike(api: Api, smtp: SmtpServer) -> None:
-    admin, _ = await api.admin_of("acme")
+    admin, org_id = await api.admin_of("acme")
     user_id = await create_user(api, admin)
     await invite(api, admin, user_id)
+    await attempted(api.deps, org_id, user_id)
     token = token_in(smtp.inbox.messages[0], "/accept-invitation")
     await api.deps.store.db["invitation_tokens"].update_many(
         {}, {"$set": {"expires_at": utc_now() - timedelta(seconds=1)}}
@@ -148,11 +151,13 @@ async def test_unknown_used_and_expired_tokens_are_alike(api: Api, smtp: SmtpSer
 
 
 async def test_resend_voids_the_first_link(api: Api, smtp: SmtpServer) -> None:
-    admin, _ = await api.admin_of("acme")
+    admin, org_id = await api.admin_of("acme")
     user_id = await create_user(api, admin)
     await invite(api, admin, user_id)
+    await attempted(api.deps, org_id, user_id)
     again = await invite(api, admin, user_id)
     assert again["userErrors"] == [] and again["user"]["status"] == "INVITED"
+    await attempted(api.deps, org_id, user_id, count=2)
     first, second = (token_in(m, "/accept-invitation") for m in smtp.inbox.messages)
     assert codes(await accept(api, first)) == ["TOKEN_INVALID"]
     assert codes(await accept(api, second)) == []
@@ -167,7 +172,7 @@ async def test_failing_smtp_keeps_the_message_queued_and_a_retry_delivers(
 
     invited = await invite(api, admin, user_id)
     assert invited["userErrors"] == [] and invited["user"]["status"] == "INVITED"
-    [message] = await api.deps.store.outbox.for_user(org_id, user_id)
+    [message] = await attempted(api.deps, org_id, user_id)
     assert message.status == "queued" and message.attempts == 1
     assert message.last_error and message.next_attempt_at is not None
     assert message.next_attempt_at > utc_now() + timedelta(seconds=20)  # backoff
@@ -180,6 +185,7 @@ async def test_failing_smtp_keeps_the_message_queued_and_a_retry_delivers(
     [mail] = smtp.inbox.messages
     [message] = await api.deps.store.outbox.for_user(org_id, user_id)
     assert (message.status, message.attempts) == ("sent", 2)
+    assert message.last_error is None  # the failed attempt's error is not left behind
     assert codes(await accept(api, token_in(mail, "/accept-invitation"))) == []
 
 
@@ -216,6 +222,7 @@ async def test_password_policy_on_accept(api: Api, smtp: SmtpServer) -> None:
     admin, _ = await api.admin_of("acme")
     user_id = await create_user(api, admin, username="ina.vited")
     await invite(api, admin, user_id)
+    await wait_for_mail(api, smtp, 1)
     token = token_in(smtp.inbox.messages[0], "/accept-invitation")
     for weak, code in [
         (None, "REQUIRED"),
@@ -235,6 +242,7 @@ async def test_ten_concurrent_accepts_exactly_one_wins(api: Api, smtp: SmtpServe
     admin, _ = await api.admin_of("acme")
     user_id = await create_user(api, admin)
     await invite(api, admin, user_id)
+    await wait_for_mail(api, smtp, 1)
     token = token_in(smtp.inbox.messages[0], "/accept-invitation")
     results = await asyncio.gather(*(accept(api, token) for _ in range(10)))
     winners = [r for r in results if r["user"] is not None]

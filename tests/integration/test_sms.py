@@ -19,6 +19,7 @@ from provisioning.invitations.messages import deliver_due
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.mailbox import SmtpServer
+from tests.integration.outbox_wait import attempted
 from tests.integration.sms_gateway import GATEWAY_TOKEN, SmsGateway, running_gateway
 
 PUBLIC_URL = "http://roster.example:8080"
@@ -76,11 +77,12 @@ async def set_channels(api: Api, admin: httpx.AsyncClient, **values: bool) -> di
 
 
 async def test_sms_invitation_arrives_and_its_link_works(api: Api, gateway: SmsGateway) -> None:
-    admin, _ = await api.admin_of("acme")
+    admin, org_id = await api.admin_of("acme")
     user = await create(api, admin, username="sam", phone=PHONE)
     body = await api.gql(admin, INVITE, {"input": {"userId": user["id"], "channel": "sms"}})
     assert body["data"]["inviteUser"]["userErrors"] == []
     assert body["data"]["inviteUser"]["user"]["status"] == "INVITED"
+    await attempted(api.deps, org_id, user["id"])
 
     assert [m["to"] for m in gateway.received] == [PHONE]
     text = gateway.received[0]["text"]
@@ -100,7 +102,7 @@ async def test_sms_invitation_arrives_and_its_link_works(api: Api, gateway: SmsG
 async def test_both_channels_carry_one_link(
     api: Api, gateway: SmsGateway, smtp: SmtpServer
 ) -> None:
-    admin, _ = await api.admin_of("acme")
+    admin, org_id = await api.admin_of("acme")
     turned_on = await set_channels(api, admin, email=True, sms=True)
     assert turned_on["userErrors"] == []
     assert turned_on["communicationSettings"] == {"sendOnCreate": False, "email": True, "sms": True}
@@ -110,6 +112,8 @@ async def test_both_channels_carry_one_link(
     for user in (both, email_only):
         body = await api.gql(admin, INVITE, {"input": {"userId": user["id"]}})
         assert body["data"]["inviteUser"]["userErrors"] == []
+    await attempted(api.deps, org_id, both["id"], count=2)
+    await attempted(api.deps, org_id, email_only["id"])
 
     assert [m["to"] for m in gateway.received] == [PHONE]
     assert sorted(m["To"] for m in smtp.inbox.messages) == [
@@ -134,7 +138,7 @@ async def test_both_channels_carry_one_link(
 async def test_sending_on_creation_follows_the_settings(
     api: Api, gateway: SmsGateway, smtp: SmtpServer
 ) -> None:
-    admin, _ = await api.admin_of("acme")
+    admin, org_id = await api.admin_of("acme")
     quiet = await create(api, admin, email="quiet@acme.example")
     assert quiet["status"] == "PENDING"
 
@@ -147,6 +151,8 @@ async def test_sending_on_creation_follows_the_settings(
     assert mailed["status"] == "INVITED"
     opted_out = await create(api, admin, email="later@acme.example", sendInvitation=False)
     assert opted_out["status"] == "PENDING"
+    await attempted(api.deps, org_id, texted["id"])
+    await attempted(api.deps, org_id, mailed["id"])
 
     assert [m["to"] for m in gateway.received] == [PHONE]
     assert [m["To"] for m in smtp.inbox.messages] == ["mailed@acme.example"]
@@ -171,11 +177,12 @@ async def test_settings_need_a_channel_and_an_admin(api: Api) -> None:
 async def test_a_failing_gateway_keeps_the_text_queued_and_a_retry_delivers(
     api: Api, gateway: SmsGateway
 ) -> None:
-    admin, _ = await api.admin_of("acme")
+    admin, org_id = await api.admin_of("acme")
     user = await create(api, admin, username="sam", phone=PHONE)
     gateway.failing = True
     body = await api.gql(admin, INVITE, {"input": {"userId": user["id"], "channel": "sms"}})
     assert body["data"]["inviteUser"]["userErrors"] == []
+    await attempted(api.deps, org_id, user["id"])
     queued = (await api.gql(admin, MESSAGES, {"id": user["id"]}))["data"]["messages"]
     assert [(m["status"], m["attempts"]) for m in queued] == [("queued", 1)]
     assert queued[0]["lastError"].endswith("gateway answered 503")
@@ -188,4 +195,4 @@ async def test_a_failing_gateway_keeps_the_text_queued_and_a_retry_delivers(
     # The retry carried the same idempotency key as the failed attempt.
     assert len(set(gateway.idempotency_keys)) == 1 and len(gateway.idempotency_keys) == 2
     sent = (await api.gql(admin, MESSAGES, {"id": user["id"]}))["data"]["messages"]
-    assert [(m["status"], m["attempts"]) for m in sent] == [("sent", 2)]
+    assert [(m["status"], m["attempts"], m["lastError"]) for m in sent] == [("sent", 2, None)]
