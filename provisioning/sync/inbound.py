@@ -49,7 +49,7 @@ from provisioning.sync.mapping import (
     Problem,
     read_person,
 )
-from provisioning.sync.scim import PeerUnavailable, Resource
+from provisioning.sync.peer import PeerUnavailable, Resource
 from provisioning.sync.state import Outcome, RunState
 from provisioning.users.rules import Checker
 from provisioning.users.write import check_rights, void_links

@@ -24,7 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from provisioning.integrations.names import guess_name, split_display_name
-from provisioning.sync.scim import ENTERPRISE_SCHEMA, USER_SCHEMA, Resource, parse_time
+from provisioning.sync.peer import Resource
+from provisioning.sync.scim import ENTERPRISE_SCHEMA, USER_SCHEMA, parse_time
 from provisioning.users.rules import Checker
 from store.sync_configs import SyncConfigRecord
 from store.users import UserRecord

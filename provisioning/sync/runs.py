@@ -24,16 +24,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx2
-
 from provisioning.access.principal import SYNC_RUN
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
-from provisioning.sync import inbound, outbound, scim
+from provisioning.sync import inbound, outbound
 from provisioning.sync.mapping import DEFAULT_COMPANY_ATTRIBUTE, SOURCE_UNAVAILABLE, FieldMap
-from provisioning.sync.scim import PeerUnavailable, ScimPeer, quoted
+from provisioning.sync.peer import PeerUnavailable, ScimPeer
+from provisioning.sync.scim import quoted
 from provisioning.sync.state import Outcome, Progress, RunState
 from provisioning.users.rules import Checker
 from provisioning.users.write import KEEP
@@ -252,9 +251,9 @@ async def reset_sync_cursor(
     return integration
 
 
-def _peer(deps: Dependencies, http: httpx2.AsyncClient, config: SyncConfigRecord) -> ScimPeer:
+def _peer(deps: Dependencies, config: SyncConfigRecord) -> ScimPeer:
     token = deps.secret_box.open(config.sealed_token) if config.sealed_token else ""
-    return ScimPeer(http=http, base_url=config.base_url, token=token, page_size=scim.PAGE_SIZE)
+    return deps.scim_peers(config.base_url, token)
 
 
 Body = Callable[[RunState], Awaitable[Outcome]]
@@ -263,7 +262,6 @@ Body = Callable[[RunState], Awaitable[Outcome]]
 async def _execute(
     deps: Dependencies,
     caller: Caller,
-    http: httpx2.AsyncClient,
     integration: IntegrationRecord,
     config: SyncConfigRecord,
     run: SyncRunRecord,
@@ -281,7 +279,7 @@ async def _execute(
         if progress is not None:
             progress(message)
 
-    state = RunState(deps, caller, integration, config, _peer(deps, http, config), run, heartbeat)
+    state = RunState(deps, caller, integration, config, _peer(deps, config), run, heartbeat)
     try:
         try:
             outcome = await body(state)
@@ -407,7 +405,6 @@ def _company_filter(config: SyncConfigRecord, name: str) -> str:
 async def start_run(
     deps: Dependencies,
     caller: Caller,
-    http: httpx2.AsyncClient,
     integration: IntegrationRecord,
     config: SyncConfigRecord,
     owner: str,
@@ -452,7 +449,7 @@ async def start_run(
         await deps.store.sync_configs.release_lease(run.org_id, integration.id, owner)
         raise
     body = _body(integration, where=where)
-    return await _execute(deps, caller, http, integration, config, run, body, owner, progress)
+    return await _execute(deps, caller, integration, config, run, body, owner, progress)
 
 
 async def _lease(deps: Dependencies, integration: IntegrationRecord) -> str:
@@ -467,7 +464,6 @@ async def _lease(deps: Dependencies, integration: IntegrationRecord) -> str:
 async def run_sync(
     deps: Dependencies,
     caller: Caller,
-    http: httpx2.AsyncClient,
     integration_id: str,
     *,
     dry_run: bool = False,
@@ -478,14 +474,12 @@ async def run_sync(
     integration, config = await _configured(deps, org_id, integration_id)
     owner = await _lease(deps, integration)
     return await start_run(
-        deps, caller, http, integration, config, owner,
+        deps, caller, integration, config, owner,
         dry_run=dry_run, trigger=trigger, progress=progress,
     )  # fmt: skip
 
 
-async def sync_company(
-    deps: Dependencies, caller: Caller, http: httpx2.AsyncClient, company_id: str
-) -> SyncRunRecord:
+async def sync_company(deps: Dependencies, caller: Caller, company_id: str) -> SyncRunRecord:
     """Re-reads, from the directory that manages it, every person of one company."""
     org_id = caller.require(SYNC_RUN)
     field = ("input", "companyId")
@@ -501,7 +495,7 @@ async def sync_company(
     integration, config = await _configured(deps, org_id, integration.id)
     owner = await _lease(deps, integration)
     return await start_run(
-        deps, caller, http, integration, config, owner,
+        deps, caller, integration, config, owner,
         dry_run=False, trigger="company", company=(company_id, name),
     )  # fmt: skip
 
@@ -518,9 +512,7 @@ async def _held_run(deps: Dependencies, org_id: str, run_id: str, verb: str) -> 
     return run
 
 
-async def confirm_sync_run(
-    deps: Dependencies, caller: Caller, http: httpx2.AsyncClient, run_id: str
-) -> SyncRunRecord:
+async def confirm_sync_run(deps: Dependencies, caller: Caller, run_id: str) -> SyncRunRecord:
     """Applies a run the mass-disable guard held: read again from the same cursor, applied."""
     org_id = caller.require(SYNC_RUN)
     field = ("input", "runId")
@@ -550,7 +542,7 @@ async def confirm_sync_run(
         metadata={"run_id": run_id},
     )  # fmt: skip
     body = _body(integration, confirmed=True, where=where)
-    return await _execute(deps, caller, http, integration, config, resumed, body, owner, None)
+    return await _execute(deps, caller, integration, config, resumed, body, owner, None)
 
 
 async def discard_sync_run(deps: Dependencies, caller: Caller, run_id: str) -> SyncRunRecord:
@@ -585,9 +577,7 @@ async def discard_sync_run(deps: Dependencies, caller: Caller, run_id: str) -> S
     return discarded
 
 
-async def retry_sync_error(
-    deps: Dependencies, caller: Caller, http: httpx2.AsyncClient, error_id: str
-) -> SyncErrorRecord:
+async def retry_sync_error(deps: Dependencies, caller: Caller, error_id: str) -> SyncErrorRecord:
     """Applies the one record of an error again (read afresh); resolved if it now applies."""
     org_id = caller.require(SYNC_RUN)
     field = ("input", "errorId")
@@ -621,7 +611,7 @@ async def retry_sync_error(
             await inbound.apply_one(state, resource, error.external_id)
         return Outcome(SUCCEEDED, None)
 
-    finished = await _execute(deps, caller, http, integration, config, run, body, owner, None)
+    finished = await _execute(deps, caller, integration, config, run, body, owner, None)
     changes: dict[str, Any] = {"retried_at": deps.clock(), "retry_run_id": finished.id}
     if finished.status == SUCCEEDED and finished.failed == 0:
         changes["resolved_at"] = deps.clock()
