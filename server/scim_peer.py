@@ -22,6 +22,7 @@ from typing import Any
 import httpx2
 
 from provisioning.outbound import AddressNotAllowed
+from provisioning.sync import scim
 from provisioning.sync.peer import PeerRejected, PeerUnavailable, Resource
 from provisioning.sync.scim import (
     MEDIA_TYPE,
@@ -39,10 +40,10 @@ class HttpScimPeers:
     """provisioning.sync.peer.ScimPeers: peers on one client (the app's, or the CLI's)."""
 
     http: httpx2.AsyncClient
-    page_size: int = PAGE_SIZE
+    page_size: int | None = None  # None: scim.PAGE_SIZE, read when a peer is opened
 
     def __call__(self, base_url: str, token: str) -> HttpScimPeer:
-        return HttpScimPeer(self.http, base_url, token, self.page_size)
+        return HttpScimPeer(self.http, base_url, token, self.page_size or scim.PAGE_SIZE)
 
 
 @dataclass(frozen=True)

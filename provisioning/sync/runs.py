@@ -371,7 +371,9 @@ def _summary(run: SyncRunRecord) -> str:
 class SyncBusy(ValidationFailed):
     def __init__(self, name: str) -> None:
         super().__init__(
-            Problem("INVALID", f"A run of {name} is in progress: try again when it ends.", ID_FIELD)
+            Problem(
+                "SYNC_BUSY", f"A run of {name} is in progress: try again when it ends.", ID_FIELD
+            )
         )
 
 

@@ -272,3 +272,35 @@ async def test_a_later_run_that_applies_the_changes_ends_the_held_run(
     with pytest.raises(ValidationFailed):
         await confirm_sync_run(directory.wired(timed), scheduled.caller, held.id)
     assert await timed.store.users.count(scheduled.org_id, UserFilter(status="DISABLED")) == 1
+
+
+RUN = """mutation($input: RunSyncInput!) { runSync(input: $input) {
+  syncRun { id status } userErrors { code message field } } }"""
+
+
+async def test_a_run_while_another_holds_the_lease_answers_sync_busy(
+    api: Api, directory: ScimDirectory
+) -> None:
+    admin, _, _ = await partner(api, ["users:write"])
+    organization = await api.deps.store.organizations.get_by_slug("acme")
+    assert organization is not None
+    caller = Caller.system(organization.id)
+    integration = await create_integration(api.deps, caller, "connex", "ConneX", "DIRECTORY")
+    settings = SyncSettings(base_url=directory.base_url, bearer_token="t")
+    await configure_sync(api.deps, caller, integration.id, settings)
+    # Another instance's run holds the lease.
+    assert await api.deps.store.sync_configs.take_lease(
+        organization.id, integration.id, "another", api.deps.clock(), timedelta(minutes=5)
+    )
+
+    answer = await api.gql(admin, RUN, {"input": {"integrationId": integration.id}})
+    assert answer["data"]["runSync"] == {
+        "syncRun": None,
+        "userErrors": [
+            {
+                "code": "SYNC_BUSY",
+                "message": "A run of ConneX is in progress: try again when it ends.",
+                "field": ["input", "integrationId"],
+            }
+        ],
+    }, answer
