@@ -109,7 +109,8 @@ async def _measure(uri: str, base_url: str, count: int) -> tuple[float, float]:
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
     from provisioning.integrations.integrations import create_integration
-    from provisioning.sync.runs import SyncSettings, configure_sync, run_sync
+    from provisioning.sync.configuration import SyncSettings, configure_sync
+    from provisioning.sync.runs import run_sync
     from server.scim_peer import HttpScimPeer, HttpScimPeers
     from store.database import Store
     from store.indexes import ensure_indexes

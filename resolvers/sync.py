@@ -8,8 +8,8 @@ from typing import Any
 import strawberry
 
 from provisioning.errors import DomainError
-from provisioning.sync import runs
-from provisioning.sync.runs import SyncSettings as Settings
+from provisioning.sync import configuration, runs
+from provisioning.sync.configuration import SyncSettings as Settings
 from provisioning.users.write import KEEP
 from resolvers.edge import query_error
 from schema.errors import user_errors
@@ -66,7 +66,7 @@ class SyncMutation:
             department_attribute=_given(input.department_attribute),
         )
         try:
-            await runs.configure_sync(
+            await configuration.configure_sync(
                 context.deps, context.caller, str(input.integration_id), settings
             )
             record = await context.deps.store.integrations.get(
@@ -127,7 +127,7 @@ class SyncMutation:
     ) -> IntegrationPayload:
         context = context_of(info)
         try:
-            record = await runs.reset_sync_cursor(
+            record = await configuration.reset_sync_cursor(
                 context.deps, context.caller, str(input.integration_id), input.to
             )
         except DomainError as error:

@@ -29,7 +29,7 @@ read, rounded down to the millisecond that MongoDB keeps (so the next run re-rea
 most that millisecond, harmlessly). Records that failed with a SyncError do not hold the
 cursor back: they stay on the run, each retryable alone once fixed at the source (or
 re-read by moving the cursor back). After a settings change that maps more, a run reads
-everything whatever the cursor (`full_read_due`, provisioning/sync/runs.py).
+everything whatever the cursor (`full_read_due`, provisioning/sync/configuration.py).
 """
 
 from __future__ import annotations

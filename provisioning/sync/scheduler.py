@@ -21,7 +21,7 @@ import logging
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.sync.runs import LEASE, start_run
+from provisioning.sync.execution import LEASE, start_run
 from store.ids import new_id
 from store.integrations import IntegrationRecord
 from store.sync_runs import SyncRunRecord

@@ -21,16 +21,10 @@ from provisioning.errors import ManagedExternally, ValidationFailed
 from provisioning.integrations.integrations import create_integration
 from provisioning.licences import assign_licence, configure_pool
 from provisioning.sso.login import sign_in_with_claims
+from provisioning.sync.configuration import SyncSettings, configure_sync, reset_sync_cursor
+from provisioning.sync.execution import start_run
 from provisioning.sync.mapping import DEPARTMENT_ATTRIBUTE
-from provisioning.sync.runs import (
-    SyncSettings,
-    configure_sync,
-    confirm_sync_run,
-    reset_sync_cursor,
-    retry_sync_error,
-    run_sync,
-    start_run,
-)
+from provisioning.sync.runs import confirm_sync_run, retry_sync_error, run_sync
 from provisioning.users.write import UserChanges, UserDraft, create_user, update_user
 from store.identities import IdentityRecord
 from store.identity_providers import ClaimMapping, IdentityProviderRecord

@@ -17,13 +17,8 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, ValidationFailed
 from provisioning.integrations.integrations import create_integration
-from provisioning.sync.runs import (
-    SyncSettings,
-    configure_sync,
-    confirm_sync_run,
-    discard_sync_run,
-    run_sync,
-)
+from provisioning.sync.configuration import SyncSettings, configure_sync
+from provisioning.sync.runs import confirm_sync_run, discard_sync_run, run_sync
 from provisioning.sync.scheduler import run_due
 from store.sync_runs import AWAITING_CONFIRMATION, DISCARDED, SUCCEEDED, SyncRunRecord
 from store.users import UserFilter
