@@ -46,18 +46,20 @@ from provisioning.scim.groups import (
     replace_scim_group,
     to_group,
 )
+from provisioning.scim.user_resources import (
+    names_for,
+    parse_patch,
+    parse_user,
+    to_resource,
+    version_of,
+)
 from provisioning.scim.users import (
     create_scim_user,
     delete_scim_user,
     get_scim_user,
     list_scim_users,
-    names_for,
-    parse_patch,
-    parse_user,
     patch_scim_user,
     replace_scim_user,
-    to_resource,
-    version_of,
 )
 from server.request_id import request_id_of
 from server.scim import discovery
