@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scim2_models import Error
+from scim2_models import Error, ListResponse
 from starlette.responses import Response
 
 from provisioning.errors import DomainError
@@ -60,3 +60,16 @@ def error_for(error: Exception) -> Response:
     status, scim_type = _STATUS.get(problem.code, (400, "invalidValue"))
     detail = "; ".join(p.message for p in error.problems)
     return scim_error(status, detail, scim_type)
+
+
+def list_response(
+    resources: list[dict[str, Any]], total: int | None = None, start_index: int = 1
+) -> Response:
+    body = {
+        "schemas": [str(ListResponse.__schema__)],
+        "totalResults": len(resources) if total is None else total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+    return scim_response(body)
