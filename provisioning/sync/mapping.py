@@ -13,7 +13,7 @@ field the directory does not own is neither read nor changed by a run: it is Ros
   there: the user has none here.
 - department (`departmentAttribute`, usually the enterprise extension's `department`,
   DEPARTMENT_ATTRIBUTE): a name, matched to the organization's departments by
-  provisioning/sync/inbound.py. None there: none here.
+  provisioning/sync/references.py. None there: none here.
 """
 
 from __future__ import annotations
