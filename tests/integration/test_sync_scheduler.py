@@ -299,3 +299,20 @@ async def test_a_run_while_another_holds_the_lease_answers_sync_busy(
             }
         ],
     }, answer
+
+
+async def test_a_run_with_no_scim_adapter_wired_fails_as_source_unavailable(
+    deps: Dependencies, directory: ScimDirectory
+) -> None:
+    """The peer comes from Dependencies.scim_peers: without an adapter, nothing is reached."""
+    org_id = (await create_admin(deps, "acme", "admin@acme.example", PASSWORD)).organization.id
+    caller = Caller.system(org_id)
+    integration = await create_integration(deps, caller, "connex", "ConneX", "DIRECTORY")
+    settings = SyncSettings(base_url=directory.base_url, bearer_token="t")
+    await configure_sync(deps, caller, integration.id, settings)
+    await directory.add_person("p0", email="p0@bidder.example")
+
+    run = await run_sync(deps, caller, integration.id)
+    assert (run.status, run.created) == ("FAILED", 0)
+    assert run.message == f"{directory.base_url} could not be reached (NO_ADAPTER)"
+    assert (await run_sync(directory.wired(deps), caller, integration.id)).created == 1
