@@ -160,7 +160,7 @@ def _split(full: str | None) -> tuple[str, str] | None:
 def wanted_from(resource: ScimUser) -> Wanted:
     user_name = (resource.user_name or "").strip()
     if not user_name:
-        raise ScimRefused(400, "invalidValue", "userName is required.")
+        raise ScimRefused("invalidValue", "userName is required.")
     if "@" in user_name:
         email: str | None = user_name
         username = None

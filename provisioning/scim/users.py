@@ -77,7 +77,7 @@ async def _company_id(
         if company.name.casefold() == wanted:
             return company.id
     raise ScimRefused(
-        400, "invalidValue", f"organization {name!r} is not a company of {organization.name}."
+        "invalidValue", f"organization {name!r} is not a company of {organization.name}."
     )
 
 
@@ -171,7 +171,7 @@ async def create_scim_user(deps: Dependencies, caller: Caller, resource: ScimUse
     try:
         return await create_user(deps, caller, draft)
     except (EmailTaken, UsernameTaken) as error:
-        raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
+        raise ScimRefused("uniqueness", error.problems[0].message) from error
 
 
 async def get_scim_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord:
@@ -247,7 +247,7 @@ async def _apply(
         elif wanted.active and record.status == DISABLED:
             record = await enable_user(deps, caller, record.id, unchanged_since=since)
     except (EmailTaken, UsernameTaken) as error:
-        raise ScimRefused(409, "uniqueness", error.problems[0].message) from error
+        raise ScimRefused("uniqueness", error.problems[0].message) from error
     except ChangedMeanwhile as error:
         raise changed_meanwhile() from error
     return record

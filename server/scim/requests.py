@@ -20,9 +20,9 @@ async def json_body(request: Request) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ScimRefused(400, "invalidSyntax", f"The body is not JSON: {error}") from error
+        raise ScimRefused("invalidSyntax", f"The body is not JSON: {error}") from error
     except RecursionError as error:
-        raise ScimRefused(400, "invalidSyntax", "The body is nested too deeply.") from error
+        raise ScimRefused("invalidSyntax", "The body is nested too deeply.") from error
 
 
 def _integer(value: str | None, name: str) -> int | None:
@@ -31,7 +31,7 @@ def _integer(value: str | None, name: str) -> int | None:
     try:
         return int(value)
     except ValueError as error:
-        raise ScimRefused(400, "invalidValue", f"{name} must be an integer.") from error
+        raise ScimRefused("invalidValue", f"{name} must be an integer.") from error
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def response_parameters(query: Any) -> ResponseParameters[Any] | None:
 
 def search_request(payload: Any) -> SearchRequest[Any]:
     if not isinstance(payload, dict):
-        raise ScimRefused(400, "invalidSyntax", "The body must be a JSON object.")
+        raise ScimRefused("invalidSyntax", "The body must be a JSON object.")
     try:
         return SearchRequest[Any].model_validate(payload, scim_ctx=Context.SEARCH_REQUEST)
     except (ValidationError, SCIMException) as error:
