@@ -42,6 +42,26 @@ TRANSACTION_TTL = timedelta(minutes=10)
 MAX_RETURN_TO = 2000
 
 
+# The HTTP status of each SSO failure reason (any other is 400): chosen here, at the edge.
+_FAILURE_STATUS = {
+    "NOT_PROVISIONED": 403,
+    "EMAIL_DOMAIN_NOT_ALLOWED": 403,
+    "EMAIL_MISMATCH": 403,
+    "USER_DISABLED": 403,
+    "PROVIDER_NOT_FOUND": 404,
+    "ORGANIZATION_NOT_FOUND": 404,
+    "EMAIL_TAKEN": 409,
+    "PROVIDER_CHANGED": 409,
+    "IDENTITY_CONFLICT": 409,
+    "IDENTITY_TAKEN": 409,
+    "PROVIDER_MISCONFIGURED": 500,
+}
+
+
+def status_of(failure: SsoFailure) -> int:
+    return _FAILURE_STATUS.get(failure.reason, 400)
+
+
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -95,7 +115,7 @@ class SsoRoutes:
                 deps, org_id, request.query_params.get("provider"), login_hint
             )
             if provider is None:
-                raise SsoFailure("PROVIDER_NOT_FOUND", "No such identity provider here.", 404)
+                raise SsoFailure("PROVIDER_NOT_FOUND", "No such identity provider here.")
             binding = await self._binding(deps, org_id, request.query_params.get("bind"))
             metadata = await oidc.metadata(provider.issuer)
             state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
@@ -150,7 +170,7 @@ class SsoRoutes:
     async def _organization_id(deps: Dependencies, slug: str) -> str:
         org_id = await deps.sign_in_cache.organization_id(deps, slug)
         if org_id is None:
-            raise SsoFailure("ORGANIZATION_NOT_FOUND", "There is no such organization.", 404)
+            raise SsoFailure("ORGANIZATION_NOT_FOUND", "There is no such organization.")
         return org_id
 
     @staticmethod
@@ -180,7 +200,7 @@ class SsoRoutes:
             # Possibly cached: sign_in_with_claims reads the provider as it is now, and wins.
             provider = await deps.sign_in_cache.provider(deps, org_id, transaction.provider_id)
             if provider is None:
-                raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.", 404)
+                raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.")
             user_id, token, ttl = await self._complete(request, deps, provider, transaction)
         except SsoFailure as failure:
             request.state.metrics.count_sso_login(failure.reason)
@@ -241,7 +261,6 @@ class SsoRoutes:
             raise SsoFailure(
                 "PROVIDER_MISCONFIGURED",
                 "The provider's client secret cannot be read; an administrator must set it again.",
-                500,
             ) from error
         tokens = await oidc.exchange_code(
             metadata,
@@ -277,7 +296,7 @@ class SsoRoutes:
                 events=found.events,
             )
         except InvalidCredentials as error:  # disabled while signing in
-            raise SsoFailure("USER_DISABLED", "Your account is disabled.", 403) from error
+            raise SsoFailure("USER_DISABLED", "Your account is disabled.") from error
         return user.id, signed_in.token, signed_in.expires_in_seconds
 
     @staticmethod
@@ -311,9 +330,9 @@ class SsoRoutes:
         body = {"error": failure.reason, "message": failure.message, "requestId": request_id}
         accept = request.headers.get("accept", "")
         if "application/json" in accept and "text/html" not in accept:
-            response: Response = JSONResponse(body, status_code=failure.status)
+            response: Response = JSONResponse(body, status_code=status_of(failure))
         else:
-            response = HTMLResponse(_error_page(body), status_code=failure.status)
+            response = HTMLResponse(_error_page(body), status_code=status_of(failure))
         response.delete_cookie(browser_cookie_name(self.settings), path="/")
         return response
 

@@ -109,8 +109,9 @@ async def _measure(uri: str, base_url: str, count: int) -> tuple[float, float]:
     from provisioning.caller import Caller
     from provisioning.dependencies import Dependencies
     from provisioning.integrations.integrations import create_integration
-    from provisioning.sync.runs import SyncSettings, configure_sync, run_sync
-    from provisioning.sync.scim import ScimPeer
+    from provisioning.sync.configuration import SyncSettings, configure_sync
+    from provisioning.sync.runs import run_sync
+    from server.scim_peer import HttpScimPeer, HttpScimPeers
     from store.database import Store
     from store.indexes import ensure_indexes
     from store.types import Document
@@ -123,7 +124,9 @@ async def _measure(uri: str, base_url: str, count: int) -> tuple[float, float]:
             database = client["bench_sync"]
             await ensure_indexes(database)
             hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-            deps = Dependencies(store=Store.on(database), hasher=hasher)
+            deps = Dependencies(
+                store=Store.on(database), hasher=hasher, scim_peers=HttpScimPeers(http)
+            )
             created = await create_admin(deps, "bench", "admin@bench.example", "bench password!")
             caller = Caller.system(created.organization.id)
             integration = await create_integration(deps, caller, "connex", "ConneX", "DIRECTORY")
@@ -131,7 +134,7 @@ async def _measure(uri: str, base_url: str, count: int) -> tuple[float, float]:
             await configure_sync(deps, caller, integration.id, settings)
 
             started = time.perf_counter()
-            peer = ScimPeer(http=http, base_url=base_url, token=TOKEN)
+            peer = HttpScimPeer(http=http, base_url=base_url, token=TOKEN)
             read = 0
             await peer.total_users()
             async for page in peer.changed_users(None):
@@ -141,7 +144,7 @@ async def _measure(uri: str, base_url: str, count: int) -> tuple[float, float]:
             print(f"sync: read {read} users in {read_seconds:.1f} s", flush=True)
 
             started = time.perf_counter()
-            run = await run_sync(deps, caller, http, integration.id)
+            run = await run_sync(deps, caller, integration.id)
             sync_seconds = time.perf_counter() - started
             assert run.status == "SUCCEEDED" and run.created == count, run
             print(f"sync: synced {run.created} users in {sync_seconds:.1f} s", flush=True)

@@ -17,6 +17,7 @@ from provisioning.invitations.messages import (
 )
 from provisioning.outbound import OutboundPolicy
 from provisioning.sso.sign_in_cache import SignInCache
+from provisioning.sync.peer import NoScimPeers, ScimPeers
 from store.database import Store
 
 Clock = Callable[[], datetime]
@@ -70,3 +71,6 @@ class Dependencies:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy.development)
     # One per process: what every SSO login looks up first (see its module for why stale is safe).
     sign_in_cache: SignInCache = field(default_factory=SignInCache)
+    # Opens SCIM peers (directories, apps) for syncs: the app and the CLI pass the HTTP
+    # adapter (server/scim_peer.py) on their outbound client; a test may pass another.
+    scim_peers: ScimPeers = field(default_factory=NoScimPeers)

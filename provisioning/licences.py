@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from provisioning.access.principal import USERS_READ, USERS_WRITE
+from provisioning.access.principal import USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, NotFound, Problem, ValidationFailed
+from provisioning.licence_holders import (
+    HeldLicence,
+    Holders,
+    licences_of_users,
+    pool_holders,
+    product_key_of,
+)
 from provisioning.users.rules import Checker
 from store.licences import ASSIGNED, PENDING, REVOKED, PoolRecord, SeatsBelowUse
 from store.users import UserRecord
 
 PRODUCT_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$")
 MAX_SEATS = 1_000_000
-MAX_PAGE = 100
 
 
 class LicenceLimitReached(DomainError):
@@ -38,17 +43,6 @@ class LicenceLimitReached(DomainError):
         )
 
 
-@dataclass(frozen=True)
-class HeldLicence:
-    product_key: str
-    name: str
-    assigned_at: datetime
-
-
-def _key(product_key: str | None) -> str:
-    return (product_key or "").strip().lower()
-
-
 def _pool_not_found(product_key: str) -> NotFound:
     return NotFound(f"Licence pool {product_key!r}", ("input", "productKey"))
 
@@ -59,7 +53,7 @@ async def configure_pool(
     """Creates the product's pool, or renames or resizes it; never below its current use."""
     org_id = caller.require_admin()
     check = Checker()
-    key = _key(product_key)
+    key = product_key_of(product_key)
     if not key:
         check.fail("productKey", "REQUIRED", "Product key is required.")
     elif not PRODUCT_KEY.match(key):
@@ -306,7 +300,7 @@ async def assign_licence(
 ) -> UserRecord:
     """Idempotent: assigning a licence the user holds changes nothing and is no error."""
     org_id = caller.require(USERS_WRITE)
-    key = _key(product_key)
+    key = product_key_of(product_key)
     user, _ = await _user_and_pool(deps, org_id, user_id, key)
     for _attempt in range(_ATTEMPTS):
         outcome = await _try_assign(deps, org_id, key, user_id)
@@ -333,7 +327,7 @@ async def revoke_licence(
 ) -> UserRecord:
     """Idempotent: revoking a licence the user does not hold changes nothing."""
     org_id = caller.require(USERS_WRITE)
-    key = _key(product_key)
+    key = product_key_of(product_key)
     user, _ = await _user_and_pool(deps, org_id, user_id, key)
     held = await deps.store.licences.get_claim(org_id, key, user_id)
     if held is None or held.state == PENDING:  # a PENDING claim is not held yet
@@ -353,54 +347,18 @@ async def release_user_licences(deps: Dependencies, caller: Caller, user_id: str
             await _record_change(deps, caller, org_id, held.product_key, user_id, REVOKED)
 
 
-async def licences_of_users(
-    deps: Dependencies, caller: Caller, user_ids: list[str]
-) -> dict[str, list[HeldLicence]]:
-    """Each user's licences, by product key: an admin sees anyone's, a member their own.
-
-    Two queries whatever the number of users: their assignments, and the pools' names.
-    """
-    org_id = caller.require_signed_in()
-    user_ids = caller.readable_users(user_ids)
-    found: dict[str, list[HeldLicence]] = {user_id: [] for user_id in user_ids}
-    if not user_ids:
-        return found
-    assignments = await deps.store.licences.assignments_of_users(org_id, user_ids)
-    if not assignments:
-        return found
-    names = {p.product_key: p.name for p in await deps.store.licences.list_pools(org_id)}
-    for a in sorted(assignments, key=lambda a: a.product_key):
-        if a.user_id in found:
-            found[a.user_id].append(
-                HeldLicence(
-                    product_key=a.product_key,
-                    name=names.get(a.product_key, a.product_key),
-                    assigned_at=a.assigned_at,
-                )
-            )
-    return found
-
-
-@dataclass(frozen=True)
-class Holders:
-    users: list[UserRecord]
-    has_next: bool
-    total: int
-
-
-async def pool_holders(
-    deps: Dependencies, caller: Caller, product_key: str, first: int, after_user_id: str | None
-) -> Holders:
-    """Who holds the pool's licences, a page at a time (users:read)."""
-    org_id = caller.require(USERS_READ)
-    first = max(1, min(first, MAX_PAGE))
-    assignments = await deps.store.licences.holders(
-        org_id, _key(product_key), after_user_id, first + 1
-    )
-    page = assignments[:first]
-    found = await deps.store.users.get_many(org_id, [a.user_id for a in page])
-    return Holders(
-        users=[found[a.user_id] for a in page if a.user_id in found],
-        has_next=len(assignments) > first,
-        total=await deps.store.licences.count_holders(org_id, _key(product_key)),
-    )
+__all__ = [
+    "CLAIM_LEASE",
+    "MAX_SEATS",
+    "PRODUCT_KEY",
+    "HeldLicence",
+    "Holders",
+    "LicenceLimitReached",
+    "assign_licence",
+    "configure_pool",
+    "licences_of_users",
+    "list_pools",
+    "pool_holders",
+    "release_user_licences",
+    "revoke_licence",
+]

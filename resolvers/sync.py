@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx2
 import strawberry
 
 from provisioning.errors import DomainError
-from provisioning.sync import runs
-from provisioning.sync.runs import SyncSettings as Settings
+from provisioning.sync import configuration, runs
+from provisioning.sync.configuration import SyncSettings as Settings
 from provisioning.users.write import KEEP
-from resolvers.context import Context
 from resolvers.edge import query_error
 from schema.errors import user_errors
 from schema.integrations import Integration, IntegrationPayload
@@ -34,12 +32,6 @@ from schema.types import context_of
 
 def _given(value: Any) -> Any:
     return KEEP if value is strawberry.UNSET else value
-
-
-def _http(context: Context) -> httpx2.AsyncClient:
-    """The app's HTTP client for SCIM peers, opened in the lifespan."""
-    http: httpx2.AsyncClient = context.request.state.http
-    return http
 
 
 @strawberry.type
@@ -74,7 +66,7 @@ class SyncMutation:
             department_attribute=_given(input.department_attribute),
         )
         try:
-            await runs.configure_sync(
+            await configuration.configure_sync(
                 context.deps, context.caller, str(input.integration_id), settings
             )
             record = await context.deps.store.integrations.get(
@@ -94,7 +86,6 @@ class SyncMutation:
             record = await runs.run_sync(
                 context.deps,
                 context.caller,
-                _http(context),
                 str(input.integration_id),
                 dry_run=bool(input.dry_run),
             )
@@ -108,9 +99,7 @@ class SyncMutation:
     ) -> SyncRunPayload:
         context = context_of(info)
         try:
-            record = await runs.confirm_sync_run(
-                context.deps, context.caller, _http(context), str(input.run_id)
-            )
+            record = await runs.confirm_sync_run(context.deps, context.caller, str(input.run_id))
         except DomainError as error:
             return SyncRunPayload(user_errors=user_errors(error))
         return SyncRunPayload(sync_run=SyncRun.of(record))
@@ -138,7 +127,7 @@ class SyncMutation:
     ) -> IntegrationPayload:
         context = context_of(info)
         try:
-            record = await runs.reset_sync_cursor(
+            record = await configuration.reset_sync_cursor(
                 context.deps, context.caller, str(input.integration_id), input.to
             )
         except DomainError as error:
@@ -151,9 +140,7 @@ class SyncMutation:
     async def sync_company(self, info: strawberry.Info, input: SyncCompanyInput) -> SyncRunPayload:
         context = context_of(info)
         try:
-            record = await runs.sync_company(
-                context.deps, context.caller, _http(context), str(input.company_id)
-            )
+            record = await runs.sync_company(context.deps, context.caller, str(input.company_id))
         except DomainError as error:
             return SyncRunPayload(user_errors=user_errors(error))
         return SyncRunPayload(sync_run=SyncRun.of(record))
@@ -167,9 +154,7 @@ class SyncMutation:
     ) -> SyncErrorPayload:
         context = context_of(info)
         try:
-            record = await runs.retry_sync_error(
-                context.deps, context.caller, _http(context), str(input.error_id)
-            )
+            record = await runs.retry_sync_error(context.deps, context.caller, str(input.error_id))
         except DomainError as error:
             return SyncErrorPayload(user_errors=user_errors(error))
         return SyncErrorPayload(sync_error=SyncError.of(record))

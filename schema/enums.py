@@ -36,6 +36,11 @@ class ErrorCode(Enum):
         description="resumeImport: the failed job's file was deleted at the end of its"
         " retention period; start a new import with the file",
     )
+    SYNC_BUSY = strawberry.enum_value(
+        "SYNC_BUSY",
+        description="a run of this integration is in progress (here or on another instance);"
+        " try again when it ends",
+    )
 
 
 @strawberry.enum

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from provisioning.errors import DomainError
-from provisioning.sync import runs
+from provisioning.sync import configuration, runs
 from resolvers.edge import query_error
 from schema.errors import UserError
 from schema.types import Company, PageInfo, User, context_of, decode_cursor, encode_cursor
@@ -239,7 +239,7 @@ async def sync_runs_of(
 async def cursor_of(info: strawberry.Info, integration_id: str) -> datetime | None:
     context = context_of(info)
     try:
-        found = await runs.cursors(context.deps, context.caller, [integration_id])
+        found = await configuration.cursors(context.deps, context.caller, [integration_id])
     except DomainError as error:
         raise query_error(error) from error
     return found.get(integration_id)
@@ -248,7 +248,7 @@ async def cursor_of(info: strawberry.Info, integration_id: str) -> datetime | No
 async def sync_settings_of(info: strawberry.Info, integration_id: str) -> SyncSettings | None:
     context = context_of(info)
     try:
-        record = await runs.get_sync_config(context.deps, context.caller, integration_id)
+        record = await configuration.get_sync_config(context.deps, context.caller, integration_id)
     except DomainError as error:
         raise query_error(error) from error
     return SyncSettings.of(record) if record else None

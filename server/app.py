@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict
@@ -43,6 +44,7 @@ from server.runtime import limits_from, mongo_client, outbound_policy_from
 from server.scim.responses import scim_refusal
 from server.scim.routes import MAX_BODY_BYTES as SCIM_MAX_BODY_BYTES
 from server.scim.routes import ScimRoutes
+from server.scim_peer import HttpScimPeers
 from server.sms import sms_sender_from
 from store.database import Store
 from store.indexes import ensure_indexes
@@ -131,6 +133,7 @@ def create_app(
             await tokens.key_ring.ensure_signing_key()
             log.info("roster ready (env=%s, database=%s)", settings.env, settings.database_name)
             async with outbound_client(outbound, timeout=10.0) as http:
+                deps = dataclasses.replace(deps, scim_peers=HttpScimPeers(http))
                 # The code exchange's own transport, held to the same policy.
                 oidc = OidcClient(http, transport=outbound_transport(outbound))
                 # Retries queued messages; each is claimed, so instances never send one twice.
@@ -139,7 +142,7 @@ def create_app(
                 )
                 # Scheduled syncs; a lease per integration, so instances never run one twice.
                 scheduler = asyncio.create_task(
-                    schedule_forever(deps, http, sync_every_seconds), name="roster-sync"
+                    schedule_forever(deps, sync_every_seconds), name="roster-sync"
                 )
                 # Import jobs: queued ones, and those of a runner that stopped (lease expired).
                 imports = ImportWorker(deps, imports_every_seconds, public_url=settings.public_url)

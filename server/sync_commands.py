@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any
 
@@ -13,6 +14,7 @@ from provisioning.errors import NotFound
 from provisioning.sync.runs import run_sync
 from server.outbound_http import outbound_client
 from server.runtime import add_org_arguments, org_command
+from server.scim_peer import HttpScimPeers
 from store.sync_runs import SUCCEEDED
 
 
@@ -40,9 +42,8 @@ async def _sync(
         raise NotFound(f"Integration {args.key!r}", ("key",))
     async with outbound_client(deps.outbound, timeout=30.0) as http:
         run = await run_sync(
-            deps,
+            dataclasses.replace(deps, scim_peers=HttpScimPeers(http)),
             caller,
-            http,
             integration.id,
             dry_run=args.dry_run,
             trigger="cli",

@@ -14,7 +14,7 @@ the scheduler tells of a wait once, not at every interval (provisioning/sync/sch
 (provisioning/sync/mapping.py); a document stored before they existed has neither: off.
 `full_read_due` is set when a change of what the directory maps asks the next run to read
 every user; it is cleared, only if it is still the value that run read, by a run that
-did read everything (provisioning/sync/runs.py).
+did read everything (provisioning/sync/configuration.py).
 """
 
 from __future__ import annotations

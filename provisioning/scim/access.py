@@ -25,12 +25,26 @@ TOLERANT = ScimPolicy(
 
 
 class ScimRefused(DomainError):
-    """A SCIM request this service refuses; `status` and `scim_type` are RFC 7644 §3.12's."""
+    """A SCIM request this service refuses; `scim_type` is RFC 7644 §3.12's (the HTTP
+    status follows from it at the edge: server/scim/responses.py)."""
 
-    def __init__(self, status: int, scim_type: str | None, message: str) -> None:
+    def __init__(self, scim_type: str | None, message: str) -> None:
         super().__init__(Problem("INVALID", message))
-        self.status = status
         self.scim_type = scim_type
+
+
+class StillInUse(ScimRefused):
+    """The resource cannot go while something else needs it (a 409 at the edge)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
+
+
+class VersionMismatch(ScimRefused):
+    """If-Match named a version the resource no longer has (a 412 at the edge)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 MAX_COUNT = 200
@@ -43,7 +57,7 @@ MAX_START_INDEX = 2**31 - 1
 def page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
     """RFC 7644 §3.4.2.4: startIndex below 1 is 1; a negative count is 0."""
     if start_index is not None and start_index > MAX_START_INDEX:
-        raise ScimRefused(400, "invalidValue", f"startIndex must be at most {MAX_START_INDEX}.")
+        raise ScimRefused("invalidValue", f"startIndex must be at most {MAX_START_INDEX}.")
     start = max(start_index or 1, 1)
     wanted = DEFAULT_COUNT if count is None else max(count, 0)
     return start, min(wanted, MAX_COUNT)
@@ -66,32 +80,30 @@ def check_version(current: str, if_match: str | None) -> None:
         return
     wanted = [tag.strip() for tag in if_match.split(",")]
     if "*" not in wanted and current not in wanted:
-        raise ScimRefused(412, None, "The resource changed since that version (If-Match).")
+        raise VersionMismatch("The resource changed since that version (If-Match).")
 
 
-def changed_meanwhile() -> ScimRefused:
+def changed_meanwhile() -> VersionMismatch:
     """412: an If-Match write found the resource changed since the version it matched."""
-    return ScimRefused(412, None, "The resource changed meanwhile (If-Match).")
+    return VersionMismatch("The resource changed meanwhile (If-Match).")
 
 
 def refused(error: ValidationError | SCIMException) -> ScimRefused:
     if isinstance(error, SCIMException):
-        return ScimRefused(error.status, error.scim_type or None, str(error.detail))
+        return ScimRefused(error.scim_type or None, str(error.detail))
     for detail in error.errors():
         context = detail.get("ctx") or {}
         cause = context.get("error")
         if isinstance(cause, SCIMException):
-            return ScimRefused(cause.status, cause.scim_type or None, str(cause.detail))
+            return ScimRefused(cause.scim_type or None, str(cause.detail))
         if "scim_type" in context:  # a SCIMException raised inside a validator
-            return ScimRefused(
-                int(context.get("status", 400)), context["scim_type"] or None, detail["msg"]
-            )
+            return ScimRefused(context["scim_type"] or None, detail["msg"])
     first = error.errors()[0] if error.errors() else None
     if first is None:
-        return ScimRefused(400, "invalidValue", str(error))
+        return ScimRefused("invalidValue", str(error))
     where = ".".join(str(p) for p in first.get("loc", ()))
     message = f"{where}: {first['msg']}" if where else str(first["msg"])
-    return ScimRefused(400, "invalidValue", message)
+    return ScimRefused("invalidValue", message)
 
 
 def without_null_selectors(payload: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +143,7 @@ def without_null_selectors(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def not_an_object() -> ScimRefused:
-    return ScimRefused(400, "invalidSyntax", "The body must be a JSON object.")
+    return ScimRefused("invalidSyntax", "The body must be a JSON object.")
 
 
 def parse_body(model: type[M], payload: Any, context: Context) -> M:

@@ -3,7 +3,7 @@
 scim2-models parses the filter; this walks its syntax tree. Supported:
 
 - userName (eq ne co sw ew pr): the user's username, or their email when they have no
-  username (see provisioning/scim_users.py for the userName rule); case-insensitive
+  username (see provisioning/scim/user_resources.py for the userName rule); case-insensitive
 - emails, emails.value, emails[...] (eq ne co sw ew pr; emails.type eq "work")
 - externalId (case-exact), id (eq ne), active (eq ne)
 - name.givenName, name.familyName (case-insensitive)

@@ -39,6 +39,7 @@ from provisioning.errors import NotFound
 from provisioning.scim.access import (
     TOLERANT,
     ScimRefused,
+    StillInUse,
     changed_meanwhile,
     check_version,
     page_bounds,
@@ -96,14 +97,14 @@ def parse_group_patch(payload: Any) -> PatchOp[Group]:
 def _clean_name(name: str | None) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise ScimRefused(400, "invalidValue", "displayName is required.")
+        raise ScimRefused("invalidValue", "displayName is required.")
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise ScimRefused(400, "invalidValue", f"displayName is longer than {MAX_NAME_LENGTH}.")
+        raise ScimRefused("invalidValue", f"displayName is longer than {MAX_NAME_LENGTH}.")
     return cleaned
 
 
 def _taken(name: str) -> ScimRefused:
-    return ScimRefused(409, "uniqueness", f"A group named {name!r} exists.")
+    return ScimRefused("uniqueness", f"A group named {name!r} exists.")
 
 
 async def _insert(
@@ -154,7 +155,7 @@ async def _member_ids(deps: Dependencies, org_id: str, group: Group) -> set[str]
     found = await deps.store.users.get_many(org_id, sorted(ids))
     unknown = sorted(ids - set(found))
     if unknown:
-        raise ScimRefused(400, "invalidValue", f"No such users in this organization: {unknown}.")
+        raise ScimRefused("invalidValue", f"No such users in this organization: {unknown}.")
     return ids
 
 
@@ -275,9 +276,7 @@ async def delete_scim_group(
     caller = scim_caller(caller)
     used_by = await deps.store.scim.department_references(caller.org_id, group_id)
     if used_by:
-        raise ScimRefused(
-            409,
-            None,
+        raise StillInUse(
             f"{view.department.name} is the default department of {', '.join(used_by)}:"
             " change that first.",
         )

@@ -31,11 +31,10 @@ ACTIVE, DISABLED = "ACTIVE", "DISABLED"
 class BindingRefused(Exception):
     """Why an invitation's SSO sign-in cannot bind: a reason code and a message for people."""
 
-    def __init__(self, reason: str, message: str, status: int = 400) -> None:
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -102,12 +101,11 @@ async def bind_invited_user(
             "EMAIL_MISMATCH",
             "You signed in with another account than the one that was invited. Sign out at"
             " your identity provider and use the invited address.",
-            403,
         )
     existing = await deps.store.identities.find(org_id, provider.issuer, subject)
     if existing is not None and existing.user_id != user.id:
         raise BindingRefused(
-            "IDENTITY_TAKEN", "This sign-in already belongs to another account here.", 409
+            "IDENTITY_TAKEN", "This sign-in already belongs to another account here."
         )
     if await deps.store.invitation_tokens.consume(binding, SSO_BIND, deps.clock()) is None:
         raise BindingRefused(
@@ -125,7 +123,7 @@ async def bind_invited_user(
     )
     if bound.user_id != user.id:
         raise BindingRefused(
-            "IDENTITY_TAKEN", "This sign-in already belongs to another account here.", 409
+            "IDENTITY_TAKEN", "This sign-in already belongs to another account here."
         )
     result = await deps.store.users.update(
         org_id,
@@ -138,7 +136,7 @@ async def bind_invited_user(
         only_if={"status": {"$ne": DISABLED}},
     )
     if result is None:
-        raise BindingRefused("USER_DISABLED", "Your account is disabled.", 403)
+        raise BindingRefused("USER_DISABLED", "Your account is disabled.")
     before, after = result
     await deps.store.invitation_tokens.void_for_user(org_id, user.id, deps.clock())
     changes: dict[str, dict[str, Any]] = {

@@ -43,13 +43,13 @@ class SsoSignIn:
 
 
 class SsoFailure(Exception):
-    """An SSO login that cannot go on; `reason` is a stable code shown to the person."""
+    """An SSO login that cannot go on; `reason` is a stable code shown to the person (the
+    HTTP status is the edge's choice: auth/sso_routes.py)."""
 
-    def __init__(self, reason: str, message: str, status: int = 400) -> None:
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,6 @@ async def _link_or_create(
             "NOT_PROVISIONED",
             "You have no account here yet, and this organization does not create accounts"
             " at first sign-in. Ask an administrator to invite you.",
-            403,
         )
     if profile.email is None:
         raise SsoFailure("MISSING_EMAIL", "The identity provider did not send an email address.")
@@ -190,7 +189,6 @@ async def _link_or_create(
             "EMAIL_TAKEN",
             "An account with this email already exists and cannot be linked to this"
             " sign-in automatically. Ask an administrator to link it.",
-            409,
         ) from None
     except DomainError as error:
         problems = "; ".join(p.message for p in error.problems)
@@ -233,12 +231,11 @@ async def _current_provider(
         return cached
     deps.sign_in_cache.forget(cached.org_id)
     if current is None:
-        raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.", 404)
+        raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.")
     if (current.issuer, current.client_id) != (cached.issuer, cached.client_id):
         raise SsoFailure(
             "PROVIDER_CHANGED",
             "The identity provider's settings changed while you were signing in. Sign in again.",
-            409,
         )
     return current
 
@@ -268,7 +265,6 @@ async def sign_in_with_claims(
         raise SsoFailure(
             "EMAIL_DOMAIN_NOT_ALLOWED",
             "Your email domain is not allowed to sign in with this provider.",
-            403,
         )
     user = view.user
     if view.identity is not None and user is None:
@@ -285,7 +281,7 @@ async def sign_in_with_claims(
                 caller,
             )
         except BindingRefused as refused:
-            raise SsoFailure(refused.reason, refused.message, refused.status) from refused
+            raise SsoFailure(refused.reason, refused.message) from refused
     elif user is None:
         user, created = await _link_or_create(deps, provider, profile, caller)
         bound, bound_now = await deps.store.identities.claim(
@@ -304,7 +300,7 @@ async def sign_in_with_claims(
                 await delete_user(deps, caller, user.id)
             fresh = await deps.store.users.get(provider.org_id, bound.user_id)
             if fresh is None:
-                raise SsoFailure("IDENTITY_CONFLICT", "Please try signing in again.", 409)
+                raise SsoFailure("IDENTITY_CONFLICT", "Please try signing in again.")
             user = fresh
         elif bound_now:
             # Recorded with the session's sign-in event, in one write (or alone, if refused).
@@ -323,6 +319,6 @@ async def sign_in_with_claims(
     if user.status == DISABLED:
         await record_events(deps, events)
         raise SsoFailure(
-            "USER_DISABLED", "Your account is disabled. Ask an administrator to enable it.", 403
+            "USER_DISABLED", "Your account is disabled. Ask an administrator to enable it."
         )
     return SsoSignIn(user, tuple(events))

@@ -13,7 +13,7 @@ field the directory does not own is neither read nor changed by a run: it is Ros
   there: the user has none here.
 - department (`departmentAttribute`, usually the enterprise extension's `department`,
   DEPARTMENT_ATTRIBUTE): a name, matched to the organization's departments by
-  provisioning/sync/inbound.py. None there: none here.
+  provisioning/sync/references.py. None there: none here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from provisioning.integrations.names import guess_name, split_display_name
-from provisioning.sync.scim import ENTERPRISE_SCHEMA, USER_SCHEMA, Resource, parse_time
+from provisioning.sync.peer import Resource
+from provisioning.sync.scim import ENTERPRISE_SCHEMA, USER_SCHEMA, parse_time
 from provisioning.users.rules import Checker
 from store.sync_configs import SyncConfigRecord
 from store.users import UserRecord

@@ -34,7 +34,8 @@ from provisioning.sync.mapping import (
     outbound_patch,
     outbound_resource,
 )
-from provisioning.sync.scim import PeerRejected, quoted
+from provisioning.sync.peer import PeerRejected
+from provisioning.sync.scim import quoted
 from provisioning.sync.state import Outcome, RunState
 from store.integration_accounts import Activity
 from store.sync_runs import SUCCEEDED

@@ -18,12 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx2
-
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.sync.runs import LEASE, start_run
+from provisioning.sync.execution import LEASE, start_run
 from store.ids import new_id
 from store.integrations import IntegrationRecord
 from store.sync_runs import SyncRunRecord
@@ -32,7 +30,7 @@ log = logging.getLogger("roster.sync")
 DUE_LIMIT = 20
 
 
-async def run_due(deps: Dependencies, http: httpx2.AsyncClient) -> list[SyncRunRecord]:
+async def run_due(deps: Dependencies) -> list[SyncRunRecord]:
     """Runs every due integration this instance manages to claim; returns those runs."""
     now = deps.clock()
     finished: list[SyncRunRecord] = []
@@ -46,7 +44,7 @@ async def run_due(deps: Dependencies, http: httpx2.AsyncClient) -> list[SyncRunR
             continue
         caller = Caller.system(config.org_id)
         run = await start_run(
-            deps, caller, http, integration, config, owner, dry_run=False, trigger="schedule"
+            deps, caller, integration, config, owner, dry_run=False, trigger="schedule"
         )
         log.info("scheduled sync of %s: %s", integration.key, run.status)
         finished.append(run)
@@ -79,12 +77,10 @@ async def _held(deps: Dependencies, integration: IntegrationRecord) -> bool:
     return True
 
 
-async def schedule_forever(
-    deps: Dependencies, http: httpx2.AsyncClient, every_seconds: float
-) -> None:
+async def schedule_forever(deps: Dependencies, every_seconds: float) -> None:
     while True:
         try:
-            await run_due(deps, http)
+            await run_due(deps)
         except asyncio.CancelledError:
             raise
         except Exception:

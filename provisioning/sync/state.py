@@ -8,7 +8,7 @@ from datetime import datetime
 
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.sync.scim import ScimPeer
+from provisioning.sync.peer import ScimPeer
 from store.ids import new_id
 from store.integrations import IntegrationRecord
 from store.sync_configs import SyncConfigRecord

@@ -1,4 +1,5 @@
-"""Users: create, read, edit, seat, disable, enable and delete, with the organization's rules."""
+"""Users: create, read and edit, with the organization's rules (seat, disable, enable and
+delete: users/lifecycle.py; the model: users/model.py, re-exported here)."""
 
 from __future__ import annotations
 
@@ -8,118 +9,45 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioning.access.principal import ADMIN, ROLES, USERS_READ, USERS_WRITE
+from provisioning.access.principal import ADMIN, ROLES, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import (
     ChangedMeanwhile,
     EmailTaken,
-    Forbidden,
     NotFound,
-    Problem,
     SeatLimitReached,
     UsernameTaken,
     ValidationFailed,
 )
-from provisioning.integrations.linking import release_accounts
-from provisioning.licences import release_user_licences
-from provisioning.search import search_prefix, user_search_terms
+from provisioning.search import user_search_terms
 from provisioning.sync.ownership import refuse_directory_fields
+from provisioning.users.lifecycle import delete_user, disable_user, enable_user, set_user_seat
+from provisioning.users.model import (
+    ACTIVE,
+    DISABLED,
+    FULL,
+    INVITED,
+    KEEP,
+    MAX_PAGE,
+    OBSERVER,
+    PENDING,
+    PERSONAL_FIELDS,
+    SEATS,
+    SOURCES,
+    STATUSES,
+    Page,
+    UserChanges,
+    UserDraft,
+    audit_view,
+    unchanged_condition,
+)
+from provisioning.users.queries import get_user, get_users, list_users
 from provisioning.users.rules import Checker
 from store.ids import new_id
 from store.organizations import OrganizationRecord
-from store.users import DuplicateValue, UserFilter, UserRecord
-
-PENDING, INVITED, ACTIVE, DISABLED = "PENDING", "INVITED", "ACTIVE", "DISABLED"
-STATUSES = (PENDING, INVITED, ACTIVE, DISABLED)
-FULL, OBSERVER = "FULL", "OBSERVER"
-SEATS = (FULL, OBSERVER)
-SOURCES = ("MANUAL", "IMPORT", "SSO", "SIGNUP", "INTEGRATION", "DIRECTORY", "SCIM")
-MAX_PAGE = 100
-
-# Never copied into the audit trail.
-_SECRET_FIELDS = {"password_hash"}
-# Removed from the audit trail when the user is deleted.
-PERSONAL_FIELDS = ["email", "username", "phone", "first_name", "last_name"]
-
-
-class _Keep:
-    """Marks a field an update leaves alone (None would mean: clear it)."""
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP: Any = _Keep()
-
-
-@dataclass(frozen=True)
-class UserDraft:
-    first_name: str
-    last_name: str
-    email: str | None = None
-    username: str | None = None
-    phone: str | None = None
-    language: str | None = None
-    department_id: str | None = None
-    job_profile_id: str | None = None
-    permission_type_id: str | None = None
-    company_id: str | None = None
-    roles: tuple[str, ...] = ()
-    seat: str = OBSERVER
-    source: str = "MANUAL"
-    status: str = PENDING
-    password_hash: str | None = None
-    email_verified: bool = False
-    must_change_password: bool = False
-    external_id: str | None = None
-
-
-@dataclass(frozen=True)
-class UserChanges:
-    first_name: Any = KEEP
-    last_name: Any = KEEP
-    email: Any = KEEP
-    username: Any = KEEP
-    phone: Any = KEEP
-    language: Any = KEEP
-    department_id: Any = KEEP
-    job_profile_id: Any = KEEP
-    permission_type_id: Any = KEEP
-    company_id: Any = KEEP
-    roles: Any = KEEP
-    external_id: Any = KEEP
-
-    def given(self) -> dict[str, Any]:
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not KEEP
-        }
-
-
-@dataclass(frozen=True)
-class Page:
-    users: list[UserRecord]
-    has_next: bool
-    total: int
-
-
-def _audit_view(record: UserRecord) -> dict[str, Any]:
-    values = dataclasses.asdict(record)
-    for name in (
-        *_SECRET_FIELDS,
-        "id",
-        "org_id",
-        "created_at",
-        "updated_at",
-        "last_login_at",
-        "status_before_disable",
-    ):
-        values.pop(name, None)
-    values["roles"] = list(record.roles)
-    return values
+from store.users import DuplicateValue, UserRecord
 
 
 def _terms(record: UserRecord) -> list[str]:
@@ -298,65 +226,15 @@ async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> U
             await deps.store.organizations.release_full_seats(org_id)
         raise
     await record_event(
-        deps, caller, "user.created", "User", record.id, diff({}, _audit_view(record))
+        deps, caller, "user.created", "User", record.id, diff({}, audit_view(record))
     )
     return record
-
-
-async def get_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord | None:
-    """An admin reads anyone in the organization; a member only themselves."""
-    org_id = caller.require_signed_in()
-    if not caller.may(USERS_READ) and user_id != caller.user_id:
-        return None
-    return await deps.store.users.get(org_id, user_id)
-
-
-async def get_users(
-    deps: Dependencies, caller: Caller, user_ids: list[str]
-) -> dict[str, UserRecord]:
-    org_id = caller.require_signed_in()
-    user_ids = caller.readable_users(user_ids)
-    return await deps.store.users.get_many(org_id, user_ids)
-
-
-async def list_users(
-    deps: Dependencies,
-    caller: Caller,
-    *,
-    search: str | None = None,
-    status: str | None = None,
-    seat: str | None = None,
-    first: int = 50,
-    after_id: str | None = None,
-) -> Page:
-    org_id = caller.require(USERS_READ)
-    if not 0 <= first <= MAX_PAGE:
-        raise ValidationFailed(
-            Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
-        )
-    prefix = search_prefix(search)
-    where = UserFilter(search_prefix=prefix, status=status, seat=seat)
-    users, total = await asyncio.gather(
-        deps.store.users.page(org_id, where, after_id, first + 1),
-        deps.store.users.count(org_id, where),
-    )
-    return Page(users=users[:first], has_next=len(users) > first, total=total)
 
 
 async def void_links(deps: Dependencies, org_id: str, user_id: str) -> None:
     """After an email change: the invitation, sign-up and reset links sent to the old
     address must no longer work (they would prove, or take over, the new one)."""
     await deps.store.invitation_tokens.void_for_user(org_id, user_id, deps.clock())
-
-
-def _unchanged(current: UserRecord, unchanged_since: datetime | None) -> dict[str, Any]:
-    """The write condition for `unchanged_since` (an ETag's If-Match: the user's updated_at
-    is still this), checked first on the record just read; ChangedMeanwhile if it fails."""
-    if unchanged_since is None:
-        return {}
-    if current.updated_at != unchanged_since:
-        raise ChangedMeanwhile()
-    return {"updated_at": unchanged_since}
 
 
 async def update_user(
@@ -372,7 +250,7 @@ async def update_user(
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
-    unchanged = _unchanged(current, unchanged_since)
+    unchanged = unchanged_condition(current, unchanged_since)
     given = changes.given()
     check = Checker()
     values: dict[str, Any] = {}
@@ -447,158 +325,42 @@ async def update_user(
     if before.email != after.email:
         await void_links(deps, org_id, user_id)
     await record_event(
-        deps, caller, "user.updated", "User", user_id, diff(_audit_view(before), _audit_view(after))
+        deps, caller, "user.updated", "User", user_id, diff(audit_view(before), audit_view(after))
     )
     return after
 
 
-async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: str) -> UserRecord:
-    org_id = caller.require(USERS_WRITE)
-    if seat not in SEATS:
-        raise ValidationFailed(
-            Problem("INVALID", f"Seat must be one of {list(SEATS)}.", ("input", "seat"))
-        )
-    current = await deps.store.users.get(org_id, user_id)
-    if current is None:
-        raise NotFound("User", ("input", "userId"))
-    if current.seat == seat:
-        return current
-    organizations = deps.store.organizations
-    if seat == FULL and not await organizations.reserve_full_seats(org_id):
-        organization = await organizations.get(org_id)
-        raise SeatLimitReached(organization.seat_limit if organization else None)
-    # Conditional on the seat we saw, so the counter follows exactly one transition.
-    result = await deps.store.users.update(
-        org_id, user_id, {"seat": seat, "updated_at": deps.clock()}, only_if={"seat": current.seat}
-    )
-    if result is None:
-        if seat == FULL:
-            await organizations.release_full_seats(org_id)
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    if seat == OBSERVER:
-        await organizations.release_full_seats(org_id)
-    before, after = result
-    await record_event(
-        deps,
-        caller,
-        "user.seat_changed",
-        "User",
-        user_id,
-        diff(_audit_view(before), _audit_view(after)),
-    )
-    return after
-
-
-async def disable_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
-) -> UserRecord:
-    """`unchanged_since`: as for update_user; a user already disabled is left as is."""
-    org_id = caller.require(USERS_WRITE)
-    if user_id == caller.user_id:
-        raise Forbidden("You cannot disable yourself.")
-    current = await deps.store.users.get(org_id, user_id)
-    if current is None:
-        raise NotFound("User", ("input", "userId"))
-    unchanged = _unchanged(current, unchanged_since)
-    result = None
-    if current.status != DISABLED:
-        result = await deps.store.users.update(
-            org_id,
-            user_id,
-            {
-                "status": DISABLED,
-                "status_before_disable": current.status,
-                "updated_at": deps.clock(),
-            },
-            only_if={"status": current.status, **unchanged},
-        )
-        if result is None and unchanged:
-            raise ChangedMeanwhile()
-    # Sessions go whether or not this call changed the status: a retry must still revoke.
-    await deps.store.sessions.delete_for_user(org_id, user_id)
-    if result is None:
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    before, after = result
-    await record_event(
-        deps,
-        caller,
-        "user.disabled",
-        "User",
-        user_id,
-        diff(_audit_view(before), _audit_view(after)),
-    )
-    return after
-
-
-async def enable_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
-) -> UserRecord:
-    """`unchanged_since`: as for update_user; a user not disabled is left as is."""
-    org_id = caller.require(USERS_WRITE)
-    current = await deps.store.users.get(org_id, user_id)
-    if current is None:
-        raise NotFound("User", ("input", "userId"))
-    unchanged = _unchanged(current, unchanged_since)
-    if current.status != DISABLED:
-        return current
-    restored = current.status_before_disable or ACTIVE
-    result = await deps.store.users.update(
-        org_id,
-        user_id,
-        {"status": restored, "updated_at": deps.clock()},
-        only_if={"status": DISABLED, **unchanged},
-    )
-    if result is None:
-        if unchanged:
-            raise ChangedMeanwhile()
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    before, after = result
-    await record_event(
-        deps, caller, "user.enabled", "User", user_id, diff(_audit_view(before), _audit_view(after))
-    )
-    return after
-
-
-async def delete_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
-) -> str:
-    """Remove the user and their personal data; the audit trail stays, redacted.
-    `unchanged_since`: only if the user's updated_at is still this, checked in the delete
-    itself; ChangedMeanwhile otherwise (also when the user is gone)."""
-    org_id = caller.require(USERS_WRITE)
-    if user_id == caller.user_id:
-        raise Forbidden("You cannot delete yourself.")
-    only_if = None if unchanged_since is None else {"updated_at": unchanged_since}
-    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if)
-    if deleted is None:
-        if unchanged_since is not None:
-            raise ChangedMeanwhile()
-        raise NotFound("User", ("input", "userId"))
-    await deps.store.sessions.delete_for_user(org_id, user_id)
-    await deps.store.identities.delete_for_user(org_id, user_id)
-    await release_accounts(deps, caller, user_id)
-    await release_user_licences(deps, caller, user_id)
-    if deleted.seat == FULL:
-        await deps.store.organizations.release_full_seats(org_id)
-    await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)
-    await record_event(
-        deps,
-        caller,
-        "user.deleted",
-        "User",
-        user_id,
-        {
-            "status": {"before": deleted.status, "after": None},
-            "seat": {"before": deleted.seat, "after": None},
-        },
-    )
-    return user_id
+__all__ = [
+    "ACTIVE",
+    "DISABLED",
+    "FULL",
+    "INVITED",
+    "KEEP",
+    "MAX_PAGE",
+    "OBSERVER",
+    "PENDING",
+    "PERSONAL_FIELDS",
+    "PRIVILEGED_ROLES",
+    "SEATS",
+    "SOURCES",
+    "STATUSES",
+    "CheckedUser",
+    "Page",
+    "UserChanges",
+    "UserDraft",
+    "audit_view",
+    "check_new_user",
+    "check_references",
+    "check_rights",
+    "create_user",
+    "delete_user",
+    "disable_user",
+    "enable_user",
+    "get_user",
+    "get_users",
+    "list_users",
+    "set_user_seat",
+    "unchanged_condition",
+    "update_user",
+    "void_links",
+]

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scim2_models import Error
+from scim2_models import Error, ListResponse
 from starlette.responses import Response
 
 from provisioning.errors import DomainError
-from provisioning.scim.access import ScimRefused
+from provisioning.scim.access import ScimRefused, StillInUse, VersionMismatch
 from provisioning.scim.filter import InvalidFilter, InvalidSort
 
 SCIM_JSON = "application/scim+json"
 
+# RFC 7644 §3.12: the scimTypes that are not a 400.
+_SCIM_TYPE_STATUS = {"uniqueness": 409, "sensitive": 403}
 # Roster's error codes, as SCIM statuses and scimTypes.
 _STATUS: dict[str, tuple[int, str | None]] = {
     "NOT_FOUND": (404, None),
@@ -49,8 +51,13 @@ def scim_refusal(detail: str, request_id: str) -> dict[str, Any]:
 
 def error_for(error: Exception) -> Response:
     """The SCIM error for an expected failure of the business rules."""
+    if isinstance(error, VersionMismatch):
+        return scim_error(412, str(error), None)
+    if isinstance(error, StillInUse):
+        return scim_error(409, str(error), None)
     if isinstance(error, ScimRefused):
-        return scim_error(error.status, str(error), error.scim_type)
+        status = _SCIM_TYPE_STATUS.get(error.scim_type or "", 400)
+        return scim_error(status, str(error), error.scim_type)
     if isinstance(error, InvalidFilter):
         return scim_error(400, str(error), "invalidFilter")
     if isinstance(error, InvalidSort):
@@ -60,3 +67,16 @@ def error_for(error: Exception) -> Response:
     status, scim_type = _STATUS.get(problem.code, (400, "invalidValue"))
     detail = "; ".join(p.message for p in error.problems)
     return scim_error(status, detail, scim_type)
+
+
+def list_response(
+    resources: list[dict[str, Any]], total: int | None = None, start_index: int = 1
+) -> Response:
+    body = {
+        "schemas": [str(ListResponse.__schema__)],
+        "totalResults": len(resources) if total is None else total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+    return scim_response(body)

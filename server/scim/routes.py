@@ -2,23 +2,18 @@
 
 Every request carries the bearer access token of an API client with the `scim` scope;
 the organization is the token's, never the request's. The business rules are in
-provisioning/scim_users.py and provisioning/scim_groups.py.
+provisioning/scim/users.py and provisioning/scim/groups.py; the discovery endpoints are
+server/scim/discovery_routes.py, the parsing of requests server/scim/requests.py.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from scim2_models import (
     Context,
-    ListResponse,
     ResponseParameters,
-    SCIMException,
-    SearchRequest,
 )
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,7 +26,7 @@ from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError
-from provisioning.scim.access import MAX_COUNT, ScimRefused, refused, scim_caller
+from provisioning.scim.access import MAX_COUNT, scim_caller
 from provisioning.scim.filter import InvalidFilter, InvalidSort
 from provisioning.scim.groups import (
     GroupView,
@@ -46,22 +41,31 @@ from provisioning.scim.groups import (
     replace_scim_group,
     to_group,
 )
+from provisioning.scim.user_resources import (
+    names_for,
+    parse_patch,
+    parse_user,
+    to_resource,
+    version_of,
+)
 from provisioning.scim.users import (
     create_scim_user,
     delete_scim_user,
     get_scim_user,
     list_scim_users,
-    names_for,
-    parse_patch,
-    parse_user,
     patch_scim_user,
     replace_scim_user,
-    to_resource,
-    version_of,
 )
 from server.request_id import request_id_of
-from server.scim import discovery
-from server.scim.responses import error_for, scim_error, scim_response
+from server.scim.discovery_routes import Discovery
+from server.scim.requests import (
+    Listing,
+    json_body,
+    not_modified,
+    response_parameters,
+    search_request,
+)
+from server.scim.responses import error_for, list_response, scim_error, scim_response
 from store.users import UserRecord
 
 MAX_BODY_BYTES = 1_000_000
@@ -78,15 +82,16 @@ class ScimRoutes:
 
     def routes(self) -> list[BaseRoute]:
         e = self._endpoint
+        discovered = Discovery(self.base_url)
         return [
             Mount(
                 "/scim/v2",
                 routes=[
-                    Route("/ServiceProviderConfig", e(self.config), methods=["GET"]),
-                    Route("/ResourceTypes", e(self.resource_types), methods=["GET"]),
-                    Route("/ResourceTypes/{id}", e(self.resource_type), methods=["GET"]),
-                    Route("/Schemas", e(self.schemas), methods=["GET"]),
-                    Route("/Schemas/{id}", e(self.schema), methods=["GET"]),
+                    Route("/ServiceProviderConfig", e(discovered.config), methods=["GET"]),
+                    Route("/ResourceTypes", e(discovered.resource_types), methods=["GET"]),
+                    Route("/ResourceTypes/{id}", e(discovered.resource_type), methods=["GET"]),
+                    Route("/Schemas", e(discovered.schemas), methods=["GET"]),
+                    Route("/Schemas/{id}", e(discovered.schema), methods=["GET"]),
                     Route("/Users", e(self.list_users), methods=["GET"]),
                     Route("/Users", e(self.create_user), methods=["POST"]),
                     Route("/Users/.search", e(self.search_users), methods=["POST"]),
@@ -138,48 +143,6 @@ class ScimRoutes:
 
         return endpoint
 
-    # ---- discovery ----
-
-    async def config(self, request: Request, caller: Caller) -> Response:
-        spc = discovery.service_provider_config(self.base_url)
-        return scim_response(spc.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-
-    async def resource_types(self, request: Request, caller: Caller) -> Response:
-        types = discovery.resource_types(self.base_url)
-        return _list([t.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) for t in types])
-
-    async def resource_type(self, request: Request, caller: Caller) -> Response:
-        for resource_type in discovery.resource_types(self.base_url):
-            if resource_type.id == request.path_params["id"]:
-                return scim_response(
-                    resource_type.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-                )
-        return scim_error(404, "No such resource type.")
-
-    async def _schemas(self, request: Request, caller: Caller) -> list[dict[str, Any]]:
-        deps: Dependencies = request.state.deps
-        org_id = caller.org_id
-        organization = await deps.store.organizations.get(org_id)
-        departments = await deps.store.scim.departments(org_id)
-        companies = await deps.store.companies.list(org_id)
-        own = organization.own_company_id if organization else None
-        schemas = discovery.schemas(
-            self.base_url,
-            default_language=organization.default_language if organization else "en",
-            departments=[d.name for d in departments],
-            companies=[c.name for c in companies if c.id != own],
-        )
-        return [s.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) for s in schemas]
-
-    async def schemas(self, request: Request, caller: Caller) -> Response:
-        return _list(await self._schemas(request, caller))
-
-    async def schema(self, request: Request, caller: Caller) -> Response:
-        for schema in await self._schemas(request, caller):
-            if schema["id"] == request.path_params["id"]:
-                return scim_response(schema)
-        return scim_error(404, "No such schema.")
-
     async def not_found(self, request: Request, caller: Caller) -> Response:
         parts = request.path_params["rest"].strip("/").split("/")
         if (len(parts) == 1 and parts[0] in _ENDPOINTS) or (
@@ -192,7 +155,7 @@ class ScimRoutes:
         """POST /.search (RFC 7644 §3.4.3): Users, then Groups, paged as one list. A filter
         that names what only one resource type has matches nothing of the other."""
         deps: Dependencies = request.state.deps
-        search = _search_request(await _json(request))
+        search = search_request(await json_body(request))
         if search.sort_by:
             raise InvalidSort("Sorting a search across resource types is not supported.")
         text = str(search.filter) if search.filter else None
@@ -245,7 +208,7 @@ class ScimRoutes:
             ]
         if len(failures) == 2:
             raise failures[0]
-        return _list(resources, users_total + groups_total, start)
+        return list_response(resources, users_total + groups_total, start)
 
     # ---- users ----
 
@@ -255,7 +218,7 @@ class ScimRoutes:
         resource = to_resource(record, names, self.base_url)
         body = resource.model_dump(
             scim_ctx=Context.RESOURCE_QUERY_RESPONSE,
-            response_parameters=_response_parameters(request.query_params),
+            response_parameters=response_parameters(request.query_params),
         )
         headers = {"ETag": version_of(record)}
         if status == 201:
@@ -266,7 +229,7 @@ class ScimRoutes:
         return await self._users_page(request, caller, Listing.of_query(request.query_params))
 
     async def search_users(self, request: Request, caller: Caller) -> Response:
-        return await self._users_page(request, caller, Listing.of_search(await _json(request)))
+        return await self._users_page(request, caller, Listing.of_search(await json_body(request)))
 
     async def _users_page(self, request: Request, caller: Caller, listing: Listing) -> Response:
         deps: Dependencies = request.state.deps
@@ -286,24 +249,24 @@ class ScimRoutes:
             )
             for user in page.users
         ]
-        return _list(resources, page.total, page.start_index)
+        return list_response(resources, page.total, page.start_index)
 
     async def create_user(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
-        resource = parse_user(await _json(request), Context.RESOURCE_CREATION_REQUEST)
+        resource = parse_user(await json_body(request), Context.RESOURCE_CREATION_REQUEST)
         record = await create_scim_user(deps, caller, resource)
         return await self._user_body(request, record, 201)
 
     async def get_user(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
         record = await get_scim_user(deps, caller, request.path_params["id"])
-        if _not_modified(request, version_of(record)):
+        if not_modified(request, version_of(record)):
             return Response(status_code=304, headers={"ETag": version_of(record)})
         return await self._user_body(request, record)
 
     async def replace_user(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
-        resource = parse_user(await _json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+        resource = parse_user(await json_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
         record = await replace_scim_user(
             deps, caller, request.path_params["id"], resource, request.headers.get("if-match")
         )
@@ -311,7 +274,7 @@ class ScimRoutes:
 
     async def patch_user(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
-        patch = parse_patch(await _json(request))
+        patch = parse_patch(await json_body(request))
         record = await patch_scim_user(
             deps,
             caller,
@@ -349,7 +312,7 @@ class ScimRoutes:
         return await self._groups_page(request, caller, Listing.of_query(request.query_params))
 
     async def search_groups(self, request: Request, caller: Caller) -> Response:
-        return await self._groups_page(request, caller, Listing.of_search(await _json(request)))
+        return await self._groups_page(request, caller, Listing.of_search(await json_body(request)))
 
     async def _groups_page(self, request: Request, caller: Caller, listing: Listing) -> Response:
         deps: Dependencies = request.state.deps
@@ -371,32 +334,32 @@ class ScimRoutes:
             )
             for view in page.groups
         ]
-        return _list(resources, page.total, page.start_index)
+        return list_response(resources, page.total, page.start_index)
 
     async def create_group(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
-        group = parse_group(await _json(request), Context.RESOURCE_CREATION_REQUEST)
+        group = parse_group(await json_body(request), Context.RESOURCE_CREATION_REQUEST)
         view = await create_scim_group(deps, caller, group)
-        return self._group_body(view, _response_parameters(request.query_params), 201)
+        return self._group_body(view, response_parameters(request.query_params), 201)
 
     async def get_group(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
         view = await get_scim_group(deps, caller, request.path_params["id"])
-        if _not_modified(request, group_version(view)):
+        if not_modified(request, group_version(view)):
             return Response(status_code=304, headers={"ETag": group_version(view)})
-        return self._group_body(view, _response_parameters(request.query_params))
+        return self._group_body(view, response_parameters(request.query_params))
 
     async def replace_group(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
-        group = parse_group(await _json(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+        group = parse_group(await json_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
         view = await replace_scim_group(
             deps, caller, request.path_params["id"], group, request.headers.get("if-match")
         )
-        return self._group_body(view, _response_parameters(request.query_params))
+        return self._group_body(view, response_parameters(request.query_params))
 
     async def patch_group(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
-        patch = parse_group_patch(await _json(request))
+        patch = parse_group_patch(await json_body(request))
         view = await patch_scim_group(
             deps,
             caller,
@@ -405,7 +368,7 @@ class ScimRoutes:
             request.headers.get("if-match"),
             self.base_url,
         )
-        return self._group_body(view, _response_parameters(request.query_params))
+        return self._group_body(view, response_parameters(request.query_params))
 
     async def delete_group(self, request: Request, caller: Caller) -> Response:
         deps: Dependencies = request.state.deps
@@ -413,100 +376,3 @@ class ScimRoutes:
             deps, caller, request.path_params["id"], request.headers.get("if-match")
         )
         return Response(status_code=204)
-
-
-def _list(
-    resources: list[dict[str, Any]], total: int | None = None, start_index: int = 1
-) -> Response:
-    body = {
-        "schemas": [str(ListResponse.__schema__)],
-        "totalResults": len(resources) if total is None else total,
-        "startIndex": start_index,
-        "itemsPerPage": len(resources),
-        "Resources": resources,
-    }
-    return scim_response(body)
-
-
-async def _json(request: Request) -> Any:
-    """The body as JSON; its size is capped by BodyLimit (server/body_limit.py)."""
-    body = await request.body()
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ScimRefused(400, "invalidSyntax", f"The body is not JSON: {error}") from error
-    except RecursionError as error:
-        raise ScimRefused(400, "invalidSyntax", "The body is nested too deeply.") from error
-
-
-def _integer(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ScimRefused(400, "invalidValue", f"{name} must be an integer.") from error
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A list request's filter, sort, page and attributes: from GET's query or a .search body."""
-
-    filter_text: str | None
-    sort_by: str | None
-    sort_order: str | None
-    start_index: int | None
-    count: int | None
-    parameters: ResponseParameters[Any] | None
-
-    @classmethod
-    def of_query(cls, query: Any) -> Listing:
-        return cls(
-            filter_text=query.get("filter"),
-            sort_by=query.get("sortBy"),
-            sort_order=query.get("sortOrder"),
-            start_index=_integer(query.get("startIndex"), "startIndex"),
-            count=_integer(query.get("count"), "count"),
-            parameters=_response_parameters(query),
-        )
-
-    @classmethod
-    def of_search(cls, payload: Any) -> Listing:
-        search = _search_request(payload)
-        return cls(
-            filter_text=str(search.filter) if search.filter else None,
-            sort_by=str(search.sort_by) if search.sort_by else None,
-            sort_order=search.sort_order.value if search.sort_order else None,
-            start_index=search.start_index,
-            count=search.count,
-            parameters=search,
-        )
-
-
-def _response_parameters(query: Any) -> ResponseParameters[Any] | None:
-    attributes, excluded = query.get("attributes"), query.get("excludedAttributes")
-    if not attributes and not excluded:
-        return None
-    try:
-        return ResponseParameters[Any].model_validate(
-            {"attributes": attributes or None, "excludedAttributes": excluded or None}
-        )
-    except (ValidationError, SCIMException) as error:
-        raise refused(error) from error
-
-
-def _search_request(payload: Any) -> SearchRequest[Any]:
-    if not isinstance(payload, dict):
-        raise ScimRefused(400, "invalidSyntax", "The body must be a JSON object.")
-    try:
-        return SearchRequest[Any].model_validate(payload, scim_ctx=Context.SEARCH_REQUEST)
-    except (ValidationError, SCIMException) as error:
-        raise refused(error) from error
-
-
-def _not_modified(request: Request, version: str) -> bool:
-    wanted = request.headers.get("if-none-match")
-    if wanted is None:
-        return False
-    tags = [tag.strip() for tag in wanted.split(",")]
-    return "*" in tags or version in tags

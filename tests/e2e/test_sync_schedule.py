@@ -13,7 +13,7 @@ import pytest
 from config.settings import Settings
 from provisioning.access.passwords import PasswordHasher
 from provisioning.dependencies import Dependencies
-from provisioning.sync.runs import LEASE
+from provisioning.sync.execution import LEASE
 from store.ids import new_id, object_id
 from store.sync_configs import SyncConfigRecord
 from tests.e2e.processes import run_roster

@@ -1,13 +1,15 @@
 """A real scim2-server in-process: its ASGI application over an httpx2 client, for the
 integration tests of the directory sync (tests/e2e runs the same server as a process).
 
-The client is the one Roster's sync is given (`run_due(deps, http)`, `run_sync(..., http,
-...)`): every request of a run goes to the scim2-server application, nothing is faked.
+Roster's sync reaches it through the HTTP adapter on this client
+(`run_due(directory.wired(deps))`): every request of a run goes to the scim2-server
+application, nothing is faked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,7 +19,9 @@ from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.memory import AsyncInMemoryStorage
 from scim2_server.utils import load_default_provider
 
+from provisioning.dependencies import Dependencies
 from provisioning.sync.scim import ENTERPRISE_SCHEMA, PATCH_SCHEMA, USER_SCHEMA
+from server.scim_peer import HttpScimPeers
 
 BASE_URL = "http://directory.test/v2"
 HEADERS = {"Content-Type": "application/scim+json"}
@@ -29,6 +33,10 @@ class ScimDirectory:
 
     http: httpx2.AsyncClient
     base_url: str = BASE_URL
+
+    def wired(self, deps: Dependencies) -> Dependencies:
+        """`deps` with the HTTP SCIM adapter on this directory's client."""
+        return dataclasses.replace(deps, scim_peers=HttpScimPeers(self.http))
 
     async def add_person(
         self,

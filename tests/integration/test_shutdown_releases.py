@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 
 import httpx2
@@ -17,8 +18,10 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.imports.jobs import resume_import, start_import
 from provisioning.integrations.integrations import create_integration
-from provisioning.sync.runs import SyncSettings, configure_sync, run_sync
+from provisioning.sync.configuration import SyncSettings, configure_sync
+from provisioning.sync.runs import run_sync
 from server.app import create_app
+from server.scim_peer import HttpScimPeers
 from store.import_jobs import QUEUED, RUNNING
 from store.sync_runs import FAILED, SUCCEEDED
 from tests.import_files import csv_bytes, person
@@ -81,7 +84,8 @@ async def test_a_sync_stopped_by_shutdown_releases_its_lease(deps: Dependencies)
     await configure_sync(deps, caller, integration.id, sync)
     hanging = HangingTransport()
     async with httpx2.AsyncClient(transport=hanging) as http:
-        running = asyncio.create_task(run_sync(deps, caller, http, integration.id))
+        hung = dataclasses.replace(deps, scim_peers=HttpScimPeers(http))
+        running = asyncio.create_task(run_sync(hung, caller, integration.id))
         await asyncio.wait_for(hanging.asked.wait(), WAIT_SECONDS)
         # What the lifespan does to its tasks at shutdown.
         running.cancel()
@@ -97,5 +101,5 @@ async def test_a_sync_stopped_by_shutdown_releases_its_lease(deps: Dependencies)
         await directory.add_person("p1", email="p1@bidder.example")
         sync = SyncSettings(base_url=directory.base_url, bearer_token="t")
         await configure_sync(deps, caller, integration.id, sync)
-        again = await run_sync(deps, caller, directory.http, integration.id)
+        again = await run_sync(directory.wired(deps), caller, integration.id)
     assert again.status == SUCCEEDED, again

@@ -21,16 +21,10 @@ from provisioning.errors import ManagedExternally, ValidationFailed
 from provisioning.integrations.integrations import create_integration
 from provisioning.licences import assign_licence, configure_pool
 from provisioning.sso.login import sign_in_with_claims
+from provisioning.sync.configuration import SyncSettings, configure_sync, reset_sync_cursor
+from provisioning.sync.execution import start_run
 from provisioning.sync.mapping import DEPARTMENT_ATTRIBUTE
-from provisioning.sync.runs import (
-    SyncSettings,
-    configure_sync,
-    confirm_sync_run,
-    reset_sync_cursor,
-    retry_sync_error,
-    run_sync,
-    start_run,
-)
+from provisioning.sync.runs import confirm_sync_run, retry_sync_error, run_sync
 from provisioning.users.write import UserChanges, UserDraft, create_user, update_user
 from store.identities import IdentityRecord
 from store.identity_providers import ClaimMapping, IdentityProviderRecord
@@ -125,11 +119,11 @@ async def test_phone_and_department_are_synced_and_owned_where_the_config_says_s
         phones=[{"value": "020 7946 0958", "type": "work"}],
     )
 
-    dry = await run_sync(deps, org.caller, directory.http, integration_id, dry_run=True)
+    dry = await run_sync(directory.wired(deps), org.caller, integration_id, dry_run=True)
     assert (dry.created, dry.failed) == (3, 1)
     assert await _departments(deps, org) == starter  # a dry run creates nothing
 
-    first = await run_sync(deps, org.caller, directory.http, integration_id)
+    first = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (first.status, first.created, first.failed) == (SUCCEEDED, 3, 1), first
     (error,) = await deps.store.sync_runs.errors_page(org.id, first.id, None, 10)
     assert (error.code, error.external_id) == ("PHONE_INVALID", dave)
@@ -181,7 +175,7 @@ async def test_phone_and_department_are_synced_and_owned_where_the_config_says_s
         org.id, bob_user.id, {"phone": "+447911123456", "department_id": starter["Support"]}
     )
     await directory.replace(bob, "title", "Site lead")  # read again by the next run
-    second = await run_sync(deps, org.caller, directory.http, integration_id)
+    second = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (second.updated, second.created) == (2, 0), second
     alice_user = await _user(deps, org, "alice@bidder.example")
     assert (alice_user.phone, alice_user.department_id) == (None, starter["Engineering"])
@@ -190,7 +184,7 @@ async def test_phone_and_department_are_synced_and_owned_where_the_config_says_s
 
     # Fixed at the source, the failed record is retried alone, and applies in full.
     await directory.replace(dave, "phoneNumbers", [{"value": "+44 20 7946 0000", "type": "work"}])
-    retried = await retry_sync_error(deps, org.caller, directory.http, error.id)
+    retried = await retry_sync_error(directory.wired(deps), org.caller, error.id)
     assert retried.resolved_at is not None
     dave_user = await _user(deps, org, "dave@bidder.example")
     assert dave_user.phone == "+442079460000"
@@ -227,7 +221,7 @@ async def test_outbound_provisioning_pushes_the_phone_and_the_department(
         ),
     )
     await assign_licence(deps, org.caller, ann.id, "upvise")
-    created = await run_sync(deps, org.caller, directory.http, integration_id)
+    created = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (created.status, created.created, created.failed) == (SUCCEEDED, 1, 0), created
     (remote,) = await directory.users()
     assert [p["value"] for p in remote["phoneNumbers"]] == ["+442079460958"]
@@ -236,14 +230,14 @@ async def test_outbound_provisioning_pushes_the_phone_and_the_department(
     await update_user(
         deps, org.caller, ann.id, UserChanges(phone=None, department_id=departments["Finance"])
     )
-    updated = await run_sync(deps, org.caller, directory.http, integration_id)
+    updated = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (updated.updated, updated.failed) == (1, 0), updated
     remote = await directory.get(remote["id"])
     assert "phoneNumbers" not in remote
     assert remote[ENTERPRISE]["department"] == "Finance"
 
     await update_user(deps, org.caller, ann.id, UserChanges(department_id=None))
-    assert (await run_sync(deps, org.caller, directory.http, integration_id)).failed == 0
+    assert (await run_sync(directory.wired(deps), org.caller, integration_id)).failed == 0
     remote = await directory.get(remote["id"])
     assert "department" not in (remote.get(ENTERPRISE) or {})
 
@@ -254,7 +248,7 @@ async def test_an_sso_provider_that_owns_profiles_leaves_the_directorys_fields_a
     org = await _org(deps)
     integration_id = await _owned_by_directory(deps, org, directory)
     await directory.add_person("alice", email="alice@bidder.example", department="Sales")
-    assert (await run_sync(deps, org.caller, directory.http, integration_id)).created == 1
+    assert (await run_sync(directory.wired(deps), org.caller, integration_id)).created == 1
     alice = await _user(deps, org, "alice@bidder.example")
     now = deps.clock()
     provider = IdentityProviderRecord(
@@ -325,7 +319,7 @@ async def test_with_the_options_off_phone_and_department_are_left_to_roster(
         phones=[{"value": "020 7946 0958", "primary": True}],
     )
 
-    first = await run_sync(deps, org.caller, directory.http, integration_id)
+    first = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (first.status, first.created, first.failed) == (SUCCEEDED, 2, 0), first
     assert await _departments(deps, org) == starter  # no "Legal" made
     bob = await _user(deps, org, "bob@bidder.example")
@@ -344,11 +338,11 @@ async def test_with_the_options_off_phone_and_department_are_left_to_roster(
 
     # Read again (changed there, then everything from a null cursor): left as they are.
     await directory.replace(alice, "title", "Site lead")
-    changed = await run_sync(deps, org.caller, directory.http, integration_id)
+    changed = await run_sync(directory.wired(deps), org.caller, integration_id)
     # (bob too, perhaps: the cursor's millisecond is read again)
     assert changed.read >= 1 and (changed.updated, changed.failed) == (0, 0), changed
     await reset_sync_cursor(deps, org.caller, integration_id, None)
-    full = await run_sync(deps, org.caller, directory.http, integration_id)
+    full = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (full.read, full.updated, full.disabled, full.failed) == (2, 0, 0, 0), full
     alice_user = await _user(deps, org, "alice@bidder.example")
     assert (alice_user.phone, alice_user.department_id) == ("+442079460958", starter["Sales"])
@@ -361,7 +355,7 @@ async def test_a_custom_department_attribute(deps: Dependencies, directory: Scim
     starter = await _departments(deps, org)
     ann = await directory.add_person("ann", email="ann@bidder.example", department="Sales")
     await directory.replace(ann, division, "Tenders")
-    run = await run_sync(deps, org.caller, directory.http, integration_id)
+    run = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (run.created, run.failed) == (1, 0), run
     departments = await _departments(deps, org)
     assert set(departments) - set(starter) == {"Tenders"}  # the division, not "Sales"
@@ -380,7 +374,7 @@ async def test_a_custom_department_attribute(deps: Dependencies, directory: Scim
     assert edited.phone == "+447911123456"
     # No division there: no department here.
     await directory.patch(ann, {"op": "remove", "path": division})
-    assert (await run_sync(deps, org.caller, directory.http, integration_id)).updated == 1
+    assert (await run_sync(directory.wired(deps), org.caller, integration_id)).updated == 1
     ann_user = await _user(deps, org, "ann@bidder.example")
     assert (ann_user.department_id, ann_user.phone) == (None, "+447911123456")
 
@@ -399,11 +393,11 @@ async def test_turning_the_options_on_later_applies_them_to_every_user(
         phones=[{"value": "+44 20 7946 0958", "type": "work"}],
     )
     await directory.add_person("bob", email="bob@bidder.example")
-    first = await run_sync(deps, org.caller, directory.http, integration_id)
+    first = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (first.created, first.failed) == (2, 0), first
     bob = await _user(deps, org, "bob@bidder.example")
     await update_user(deps, org.caller, bob.id, UserChanges(phone="+447911123456"))
-    quiet = await run_sync(deps, org.caller, directory.http, integration_id)
+    quiet = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert quiet.cursor_from == first.cursor_to is not None and quiet.read <= 1
 
     # Turned on: nobody changed at the source, yet the next run reads and applies all.
@@ -420,14 +414,14 @@ async def test_turning_the_options_on_later_applies_them_to_every_user(
         org.id, integration_id, owner, deps.clock(), timedelta(minutes=5)
     )
     older = await start_run(
-        deps, org.caller, directory.http, integration, before, owner, dry_run=False, trigger="test"
+        directory.wired(deps), org.caller, integration, before, owner, dry_run=False, trigger="test"
     )
     assert older.status == SUCCEEDED and older.cursor_from is not None
     assert (await _user(deps, org, "alice@bidder.example")).phone is None
     config = await deps.store.sync_configs.get(org.id, integration_id)
     assert config is not None and config.full_read_due is not None
 
-    full = await run_sync(deps, org.caller, directory.http, integration_id)
+    full = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert full.cursor_from is None and (full.read, full.updated, full.failed) == (2, 2, 0), full
     alice = await _user(deps, org, "alice@bidder.example")
     assert alice.phone == "+442079460958"
@@ -439,7 +433,7 @@ async def test_turning_the_options_on_later_applies_them_to_every_user(
     # Done: the run after reads the changes again.
     config = await deps.store.sync_configs.get(org.id, integration_id)
     assert config is not None and config.full_read_due is None
-    after = await run_sync(deps, org.caller, directory.http, integration_id)
+    after = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert after.cursor_from == full.cursor_to is not None and after.updated == 0
 
     # Turned off: no full read; the fields are Roster's again, as the directory left them.
@@ -461,20 +455,20 @@ async def test_a_held_run_confirmed_after_turning_the_phone_on_is_not_the_full_r
         await directory.add_person(f"p{i}", email=f"p{i}@bidder.example", phones=phone)
         for i in range(5)
     ]
-    first = await run_sync(deps, org.caller, directory.http, integration_id)
+    first = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert (first.created, first.failed) == (5, 0), first
     for person in people[3:]:  # 2 of 5: above the 20% threshold
         await directory.replace(person, "active", False)
-    held = await run_sync(deps, org.caller, directory.http, integration_id)
+    held = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert held.status == AWAITING_CONFIRMATION and held.cursor_from == first.cursor_to
 
     await configure_sync(deps, org.caller, integration_id, SyncSettings(sync_phone=True))
-    confirmed = await confirm_sync_run(deps, org.caller, directory.http, held.id)
+    confirmed = await confirm_sync_run(directory.wired(deps), org.caller, held.id)
     # It read the changes since its own cursor, not everything: the full read is still due.
     assert (confirmed.status, confirmed.disabled) == (SUCCEEDED, 2), confirmed
     config = await deps.store.sync_configs.get(org.id, integration_id)
     assert config is not None and config.full_read_due is not None
-    full = await run_sync(deps, org.caller, directory.http, integration_id)
+    full = await run_sync(directory.wired(deps), org.caller, integration_id)
     assert full.cursor_from is None and full.read == 5, full
     assert (await _user(deps, org, "p0@bidder.example")).phone == "+442079460958"
     config = await deps.store.sync_configs.get(org.id, integration_id)
@@ -495,7 +489,7 @@ async def test_a_department_name_spelt_with_other_spacing_or_width_is_the_same_d
     ligature = "\ufb01eld ops"  # "field ops" with the "fi" ligature
     await directory.add_person("di", email="di@bidder.example", department=ligature)
 
-    run = await run_sync(deps, org.caller, directory.http, integration_id)
+    run = await run_sync(directory.wired(deps), org.caller, integration_id)
 
     assert (run.status, run.created, run.failed) == (SUCCEEDED, 4, 0), run
     departments = await _departments(deps, org)

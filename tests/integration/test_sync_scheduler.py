@@ -17,13 +17,8 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, ValidationFailed
 from provisioning.integrations.integrations import create_integration
-from provisioning.sync.runs import (
-    SyncSettings,
-    configure_sync,
-    confirm_sync_run,
-    discard_sync_run,
-    run_sync,
-)
+from provisioning.sync.configuration import SyncSettings, configure_sync
+from provisioning.sync.runs import confirm_sync_run, discard_sync_run, run_sync
 from provisioning.sync.scheduler import run_due
 from store.sync_runs import AWAITING_CONFIRMATION, DISCARDED, SUCCEEDED, SyncRunRecord
 from store.users import UserFilter
@@ -64,7 +59,7 @@ async def _scheduled(deps: Dependencies, directory: ScimDirectory) -> Scheduled:
     )
     await configure_sync(deps, caller, integration.id, settings)
     people = [await directory.add_person(f"p{i}", email=f"p{i}@bidder.example") for i in range(5)]
-    first = await run_sync(deps, caller, directory.http, integration.id)
+    first = await run_sync(directory.wired(deps), caller, integration.id)
     assert (first.status, first.created) == (SUCCEEDED, 5), first
     return Scheduled(org_id, integration.id, people)
 
@@ -83,7 +78,7 @@ async def _notices(deps: Dependencies, scheduled: Scheduled) -> list[str]:
 async def _next_interval(deps: Dependencies, clock: Clock, directory: ScimDirectory) -> list[str]:
     """The statuses of the runs the schedule starts one interval on."""
     clock.advance(INTERVAL)
-    return [run.status for run in await run_due(deps, directory.http)]
+    return [run.status for run in await run_due(directory.wired(deps))]
 
 
 async def test_a_held_run_stops_the_schedule_until_it_is_discarded_or_confirmed(
@@ -118,7 +113,7 @@ async def test_a_held_run_stops_the_schedule_until_it_is_discarded_or_confirmed(
     assert await _notices(timed, scheduled) == [held.id, again.id]
 
     # Confirmed: applied, and the schedule runs again at its next interval.
-    confirmed = await confirm_sync_run(timed, scheduled.caller, directory.http, again.id)
+    confirmed = await confirm_sync_run(directory.wired(timed), scheduled.caller, again.id)
     assert (confirmed.status, confirmed.disabled) == (SUCCEEDED, 3)
     assert await _next_interval(timed, clock, directory) == [SUCCEEDED]
     assert await _next_interval(timed, clock, directory) == [SUCCEEDED]
@@ -138,7 +133,7 @@ async def test_a_run_held_by_a_manual_run_also_stops_the_schedule(
     scheduled = await _scheduled(timed, directory)
     for person in scheduled.people[:2]:
         await directory.replace(person, "active", False)
-    held = await run_sync(timed, scheduled.caller, directory.http, scheduled.integration_id)
+    held = await run_sync(directory.wired(timed), scheduled.caller, scheduled.integration_id)
     assert held.status == AWAITING_CONFIRMATION
     assert await _next_interval(timed, clock, directory) == []
     assert await _notices(timed, scheduled) == [held.id]
@@ -159,7 +154,7 @@ async def test_only_a_held_run_is_discarded_and_only_once(
     other = (await create_admin(timed, "other", "admin@other.example", PASSWORD)).organization
     for person in scheduled.people[:3]:
         await directory.replace(person, "active", False)
-    held = await run_sync(timed, caller, directory.http, scheduled.integration_id)
+    held = await run_sync(directory.wired(timed), caller, scheduled.integration_id)
     assert held.status == AWAITING_CONFIRMATION
     with pytest.raises(NotFound):  # another organization's run is not there for it
         await discard_sync_run(timed, Caller.system(other.id), held.id)
@@ -172,7 +167,7 @@ async def test_only_a_held_run_is_discarded_and_only_once(
     refused = [o for o in outcomes if isinstance(o, ValidationFailed)]
     assert len(refused) == 3
     with pytest.raises(ValidationFailed):
-        await confirm_sync_run(timed, caller, directory.http, held.id)
+        await confirm_sync_run(directory.wired(timed), caller, held.id)
     assert await timed.store.users.count(scheduled.org_id, _pending()) == 5  # nothing applied
 
 
@@ -183,10 +178,10 @@ async def test_a_confirmation_and_a_discard_at_once_one_wins(
     caller = scheduled.caller
     for person in scheduled.people[:3]:
         await directory.replace(person, "active", False)
-    held = await run_sync(timed, caller, directory.http, scheduled.integration_id)
+    held = await run_sync(directory.wired(timed), caller, scheduled.integration_id)
     assert held.status == AWAITING_CONFIRMATION
     confirmed, discarded = await asyncio.gather(
-        confirm_sync_run(timed, caller, directory.http, held.id),
+        confirm_sync_run(directory.wired(timed), caller, held.id),
         discard_sync_run(timed, caller, held.id),
         return_exceptions=True,
     )
@@ -219,10 +214,10 @@ async def test_discard_sync_run_over_graphql_needs_the_sync_scope(
     settings = SyncSettings(base_url=directory.base_url, bearer_token="t")
     await configure_sync(api.deps, caller, integration.id, settings)
     people = [await directory.add_person(f"p{i}", email=f"p{i}@bidder.example") for i in range(3)]
-    await run_sync(api.deps, caller, directory.http, integration.id)
+    await run_sync(directory.wired(api.deps), caller, integration.id)
     for person in people[:2]:
         await directory.replace(person, "active", False)
-    held = await run_sync(api.deps, caller, directory.http, integration.id)
+    held = await run_sync(directory.wired(api.deps), caller, integration.id)
     assert held.status == AWAITING_CONFIRMATION
     variables = {"input": {"runId": held.id}}
 
@@ -258,7 +253,7 @@ async def test_a_later_run_that_applies_the_changes_ends_the_held_run(
     # The directory is mended (only one person leaves after all) and an admin runs it now.
     for person in scheduled.people[1:3]:
         await directory.replace(person, "active", True)
-    manual = await run_sync(timed, scheduled.caller, directory.http, scheduled.integration_id)
+    manual = await run_sync(directory.wired(timed), scheduled.caller, scheduled.integration_id)
     assert (manual.status, manual.disabled) == (SUCCEEDED, 1), manual
 
     ended = await timed.store.sync_runs.get(scheduled.org_id, held.id)
@@ -270,5 +265,54 @@ async def test_a_later_run_that_applies_the_changes_ends_the_held_run(
     # Nothing is held any more: the schedule runs again, and confirming the old run is refused.
     assert await _next_interval(timed, clock, directory) == [SUCCEEDED]
     with pytest.raises(ValidationFailed):
-        await confirm_sync_run(timed, scheduled.caller, directory.http, held.id)
+        await confirm_sync_run(directory.wired(timed), scheduled.caller, held.id)
     assert await timed.store.users.count(scheduled.org_id, UserFilter(status="DISABLED")) == 1
+
+
+RUN = """mutation($input: RunSyncInput!) { runSync(input: $input) {
+  syncRun { id status } userErrors { code message field } } }"""
+
+
+async def test_a_run_while_another_holds_the_lease_answers_sync_busy(
+    api: Api, directory: ScimDirectory
+) -> None:
+    admin, _, _ = await partner(api, ["users:write"])
+    organization = await api.deps.store.organizations.get_by_slug("acme")
+    assert organization is not None
+    caller = Caller.system(organization.id)
+    integration = await create_integration(api.deps, caller, "connex", "ConneX", "DIRECTORY")
+    settings = SyncSettings(base_url=directory.base_url, bearer_token="t")
+    await configure_sync(api.deps, caller, integration.id, settings)
+    # Another instance's run holds the lease.
+    assert await api.deps.store.sync_configs.take_lease(
+        organization.id, integration.id, "another", api.deps.clock(), timedelta(minutes=5)
+    )
+
+    answer = await api.gql(admin, RUN, {"input": {"integrationId": integration.id}})
+    assert answer["data"]["runSync"] == {
+        "syncRun": None,
+        "userErrors": [
+            {
+                "code": "SYNC_BUSY",
+                "message": "A run of ConneX is in progress: try again when it ends.",
+                "field": ["input", "integrationId"],
+            }
+        ],
+    }, answer
+
+
+async def test_a_run_with_no_scim_adapter_wired_fails_as_source_unavailable(
+    deps: Dependencies, directory: ScimDirectory
+) -> None:
+    """The peer comes from Dependencies.scim_peers: without an adapter, nothing is reached."""
+    org_id = (await create_admin(deps, "acme", "admin@acme.example", PASSWORD)).organization.id
+    caller = Caller.system(org_id)
+    integration = await create_integration(deps, caller, "connex", "ConneX", "DIRECTORY")
+    settings = SyncSettings(base_url=directory.base_url, bearer_token="t")
+    await configure_sync(deps, caller, integration.id, settings)
+    await directory.add_person("p0", email="p0@bidder.example")
+
+    run = await run_sync(deps, caller, integration.id)
+    assert (run.status, run.created) == ("FAILED", 0)
+    assert run.message == f"{directory.base_url} could not be reached (NO_ADAPTER)"
+    assert (await run_sync(directory.wired(deps), caller, integration.id)).created == 1

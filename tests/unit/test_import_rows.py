@@ -21,7 +21,7 @@ from provisioning.imports.reader import (
     map_header,
 )
 from provisioning.imports.rows import PreparedRow, ReferenceNames, RowProblem, prepare_row
-from provisioning.users.write import _audit_view
+from provisioning.users.write import audit_view
 from server.runtime import limits_from
 from store.organizations import OrganizationRecord
 from store.users import UserRecord
@@ -268,5 +268,5 @@ def test_the_created_event_of_an_import_is_the_one_create_user_records() -> None
         password_hash="$argon2id$secret",
         must_change_password=True,
     )
-    assert created_changes(record) == diff({}, _audit_view(record))
+    assert created_changes(record) == diff({}, audit_view(record))
     assert "password_hash" not in created_changes(record)

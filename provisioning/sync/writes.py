@@ -1,0 +1,346 @@
+"""The writes of an inbound run: new users (with their integration accounts), the
+directory's values put back on known users, and disables; each with its audit event."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from provisioning.audit import diff, record_event
+from provisioning.integrations.accounts import profile_of
+from provisioning.search import user_search_terms
+from provisioning.sync.mapping import EMAIL_TAKEN, FORBIDDEN, FieldMap, Person
+from provisioning.sync.plan import Plan
+from provisioning.sync.references import Departments, companies_of, departments_of
+from provisioning.sync.state import RunState
+from provisioning.users.rules import Checker
+from provisioning.users.write import check_rights, void_links
+from store.audit import AuditRecord
+from store.ids import new_id
+from store.integration_accounts import Activity
+from store.users import DuplicateValue, UserRecord
+
+DISABLED, PENDING, OBSERVER = "DISABLED", "PENDING", "OBSERVER"
+BATCH = 500
+
+
+def _view(record: UserRecord) -> dict[str, Any]:
+    return {
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "email": record.email,
+        "company_id": record.company_id,
+        "phone": record.phone,
+        "department_id": record.department_id,
+        "status": record.status,
+        "managed_by": record.managed_by,
+        "source": record.source,
+    }
+
+
+async def apply(state: RunState, plan: Plan) -> None:
+    deps = state.deps
+    for external_id, problem in plan.problems.items():
+        person = plan.people[external_id]
+        user_id = plan.linked.get(external_id)
+        await state.error(
+            external_id, problem.code, problem.message, record=person.record, user_id=user_id
+        )
+    companies = await companies_of(state, plan)
+    owned = FieldMap.of(state.config).owned
+    syncs_departments = "department_id" in owned
+    departments = await departments_of(state, plan) if syncs_departments else Departments({}, {})
+    new_people = [
+        p
+        for e, p in plan.people.items()
+        if e not in plan.linked and e not in plan.problems and p.active
+    ]
+    emails = [p.email for p in new_people if p.email]
+    taken = await deps.store.directory.users_with_emails(state.org_id, emails)
+    organization = await deps.store.organizations.get(state.org_id)
+    language = organization.default_language if organization else "en"
+    created_links: dict[str, str] = {}
+    activities: list[Activity] = []
+    pending: list[tuple[Person, UserRecord]] = []
+    done = 0
+    for external_id, person in plan.people.items():
+        done += 1
+        if done % BATCH == 0:
+            await state.heartbeat(f"applied {done} of {len(plan.people)}")
+        if external_id in plan.problems:
+            continue
+        if not person.active:
+            if external_id not in plan.linked:
+                state.counts.skipped += 1  # never here, and gone there: nothing to do
+            continue
+        company_id = companies.get((person.company or "").lower())
+        user_id = plan.linked.get(external_id)
+        if user_id is None:
+            department_id = departments.id_for(person.department, None)
+            record = await _new_user(
+                state, person, company_id, department_id, language, taken, owned
+            )
+            if record is not None:
+                pending.append((person, record))
+            if len(pending) >= BATCH:
+                await _insert(state, pending, created_links, activities)
+                pending = []
+            continue
+        user = plan.users.get(user_id)
+        if user is None:
+            state.counts.skipped += 1  # the linked user was deleted here: not recreated
+            continue
+        department_id = departments.id_for(person.department, user.department_id)
+        if await _update(state, person, user, company_id, department_id, plan.reenable, owned):
+            activities.append(_activity(person, deps.clock()))
+    await _insert(state, pending, created_links, activities)
+    for external_id, user in plan.disables:
+        await _disable(state, external_id, user)
+    if state.dry_run:
+        return
+    now = deps.clock()
+    # The accounts of new users are new too: inserted linked, in batches. One left by an
+    # interrupted run exists already: it is updated, then linked, like a known person's.
+    new_accounts = [
+        (a.external_id, created_links[a.external_id], a.profile)
+        for a in activities
+        if a.external_id in created_links and a.profile is not None
+    ]
+    existing = set(
+        await deps.store.directory.insert_linked_accounts(
+            state.org_id, state.integration.id, new_accounts, now
+        )
+    )
+    known = [
+        a for a in activities if a.external_id not in created_links or a.external_id in existing
+    ]
+    for start in range(0, len(known), BATCH):
+        await deps.store.integration_accounts.record(
+            state.org_id, state.integration.id, known[start : start + BATCH], now
+        )
+    await deps.store.directory.link_accounts(
+        state.org_id,
+        state.integration.id,
+        {e: created_links[e] for e in existing},
+        now,
+    )
+
+
+def _activity(person: Person, now: datetime) -> Activity:
+    display = f"{person.first_name} {person.last_name}"
+    profile = profile_of(
+        person.external_id, person.email, display, person.first_name, person.last_name
+    )
+    return Activity(
+        external_id=person.external_id, occurred_at=now, profile=profile, external_terms=()
+    )
+
+
+async def _new_user(
+    state: RunState,
+    person: Person,
+    company_id: str | None,
+    department_id: str | None,
+    language: str,
+    taken: dict[str, str],
+    owned: tuple[str, ...],
+) -> UserRecord | None:
+    """The user to create for a new person, or None (EMAIL_TAKEN) if the email is taken.
+    A phone or a department the directory does not own it has none of."""
+    assert person.email is not None
+    if person.email in taken:
+        await state.error(
+            person.external_id,
+            EMAIL_TAKEN,
+            f"Another user here already has {person.email} (user {taken[person.email]}):"
+            " change the email at the directory, or this user's here.",
+            record=person.record,
+            user_id=taken[person.email],
+        )
+        return None
+    taken[person.email] = "(this run)"
+    now = state.deps.clock()
+    return UserRecord(
+        id=new_id(),
+        org_id=state.org_id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        language=language,
+        status=PENDING,
+        seat=OBSERVER,
+        source="DIRECTORY",
+        created_at=now,
+        updated_at=now,
+        email=person.email,
+        phone=person.phone if "phone" in owned else None,
+        company_id=company_id,
+        department_id=department_id if "department_id" in owned else None,
+        managed_by=state.integration.key,
+    )
+
+
+async def _insert(
+    state: RunState,
+    pending: list[tuple[Person, UserRecord]],
+    created_links: dict[str, str],
+    activities: list[Activity],
+) -> None:
+    """Inserts a batch of new users (one round trip), and their audit events (another)."""
+    if not pending:
+        return
+    deps = state.deps
+    if state.dry_run:
+        state.counts.created += len(pending)
+        return
+    rows = [(r, user_search_terms(r.first_name, r.last_name, r.email, None)) for _, r in pending]
+    refused = await deps.store.users.insert_many(state.org_id, rows)
+    events: list[AuditRecord] = []
+    for index, (person, record) in enumerate(pending):
+        if index in refused:
+            # Taken since the run looked (a concurrent create): reported, never skipped.
+            await state.error(
+                person.external_id,
+                EMAIL_TAKEN,
+                f"Another user here already has {person.email}: change the email at the"
+                " directory, or this user's here.",
+                record=person.record,
+            )
+            continue
+        state.counts.created += 1
+        created_links[person.external_id] = record.id
+        activities.append(_activity(person, record.created_at))
+        events.append(
+            AuditRecord(
+                id=new_id(),
+                org_id=state.org_id,
+                actor_type=state.caller.actor_type,
+                actor_id=state.caller.actor_id,
+                action="user.created",
+                target_type="User",
+                target_id=record.id,
+                changes=diff({}, _view(record)),
+                at=record.created_at,
+                request_id=state.caller.request_id,
+                metadata={"integration_id": state.integration.id, "run_id": state.run.id},
+            )
+        )
+    await deps.store.audit.insert_many(events)
+
+
+async def _update(
+    state: RunState,
+    person: Person,
+    user: UserRecord,
+    company_id: str | None,
+    department_id: str | None,
+    reenable: set[str],
+    owned: tuple[str, ...],
+) -> bool:
+    deps = state.deps
+    values: dict[str, Any] = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "company_id": company_id,
+        "phone": person.phone,
+        "department_id": department_id,
+    }
+    # Only what the directory owns: a field it does not map stays as Roster has it.
+    wanted = {k: v for k, v in values.items() if k in owned}
+    wanted["managed_by"] = state.integration.key
+    changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
+    if user.status == DISABLED and user.id in reenable:
+        changes.update(status=user.status_before_disable or "ACTIVE", disabled_by=None)
+    if not changes:
+        state.counts.skipped += 1
+        return False
+    if "email" in changes:
+        # The directory holds no admin rights: an admin's email (where a reset link goes)
+        # is changed by an admin here, whoever runs the sync.
+        check = Checker(prefix=())
+        check_rights(check, False, user, None, email_changes=True)
+        if check.problems:
+            await state.error(
+                person.external_id,
+                FORBIDDEN,
+                f"{user.email} is an admin here: the directory may not change their email"
+                f" to {person.email}; an admin changes it here.",
+                record=person.record,
+                user_id=user.id,
+            )
+            return False
+        changes["email_verified"] = False
+    if state.dry_run:
+        state.counts.updated += 1
+        return True
+    changes["updated_at"] = deps.clock()
+    merged = dataclasses.replace(user, **{k: v for k, v in changes.items() if k != "disabled_by"})
+    terms = user_search_terms(merged.first_name, merged.last_name, merged.email, merged.username)
+    try:
+        result = await deps.store.users.update(state.org_id, user.id, changes, search_terms=terms)
+    except DuplicateValue:
+        await state.error(
+            person.external_id,
+            EMAIL_TAKEN,
+            f"Another user here already has {person.email}: change the email at the"
+            " directory, or that user's here.",
+            record=person.record,
+            user_id=user.id,
+        )
+        return False
+    if result is None:
+        state.counts.skipped += 1
+        return False
+    before, after = result
+    state.counts.updated += 1
+    if before.email != after.email:
+        await void_links(deps, state.org_id, user.id)
+    await record_event(
+        deps,
+        state.caller,
+        "user.updated",
+        "User",
+        user.id,
+        diff(_view(before), _view(after)),
+        metadata={"integration_id": state.integration.id, "run_id": state.run.id},
+    )
+    return True
+
+
+async def _disable(state: RunState, external_id: str, user: UserRecord) -> None:
+    deps = state.deps
+    if state.dry_run:
+        state.counts.disabled += 1
+        return
+    now = deps.clock()
+    result = await deps.store.users.update(
+        state.org_id,
+        user.id,
+        {
+            "status": DISABLED,
+            "status_before_disable": user.status,
+            "updated_at": now,
+            "disabled_by": state.integration.key,
+            "directory_disabled_at": now,
+        },
+        only_if={"status": user.status},
+    )
+    await deps.store.sessions.delete_for_user(state.org_id, user.id)
+    if result is None:
+        return
+    state.counts.disabled += 1
+    before, after = result
+    await record_event(
+        deps,
+        state.caller,
+        "user.disabled",
+        "User",
+        user.id,
+        diff(_view(before), _view(after)),
+        metadata={
+            "integration_id": state.integration.id,
+            "run_id": state.run.id,
+            "external_id": external_id,
+        },
+    )

@@ -1,0 +1,183 @@
+"""A user's lifecycle after creation: the seat, disable and enable, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from provisioning.access.principal import USERS_WRITE
+from provisioning.audit import diff, record_event
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import (
+    ChangedMeanwhile,
+    Forbidden,
+    NotFound,
+    Problem,
+    SeatLimitReached,
+    ValidationFailed,
+)
+from provisioning.integrations.linking import release_accounts
+from provisioning.licences import release_user_licences
+from provisioning.users.model import (
+    ACTIVE,
+    DISABLED,
+    FULL,
+    OBSERVER,
+    PERSONAL_FIELDS,
+    SEATS,
+    audit_view,
+    unchanged_condition,
+)
+from store.users import UserRecord
+
+
+async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: str) -> UserRecord:
+    org_id = caller.require(USERS_WRITE)
+    if seat not in SEATS:
+        raise ValidationFailed(
+            Problem("INVALID", f"Seat must be one of {list(SEATS)}.", ("input", "seat"))
+        )
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    if current.seat == seat:
+        return current
+    organizations = deps.store.organizations
+    if seat == FULL and not await organizations.reserve_full_seats(org_id):
+        organization = await organizations.get(org_id)
+        raise SeatLimitReached(organization.seat_limit if organization else None)
+    # Conditional on the seat we saw, so the counter follows exactly one transition.
+    result = await deps.store.users.update(
+        org_id, user_id, {"seat": seat, "updated_at": deps.clock()}, only_if={"seat": current.seat}
+    )
+    if result is None:
+        if seat == FULL:
+            await organizations.release_full_seats(org_id)
+        latest = await deps.store.users.get(org_id, user_id)
+        if latest is None:
+            raise NotFound("User", ("input", "userId"))
+        return latest
+    if seat == OBSERVER:
+        await organizations.release_full_seats(org_id)
+    before, after = result
+    await record_event(
+        deps,
+        caller,
+        "user.seat_changed",
+        "User",
+        user_id,
+        diff(audit_view(before), audit_view(after)),
+    )
+    return after
+
+
+async def disable_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> UserRecord:
+    """`unchanged_since`: as for update_user; a user already disabled is left as is."""
+    org_id = caller.require(USERS_WRITE)
+    if user_id == caller.user_id:
+        raise Forbidden("You cannot disable yourself.")
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    unchanged = unchanged_condition(current, unchanged_since)
+    result = None
+    if current.status != DISABLED:
+        result = await deps.store.users.update(
+            org_id,
+            user_id,
+            {
+                "status": DISABLED,
+                "status_before_disable": current.status,
+                "updated_at": deps.clock(),
+            },
+            only_if={"status": current.status, **unchanged},
+        )
+        if result is None and unchanged:
+            raise ChangedMeanwhile()
+    # Sessions go whether or not this call changed the status: a retry must still revoke.
+    await deps.store.sessions.delete_for_user(org_id, user_id)
+    if result is None:
+        latest = await deps.store.users.get(org_id, user_id)
+        if latest is None:
+            raise NotFound("User", ("input", "userId"))
+        return latest
+    before, after = result
+    await record_event(
+        deps,
+        caller,
+        "user.disabled",
+        "User",
+        user_id,
+        diff(audit_view(before), audit_view(after)),
+    )
+    return after
+
+
+async def enable_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> UserRecord:
+    """`unchanged_since`: as for update_user; a user not disabled is left as is."""
+    org_id = caller.require(USERS_WRITE)
+    current = await deps.store.users.get(org_id, user_id)
+    if current is None:
+        raise NotFound("User", ("input", "userId"))
+    unchanged = unchanged_condition(current, unchanged_since)
+    if current.status != DISABLED:
+        return current
+    restored = current.status_before_disable or ACTIVE
+    result = await deps.store.users.update(
+        org_id,
+        user_id,
+        {"status": restored, "updated_at": deps.clock()},
+        only_if={"status": DISABLED, **unchanged},
+    )
+    if result is None:
+        if unchanged:
+            raise ChangedMeanwhile()
+        latest = await deps.store.users.get(org_id, user_id)
+        if latest is None:
+            raise NotFound("User", ("input", "userId"))
+        return latest
+    before, after = result
+    await record_event(
+        deps, caller, "user.enabled", "User", user_id, diff(audit_view(before), audit_view(after))
+    )
+    return after
+
+
+async def delete_user(
+    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+) -> str:
+    """Remove the user and their personal data; the audit trail stays, redacted.
+    `unchanged_since`: only if the user's updated_at is still this, checked in the delete
+    itself; ChangedMeanwhile otherwise (also when the user is gone)."""
+    org_id = caller.require(USERS_WRITE)
+    if user_id == caller.user_id:
+        raise Forbidden("You cannot delete yourself.")
+    only_if = None if unchanged_since is None else {"updated_at": unchanged_since}
+    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if)
+    if deleted is None:
+        if unchanged_since is not None:
+            raise ChangedMeanwhile()
+        raise NotFound("User", ("input", "userId"))
+    await deps.store.sessions.delete_for_user(org_id, user_id)
+    await deps.store.identities.delete_for_user(org_id, user_id)
+    await release_accounts(deps, caller, user_id)
+    await release_user_licences(deps, caller, user_id)
+    if deleted.seat == FULL:
+        await deps.store.organizations.release_full_seats(org_id)
+    await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)
+    await record_event(
+        deps,
+        caller,
+        "user.deleted",
+        "User",
+        user_id,
+        {
+            "status": {"before": deleted.status, "after": None},
+            "seat": {"before": deleted.seat, "after": None},
+        },
+    )
+    return user_id

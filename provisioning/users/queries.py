@@ -1,0 +1,56 @@
+"""Reading users: one, several by id (in key order), and a filtered page."""
+
+from __future__ import annotations
+
+import asyncio
+
+from provisioning.access.principal import USERS_READ
+from provisioning.caller import Caller
+from provisioning.dependencies import Dependencies
+from provisioning.errors import (
+    Problem,
+    ValidationFailed,
+)
+from provisioning.search import search_prefix
+from provisioning.users.model import MAX_PAGE, Page
+from store.users import UserFilter, UserRecord
+
+
+async def get_user(deps: Dependencies, caller: Caller, user_id: str) -> UserRecord | None:
+    """An admin reads anyone in the organization; a member only themselves."""
+    org_id = caller.require_signed_in()
+    if not caller.may(USERS_READ) and user_id != caller.user_id:
+        return None
+    return await deps.store.users.get(org_id, user_id)
+
+
+async def get_users(
+    deps: Dependencies, caller: Caller, user_ids: list[str]
+) -> dict[str, UserRecord]:
+    org_id = caller.require_signed_in()
+    user_ids = caller.readable_users(user_ids)
+    return await deps.store.users.get_many(org_id, user_ids)
+
+
+async def list_users(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    seat: str | None = None,
+    first: int = 50,
+    after_id: str | None = None,
+) -> Page:
+    org_id = caller.require(USERS_READ)
+    if not 0 <= first <= MAX_PAGE:
+        raise ValidationFailed(
+            Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
+        )
+    prefix = search_prefix(search)
+    where = UserFilter(search_prefix=prefix, status=status, seat=seat)
+    users, total = await asyncio.gather(
+        deps.store.users.page(org_id, where, after_id, first + 1),
+        deps.store.users.count(org_id, where),
+    )
+    return Page(users=users[:first], has_next=len(users) > first, total=total)
