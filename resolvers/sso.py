@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning.errors import DomainError
 from provisioning.sso import providers as identity_providers
-from resolvers.edge import query_error
-from schema.errors import user_errors
+from resolvers.edge import payload_on_domain_error
 from schema.payloads import OkPayload
 from schema.sso import (
     IdentityProvider,
@@ -25,11 +23,8 @@ class SsoQuery:
     @strawberry.field(description="The organization's identity providers (admins).")
     async def identity_providers(self, info: strawberry.Info) -> list[IdentityProvider]:
         context = context_of(info)
-        try:
-            records = await identity_providers.list_providers(context.deps, context.caller)
-            organization = await context.deps.store.organizations.get(context.caller.org_id)
-        except DomainError as error:
-            raise query_error(error) from error
+        records = await identity_providers.list_providers(context.deps, context.caller)
+        organization = await context.deps.store.organizations.get(context.caller.org_id)
         slug = organization.slug if organization else ""
         return [IdentityProvider.of(r, slug, context.settings.public_url) for r in records]
 
@@ -68,6 +63,7 @@ class SsoQuery:
 @strawberry.type
 class SsoMutation:
     @strawberry.mutation(description="Adds a provider (no id) or changes one (admins).")
+    @payload_on_domain_error
     async def configure_identity_provider(
         self, info: strawberry.Info, input: IdentityProviderInput
     ) -> IdentityProviderPayload:
@@ -98,27 +94,22 @@ class SsoMutation:
             if mapping
             else ClaimMapping(),
         )
-        try:
-            record = await identity_providers.configure_provider(
-                context.deps, context.caller, draft, _id(input.id)
-            )
-            organization = await context.deps.store.organizations.get(record.org_id)
-        except DomainError as error:
-            return IdentityProviderPayload(user_errors=user_errors(error))
+        record = await identity_providers.configure_provider(
+            context.deps, context.caller, draft, _id(input.id)
+        )
+        organization = await context.deps.store.organizations.get(record.org_id)
         slug = organization.slug if organization else ""
         return IdentityProviderPayload(
             identity_provider=IdentityProvider.of(record, slug, context.settings.public_url)
         )
 
     @strawberry.mutation(description="Removes a provider; its users stay (admins).")
+    @payload_on_domain_error
     async def remove_identity_provider(
         self, info: strawberry.Info, input: RemoveIdentityProviderInput
     ) -> OkPayload:
         context = context_of(info)
-        try:
-            await identity_providers.remove_provider(context.deps, context.caller, str(input.id))
-        except DomainError as error:
-            return OkPayload(user_errors=user_errors(error))
+        await identity_providers.remove_provider(context.deps, context.caller, str(input.id))
         return OkPayload(ok=True)
 
 

@@ -8,10 +8,8 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
-from provisioning.errors import DomainError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
-from resolvers.edge import query_error
 from schema.enums import Seat
 from schema.errors import UserError
 from schema.sync import (
@@ -74,17 +72,14 @@ class Integration:
         after: str | None = None,
     ) -> IntegrationAccountConnection:
         context = context_of(info)
-        try:
-            page = await integration_accounts.list_unlinked(
-                context.deps,
-                context.caller,
-                str(self.id),
-                search=search,
-                first=first,
-                after_id=decode_cursor(after),
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await integration_accounts.list_unlinked(
+            context.deps,
+            context.caller,
+            str(self.id),
+            search=search,
+            first=first,
+            after_id=decode_cursor(after),
+        )
         edges = [
             IntegrationAccountEdge(cursor=encode_cursor(a.id), node=IntegrationAccount.of(a))
             for a in page.accounts
