@@ -10,8 +10,8 @@ from schema.api_clients import (
     CreateApiClientInput,
     RevokeApiClientInput,
 )
+from schema.context import context_of
 from schema.payloads import OkPayload
-from schema.types import context_of
 
 
 @strawberry.type

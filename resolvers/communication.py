@@ -9,15 +9,7 @@ from schema.communication import (
     CommunicationSettingsInput,
     CommunicationSettingsPayload,
 )
-from schema.types import context_of
-
-
-async def communication_settings_of(info: strawberry.Info) -> CommunicationSettings:
-    context = context_of(info)
-    org_id = context.caller.require_signed_in()
-    return CommunicationSettings.of(
-        await communication.communication_settings(context.deps, org_id)
-    )
+from schema.context import context_of
 
 
 @strawberry.type

@@ -30,12 +30,7 @@ def payload_on_domain_error(
     and resolves the annotations in __module__, so the field's arguments and type (and
     the printed SDL) are those of the resolver itself.
     """
-    payload = typing.get_type_hints(resolver)["return"]
-    if not (
-        dataclasses.is_dataclass(payload)
-        and "user_errors" in {f.name for f in dataclasses.fields(payload)}
-    ):
-        raise TypeError(f"{resolver.__qualname__} must return a payload with user_errors")
+    payload = _payload_class(resolver)
 
     @functools.wraps(resolver)
     async def answer(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -46,3 +41,14 @@ def payload_on_domain_error(
             return answered
 
     return answer
+
+
+def _payload_class(resolver: Callable[..., Any]) -> Callable[..., Any]:
+    """The return annotation, resolved in the resolver's module: a payload type."""
+    payload = typing.get_type_hints(resolver)["return"]
+    fields = (
+        {f.name for f in dataclasses.fields(payload)} if dataclasses.is_dataclass(payload) else ()
+    )
+    if not isinstance(payload, type) or "user_errors" not in fields:
+        raise TypeError(f"{resolver.__qualname__} must return a payload with user_errors")
+    return payload

@@ -9,8 +9,8 @@ import strawberry
 from provisioning.errors import Problem, ValidationFailed
 from provisioning.imports import jobs as import_jobs
 from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.imports import ImportJob, ImportJobPayload, ResumeImportInput, StartImportInput
-from schema.types import context_of
 
 
 def _wake_worker(info: strawberry.Info) -> None:

@@ -11,6 +11,7 @@ from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations import backfill, integrations, linking, matching, names
 from provisioning.users.write import KEEP
 from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.errors import user_errors
 from schema.integrations import (
     AccountSuggestion,
@@ -34,7 +35,7 @@ from schema.integrations import (
     UpdateIntegrationInput,
 )
 from schema.payloads import UserPayload
-from schema.types import PageInfo, User, context_of, decode_cursor, encode_cursor
+from schema.types import PageInfo, User, decode_cursor, encode_cursor
 
 
 def _given(value: Any) -> Any:

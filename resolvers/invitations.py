@@ -9,8 +9,8 @@ from provisioning.invitations import invitations, messages, password_reset
 from provisioning.sessions import SignedIn
 from provisioning.sso.invitations import ContinueWithSso
 from provisioning.users import one_time_passwords
-from resolvers.context import Context
 from resolvers.edge import payload_on_domain_error
+from schema.context import Context, context_of
 from schema.invitations import (
     AcceptInvitationInput,
     ChangePasswordInput,
@@ -22,7 +22,7 @@ from schema.invitations import (
     SetOneTimePasswordInput,
 )
 from schema.payloads import OkPayload, SessionPayload, UserPayload
-from schema.types import User, context_of
+from schema.types import User
 from store.invitation_tokens import INVITE
 
 

@@ -6,6 +6,7 @@ import strawberry
 
 from provisioning import licences
 from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.licences import (
     AssignLicenceInput,
     ConfigureLicencePoolInput,
@@ -14,7 +15,7 @@ from schema.licences import (
     RevokeLicenceInput,
 )
 from schema.payloads import UserPayload
-from schema.types import User, context_of
+from schema.types import User
 
 
 @strawberry.type

@@ -10,8 +10,8 @@ from provisioning import organizations, sessions
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.invitations import invitations
 from provisioning.users import write as users
-from resolvers.context import Context
 from resolvers.edge import payload_on_domain_error
+from schema.context import Context, context_of
 from schema.inputs import (
     CreateUserInput,
     DeleteUserInput,
@@ -29,7 +29,7 @@ from schema.payloads import (
     SessionPayload,
     UserPayload,
 )
-from schema.types import Organization, User, context_of
+from schema.types import Organization, User
 
 
 def _given(value: Any) -> Any:

@@ -4,6 +4,7 @@ import strawberry
 
 from provisioning import audit_trail, organizations
 from provisioning.users import write as users
+from schema.context import context_of
 from schema.enums import Seat, UserStatus
 from schema.types import (
     AuditEvent,
@@ -14,7 +15,6 @@ from schema.types import (
     User,
     UserConnection,
     UserEdge,
-    context_of,
     decode_cursor,
     encode_cursor,
 )

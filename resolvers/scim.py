@@ -8,8 +8,8 @@ from provisioning.errors import Problem, ValidationFailed
 from provisioning.scim.settings import update_scim_settings
 from provisioning.users.write import KEEP
 from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.scim import ScimSettings, ScimSettingsPayload, UpdateScimSettingsInput
-from schema.types import context_of
 
 
 def _given(value: Any) -> Any:

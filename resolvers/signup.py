@@ -7,9 +7,9 @@ from provisioning.signup import links as signup_links
 from provisioning.signup import settings as signup_settings
 from provisioning.signup import signup
 from provisioning.users.write import KEEP
-from resolvers.context import Context
 from resolvers.edge import payload_on_domain_error
 from resolvers.invitations import accept_link, client_address
+from schema.context import Context, context_of
 from schema.payloads import SessionPayload
 from schema.signup import (
     CreateSignupLinkInput,
@@ -24,7 +24,6 @@ from schema.signup import (
     VerifySignUpInput,
     link_of,
 )
-from schema.types import context_of
 from store.invitation_tokens import SIGNUP
 
 
@@ -41,12 +40,6 @@ async def _slug(context: Context) -> str:
     if organization is None:
         raise NotFound("Organization")
     return organization.slug
-
-
-async def signup_settings_of(info: strawberry.Info) -> SignupSettings:
-    context = context_of(info)
-    org_id = context.caller.require_admin()
-    return SignupSettings.of(await signup_settings.signup_settings(context.deps, org_id))
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ import strawberry
 
 from provisioning.sso import providers as identity_providers
 from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.payloads import OkPayload
 from schema.sso import (
     IdentityProvider,
@@ -14,7 +15,6 @@ from schema.sso import (
     SignInOptions,
     SignInProvider,
 )
-from schema.types import context_of
 from store.identity_providers import ClaimMapping
 
 

@@ -11,8 +11,8 @@ import strawberry
 from provisioning.sync import runs
 from provisioning.sync.runs import SyncSettings as Settings
 from provisioning.users.write import KEEP
-from resolvers.context import Context
 from resolvers.edge import payload_on_domain_error
+from schema.context import Context, context_of
 from schema.integrations import Integration, IntegrationPayload
 from schema.sync import (
     ConfigureSyncInput,
@@ -27,7 +27,6 @@ from schema.sync import (
     SyncRun,
     SyncRunPayload,
 )
-from schema.types import context_of
 
 
 def _given(value: Any) -> Any:

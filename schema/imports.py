@@ -9,9 +9,10 @@ from strawberry.file_uploads import Upload
 
 from provisioning.imports import jobs as import_jobs
 from provisioning.imports import retention as import_retention
+from schema.context import context_of
 from schema.enums import ErrorCode
 from schema.errors import UserError
-from schema.types import PageInfo, context_of, decode_cursor, encode_cursor
+from schema.types import PageInfo, decode_cursor, encode_cursor
 from store.import_jobs import ImportJobRecord
 
 

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
+from schema.context import context_of
 from schema.enums import Seat
 from schema.errors import UserError
 from schema.sync import (
@@ -19,7 +20,7 @@ from schema.sync import (
     sync_runs_of,
     sync_settings_of,
 )
-from schema.types import PageInfo, User, context_of, decode_cursor, encode_cursor
+from schema.types import PageInfo, User, decode_cursor, encode_cursor
 from store.backfill_requests import BackfillRecord
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord

@@ -8,16 +8,9 @@ import strawberry
 
 from provisioning import licences
 from provisioning.licences import HeldLicence
+from schema.context import context_of
 from schema.errors import UserError
-from schema.types import (
-    PageInfo,
-    User,
-    UserConnection,
-    UserEdge,
-    context_of,
-    decode_cursor,
-    encode_cursor,
-)
+from schema.types import PageInfo, User, UserConnection, UserEdge, decode_cursor, encode_cursor
 from store.licences import PoolRecord
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from provisioning.sync import runs
+from schema.context import context_of
 from schema.errors import UserError
-from schema.types import Company, PageInfo, User, context_of, decode_cursor, encode_cursor
+from schema.types import Company, PageInfo, User, decode_cursor, encode_cursor
 from store.sync_configs import SyncConfigRecord
 from store.sync_runs import SyncErrorRecord, SyncRunRecord
 

@@ -11,24 +11,21 @@ import strawberry
 
 from provisioning import organizations as organization_rules
 from provisioning.catalog import Catalog, list_catalog
+from provisioning.integrations.integrations import list_integrations
+from provisioning.scim.settings import get_scim_settings
+from schema.communication import CommunicationSettings, communication_settings_of
+from schema.context import context_of
 from schema.enums import Seat, UserSource, UserStatus
+from schema.scim import ScimSettings
 from store.audit import AuditRecord
 from store.organizations import OrganizationRecord
 from store.reference import ReferenceRecord
 from store.users import UserRecord
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from schema.communication import CommunicationSettings
     from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
     from schema.licences import Licence, LicencePool
-    from schema.scim import ScimSettings
     from schema.signup import SignupSettings
-
-
-def context_of(info: strawberry.Info) -> Context:
-    context: Context = info.context
-    return context
 
 
 def encode_cursor(value: str) -> str:
@@ -298,25 +295,20 @@ class Organization:
     async def integrations(
         self, info: strawberry.Info
     ) -> list[Annotated[Integration, strawberry.lazy("schema.integrations")]]:
-        from provisioning.integrations.integrations import list_integrations
         from schema.integrations import Integration
 
         context = context_of(info)
         return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]
 
     @strawberry.field(description="Which channels carry activation messages, and when.")
-    async def communication_settings(
-        self, info: strawberry.Info
-    ) -> Annotated[CommunicationSettings, strawberry.lazy("schema.communication")]:
-        from resolvers.communication import communication_settings_of
-
+    async def communication_settings(self, info: strawberry.Info) -> CommunicationSettings:
         return await communication_settings_of(info)
 
     @strawberry.field(description="Admins. Whether and how people may sign themselves up.")
     async def signup_settings(
         self, info: strawberry.Info
     ) -> Annotated[SignupSettings, strawberry.lazy("schema.signup")]:
-        from resolvers.signup import signup_settings_of
+        from schema.signup import signup_settings_of
 
         return await signup_settings_of(info)
 
@@ -332,8 +324,6 @@ class Organization:
     async def scim_settings(
         self, info: strawberry.Info
     ) -> Annotated[ScimSettings, strawberry.lazy("schema.scim")]:
-        from provisioning.scim.settings import get_scim_settings
-        from schema.scim import ScimSettings
 
         context = context_of(info)
         return ScimSettings.of(await get_scim_settings(context.deps, context.caller))

@@ -23,8 +23,8 @@ from config.settings import Settings
 from provisioning.access.principal import Principal
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from resolvers.context import Context
-from resolvers.loaders import Loaders
+from schema.context import Context
+from schema.loaders import Loaders
 from server.metrics import Metrics
 from server.request_id import request_id_of
 

@@ -1,17 +1,24 @@
-"""The typed per-request context every resolver reads."""
+"""The typed per-request context every field reads, built by the server per request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
 from config.settings import Settings
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from resolvers.loaders import Loaders
-from server.metrics import Metrics
+from schema.loaders import Loaders
+
+
+class ErrorCounts(Protocol):
+    """What the edge counts for /metrics (the server's Metrics)."""
+
+    masked_errors: int
 
 
 @dataclass
@@ -24,4 +31,9 @@ class Context:
     loaders: Loaders
     request_id: str
     session_token: str | None
-    metrics: Metrics
+    metrics: ErrorCounts
+
+
+def context_of(info: strawberry.Info) -> Context:
+    context: Context = info.context
+    return context
