@@ -34,8 +34,9 @@ from schema.integrations import (
     UnlinkIntegrationAccountInput,
     UpdateIntegrationInput,
 )
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.payloads import UserPayload
-from schema.types import PageInfo, User, decode_cursor, encode_cursor
+from schema.types import User
 
 
 def _given(value: Any) -> Any:

@@ -22,6 +22,7 @@ from schema.inputs import (
     SignInInput,
     UpdateUserInput,
 )
+from schema.organization import Organization
 from schema.payloads import (
     DeletePayload,
     OkPayload,
@@ -29,7 +30,7 @@ from schema.payloads import (
     SessionPayload,
     UserPayload,
 )
-from schema.types import Organization, User
+from schema.types import User
 
 
 def _given(value: Any) -> Any:

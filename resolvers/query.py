@@ -6,17 +6,15 @@ from provisioning import audit_trail, organizations
 from provisioning.users import write as users
 from schema.context import context_of
 from schema.enums import Seat, UserStatus
+from schema.organization import Organization
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.types import (
     AuditEvent,
     AuditEventConnection,
     AuditEventEdge,
-    Organization,
-    PageInfo,
     User,
     UserConnection,
     UserEdge,
-    decode_cursor,
-    encode_cursor,
 )
 
 

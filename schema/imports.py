@@ -12,7 +12,7 @@ from provisioning.imports import retention as import_retention
 from schema.context import context_of
 from schema.enums import ErrorCode
 from schema.errors import UserError
-from schema.types import PageInfo, decode_cursor, encode_cursor
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from store.import_jobs import ImportJobRecord
 
 

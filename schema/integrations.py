@@ -13,6 +13,7 @@ from provisioning.integrations.matching import Suggestion
 from schema.context import context_of
 from schema.enums import Seat
 from schema.errors import UserError
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
     SyncRunConnection,
     SyncSettings,
@@ -20,7 +21,7 @@ from schema.sync import (
     sync_runs_of,
     sync_settings_of,
 )
-from schema.types import PageInfo, User, decode_cursor, encode_cursor
+from schema.types import User
 from store.backfill_requests import BackfillRecord
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord

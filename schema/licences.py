@@ -10,7 +10,8 @@ from provisioning import licences
 from provisioning.licences import HeldLicence
 from schema.context import context_of
 from schema.errors import UserError
-from schema.types import PageInfo, User, UserConnection, UserEdge, decode_cursor, encode_cursor
+from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.types import User, UserConnection, UserEdge
 from store.licences import PoolRecord
 
 

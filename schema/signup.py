@@ -10,9 +10,7 @@ from provisioning.signup.links import qr_png_data_uri, qr_svg, signup_url
 from provisioning.signup.settings import SignupSettings as SignupSettingsRecord
 from provisioning.signup.settings import signup_settings
 from provisioning.signup.signup import SignupOptions as SignupOptionsRecord
-from schema.context import context_of
-from schema.errors import UserError
-from schema.types import (
+from schema.catalog import (
     Department,
     JobProfile,
     PermissionType,
@@ -20,6 +18,8 @@ from schema.types import (
     load_job_profile,
     load_permission_type,
 )
+from schema.context import context_of
+from schema.errors import UserError
 from store.signup_links import SignupLinkRecord
 
 

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from provisioning.sync import runs
+from schema.catalog import Company
 from schema.context import context_of
 from schema.errors import UserError
-from schema.types import Company, PageInfo, User, decode_cursor, encode_cursor
+from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.types import User
 from store.sync_configs import SyncConfigRecord
 from store.sync_runs import SyncErrorRecord, SyncRunRecord
 
+# SyncRun and Integration refer to each other: see schema/types.py.
 if TYPE_CHECKING:
     from schema.integrations import Integration
 
