@@ -183,7 +183,9 @@ class SsoRoutes:
                 raise SsoFailure("PROVIDER_NOT_FOUND", "The identity provider was removed.", 404)
             user_id, token, ttl = await self._complete(request, deps, provider, transaction)
         except SsoFailure as failure:
+            request.state.metrics.count_sso_login(failure.reason)
             return await self.failure(request, failure, org_id)
+        request.state.metrics.count_sso_login("signed_in")
         response = RedirectResponse(
             self.settings.public_url + transaction.return_to, status_code=303
         )

@@ -4,17 +4,12 @@ rate limits out of the way, and the client-credentials token request (not a benc
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from bench.graphql_read import HOST, ROOT, Endpoint
+from bench.graphql_read import Endpoint
 from provisioning.dependencies import Dependencies
 
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a password
@@ -77,27 +72,6 @@ def check_grant(answer: Any) -> None:
         raise RuntimeError(f"the token lacks {SCOPE}: {answer!r}")
 
 
-@contextlib.asynccontextmanager
-async def dependencies(uri: str, database: str) -> AsyncIterator[Dependencies]:
-    """Dependencies over the seeding client, as graphql_read's _seed builds them."""
-    from pymongo import AsyncMongoClient
-
-    from provisioning.access.passwords import PasswordHasher
-    from store.database import Store
-    from store.indexes import ensure_indexes
-    from store.types import Document
-
-    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        db = client[database]
-        await ensure_indexes(db)
-        # A cheap argon2id cost: the server verifies with the parameters stored in the hash.
-        hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        yield Dependencies(store=Store.on(db), hasher=hasher)
-    finally:
-        await client.close()
-
-
 async def create_partner(deps: Dependencies, org_id: str) -> Partner:
     """An API client with users:read, created as the operator would (Caller.system)."""
     from provisioning.api_clients import create_api_client
@@ -105,26 +79,3 @@ async def create_partner(deps: Dependencies, org_id: str) -> Partner:
 
     created = await create_api_client(deps, Caller.system(org_id), CLIENT_NAME, [SCOPE])
     return Partner(org_id=org_id, client_id=created.client.client_id, secret=created.secret)
-
-
-def start_server(
-    uri: str, port: int, app: str, database: str, extra: Mapping[str, str] = RATE_LIMITS_OFF
-) -> subprocess.Popen[bytes]:
-    """uvicorn, one worker, as graphql_read starts it, with `extra` in its environment."""
-    environment = dict(os.environ)
-    environment.update(
-        ROSTER_ENV="development",
-        ROSTER_MONGODB_URI=uri,
-        ROSTER_DATABASE=database,
-        ROSTER_PUBLIC_URL=f"http://{HOST}:{port}",
-    )
-    environment.update(extra)
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", app, "--factory",
-            "--host", HOST, "--port", str(port), "--workers", "1",
-            "--log-level", "warning", "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=environment,
-    )  # fmt: skip

@@ -5,48 +5,31 @@ identity provider configured in Roster over GraphQL."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from bench import _processes as processes
+from bench._processes import ROOT, dependencies, http_request
 from bench._sso_relying_parties import ORGANIZATION, SESSION_COOKIE
-from bench.graphql_read import _http
 
-HOST = "127.0.0.1"
 DATABASE = "bench_sso_login"
 EMAIL_DOMAIN = "bench.example"
 ADMIN_EMAIL = f"admin@{EMAIL_DOMAIN}"
 ADMIN_PASSWORD = "bench password, not a secret"  # noqa: S105
 CLIENT_ID = "roster-bench"
 CLIENT_SECRET = "roster-bench-client-secret"  # noqa: S105
-ROOT = Path(__file__).resolve().parent.parent
 NODE_PROVIDER = ROOT / "tests" / "e2e" / "oidc"
 START_TIMEOUT_SECONDS = 60.0
 
 
 async def seed(uri: str) -> None:
     """The organization and its admin."""
-    from pymongo import AsyncMongoClient
-
-    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
-    from provisioning.dependencies import Dependencies
-    from store.database import Store
-    from store.indexes import ensure_indexes
-    from store.types import Document
 
-    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        database = client[DATABASE]
-        await ensure_indexes(database)
-        hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        deps = Dependencies(store=Store.on(database), hasher=hasher)
+    async with dependencies(uri, DATABASE) as deps:
         await create_admin(deps, ORGANIZATION, ADMIN_EMAIL, ADMIN_PASSWORD)
-    finally:
-        await client.close()
 
 
 def _graphql(
@@ -56,7 +39,7 @@ def _graphql(
     if cookie:
         headers["Cookie"] = cookie
     body = json.dumps({"query": query, "variables": variables}).encode()
-    status, answer_headers, answer = _http(port, "POST", "/graphql", body, headers)
+    status, answer_headers, answer = http_request(port, "POST", "/graphql", body, headers)
     if status != 200:
         raise RuntimeError(f"/graphql answered {status}: {answer!r}")
     data: dict[str, Any] = json.loads(answer)
@@ -138,7 +121,7 @@ def wait_for_provider(process: subprocess.Popen[bytes], port: int) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"the provider exited with code {process.returncode}")
         try:
-            if _http(port, "GET", "/.well-known/openid-configuration", None, {})[0] == 200:
+            if http_request(port, "GET", "/.well-known/openid-configuration", None, {})[0] == 200:
                 return
         except OSError:
             pass
@@ -149,24 +132,16 @@ def wait_for_provider(process: subprocess.Popen[bytes], port: int) -> None:
 def start_server(
     uri: str, port: int, app: str, issuer: str, baseline_client: str
 ) -> subprocess.Popen[bytes]:
-    environment = dict(os.environ)
-    environment.update(
-        ROSTER_ENV="development",
-        ROSTER_MONGODB_URI=uri,
-        ROSTER_DATABASE=DATABASE,
-        # The redirect URIs are built on it: the server's own address, as the browser sees it.
-        ROSTER_PUBLIC_URL=f"http://{HOST}:{port}",
-        BENCH_SSO_ISSUER=issuer,
-        BENCH_SSO_CLIENT_ID=CLIENT_ID,
-        BENCH_SSO_CLIENT_SECRET=CLIENT_SECRET,
-        BENCH_SSO_BASELINE_CLIENT=baseline_client,
+    """The API server, told where the baselines' provider is."""
+    return processes.start_server(
+        uri,
+        port,
+        app,
+        DATABASE,
+        {
+            "BENCH_SSO_ISSUER": issuer,
+            "BENCH_SSO_CLIENT_ID": CLIENT_ID,
+            "BENCH_SSO_CLIENT_SECRET": CLIENT_SECRET,
+            "BENCH_SSO_BASELINE_CLIENT": baseline_client,
+        },
     )
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", app, "--factory",
-            "--host", HOST, "--port", str(port), "--workers", "1",
-            "--log-level", "warning", "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=environment,
-    )  # fmt: skip

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.graphql_read import _raise_on_sigterm
+from bench._processes import raise_on_sigterm
 from server.embedded import EmbeddedDatabase
 
 NAME = "bulk_import"
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         path, uri, org_id = args.child
         print(json.dumps(asyncio.run(_child_import(uri, org_id, Path(path)))))
         return 0
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     from provisioning.imports.jobs import BATCH_SIZE
 
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:

@@ -29,19 +29,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import http.client
 import json
-import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from bson import ObjectId
@@ -51,11 +47,20 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bench._loadgen import Phase, PhaseResult
+from bench._processes import (
+    HOST,
+    ROOT,
+    dependencies,
+    http_request,
+    raise_on_sigterm,
+    start_server,
+    stop,
+    wait_for_server,
+)
 from server.embedded import EmbeddedDatabase, free_port
 
 NAME = "graphql_read"
 GOAL = 0.8
-HOST = "127.0.0.1"
 DATABASE = "bench_graphql_read"
 ORGANIZATION = "bench"
 ADMIN_EMAIL = "admin@bench.example"
@@ -74,8 +79,6 @@ REFERENCES = {
     "permissionType": ("permission_type_id", "permission_types"),
     "company": ("company_id", "companies"),
 }
-ROOT = Path(__file__).resolve().parent.parent
-SERVER_START_TIMEOUT_SECONDS = 60.0
 DEFAULT_APP = "bench.graphql_read:bench_app"
 
 
@@ -148,24 +151,11 @@ def bench_app() -> Starlette:
 
 async def _seed(uri: str) -> str:
     """An organization, its admin, and a member to read; returns the member's id."""
-    from pymongo import AsyncMongoClient
-
-    from provisioning.access.passwords import PasswordHasher
     from provisioning.admins import create_admin
     from provisioning.caller import Caller
-    from provisioning.dependencies import Dependencies
     from provisioning.users.write import UserDraft, create_user
-    from store.database import Store
-    from store.indexes import ensure_indexes
-    from store.types import Document
 
-    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
-    try:
-        database = client[DATABASE]
-        await ensure_indexes(database)
-        # A cheap argon2id cost: the server verifies with the parameters stored in the hash.
-        hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        deps = Dependencies(store=Store.on(database), hasher=hasher)
+    async with dependencies(uri, DATABASE) as deps:
         created = await create_admin(deps, ORGANIZATION, ADMIN_EMAIL, ADMIN_PASSWORD)
         org_id = created.organization.id
         store = deps.store
@@ -182,20 +172,6 @@ async def _seed(uri: str) -> str:
             ),
         )
         return member.id
-    finally:
-        await client.close()
-
-
-def _http(
-    port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]
-) -> tuple[int, http.client.HTTPMessage, bytes]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
 
 
 def _graphql_body(query: str, variables: dict[str, Any]) -> bytes:
@@ -210,7 +186,7 @@ def _sign_in(port: int) -> str:
     variables = {
         "input": {"organization": ORGANIZATION, "login": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
     }
-    status, headers, body = _http(
+    status, headers, body = http_request(
         port,
         "POST",
         "/graphql",
@@ -242,7 +218,8 @@ class Endpoint:
         return "\r\n".join(lines) + "\r\n\r\n" + self.body.decode("latin-1")
 
     def fetch(self, port: int) -> Any:
-        status, _, body = _http(port, self.method, self.path, self.body or None, self.headers)
+        body_sent = self.body or None
+        status, _, body = http_request(port, self.method, self.path, body_sent, self.headers)
         if status != 200:
             raise RuntimeError(f"{self.name} answered {status}: {body!r}")
         return json.loads(body)
@@ -259,50 +236,6 @@ def _endpoints(token: str, user_id: str) -> tuple[Endpoint, Endpoint]:
         _graphql_body(QUERY, {"id": user_id}),
     )
     return bare, ours
-
-
-def _start_server(uri: str, port: int, app: str) -> subprocess.Popen[bytes]:
-    environment = dict(os.environ)
-    environment.update(
-        ROSTER_ENV="development",
-        ROSTER_MONGODB_URI=uri,
-        ROSTER_DATABASE=DATABASE,
-        ROSTER_PUBLIC_URL=f"http://{HOST}:{port}",
-    )
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", app, "--factory",
-            "--host", HOST, "--port", str(port), "--workers", "1",
-            "--log-level", "warning", "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=environment,
-    )  # fmt: skip
-
-
-def _wait_for_server(process: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with code {process.returncode}")
-        try:
-            if _http(port, "GET", "/readyz", None, {})[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start in time")
-
-
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 # ---------------------------------------------------------------- measuring
@@ -342,10 +275,6 @@ def _run_phase(phase: Phase, server_pid: int, database_pid: int | None) -> Measu
     )
 
 
-def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.graphql_read", description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="bare+graphql phase pairs")
@@ -361,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.warmup < 0 or args.connections < 1:
         parser.error("rounds and connections must be at least 1, seconds above 0")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
 
     server: subprocess.Popen[bytes] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-graphql-read-") as scratch:
@@ -372,8 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             database_pid: int | None = database_process.pid if database_process else None
             member_id = asyncio.run(_seed(database.uri))
             port = free_port(HOST)
-            server = _start_server(database.uri, port, args.app)
-            _wait_for_server(server, port)
+            server = start_server(database.uri, port, args.app, DATABASE)
+            wait_for_server(server, port)
             bare, ours = _endpoints(_sign_in(port), member_id)
 
             bare_json, ours_json = bare.fetch(port), ours.fetch(port)
@@ -409,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
         finally:
-            _stop(server)
+            stop(server)
             database.stop()
 
     median = statistics.median

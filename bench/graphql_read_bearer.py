@@ -45,19 +45,23 @@ from starlette.routing import Route
 
 from bench import graphql_read
 from bench._loadgen import Phase
-from bench._oauth import Partner, create_partner, dependencies, start_server
+from bench._oauth import RATE_LIMITS_OFF, Partner, create_partner
+from bench._processes import (
+    HOST,
+    dependencies,
+    raise_on_sigterm,
+    start_server,
+    stop,
+    wait_for_server,
+)
 from bench.graphql_read import (
     DATABASE,
-    HOST,
     ORGANIZATION,
     QUERY,
     Endpoint,
     Measured,
     _graphql_body,
-    _raise_on_sigterm,
     _run_phase,
-    _stop,
-    _wait_for_server,
     user_json,
 )
 from server.embedded import EmbeddedDatabase, free_port
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.warmup < 0 or args.connections < 1:
         parser.error("rounds and connections must be at least 1, seconds above 0")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
 
     server: subprocess.Popen[bytes] | None = None
     runs: dict[str, list[Measured]] = {"bare": [], "graphql": []}
@@ -163,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             database_pid: int | None = database_process.pid if database_process else None
             member_id, partner = asyncio.run(_seed(database.uri))
             port = free_port(HOST)
-            server = start_server(database.uri, port, args.app, DATABASE)
-            _wait_for_server(server, port)
+            server = start_server(database.uri, port, args.app, DATABASE, RATE_LIMITS_OFF)
+            wait_for_server(server, port)
             bare, ours = _endpoints(partner.access_token(port), member_id)
 
             bare_json, ours_json = bare.fetch(port), ours.fetch(port)
@@ -199,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
         finally:
-            _stop(server)
+            stop(server)
             database.stop()
 
     median = statistics.median

@@ -30,20 +30,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.graphql_read import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    COOKIE,
-    DATABASE,
+from bench._processes import (
     HOST,
-    ORGANIZATION,
-    _http,
-    _raise_on_sigterm,
-    _sign_in,
-    _start_server,
-    _stop,
-    _wait_for_server,
+    http_request,
+    raise_on_sigterm,
+    start_server,
+    stop,
+    wait_for_server,
 )
+from bench.graphql_read import ADMIN_EMAIL, ADMIN_PASSWORD, COOKIE, DATABASE, ORGANIZATION, _sign_in
 from server.embedded import EmbeddedDatabase, free_port
 
 NAME = "ingest"
@@ -182,7 +177,7 @@ def ours(port: int, token: str, batches: list[list[dict[str, Any]]]) -> float:
     ]
     started = time.perf_counter()
     for body, batch in zip(bodies, batches, strict=True):
-        status, _, answer = _http(port, "POST", "/graphql", body, headers)
+        status, _, answer = http_request(port, "POST", "/graphql", body, headers)
         payload = json.loads(answer)
         recorded = ((payload.get("data") or {}).get("recordIntegrationActivity")) or {}
         if status != 200 or recorded.get("created") != len(batch) or recorded.get("userErrors"):
@@ -199,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.batches < 1 or not 1 <= args.batch_size <= 1000:
         parser.error("rounds and batches must be at least 1, batch size 1 to 1000")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
 
     server: subprocess.Popen[bytes] | None = None
     ratios: list[float] = []
@@ -209,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             database.start()
             org_id, integration_id = asyncio.run(_seed(database.uri))
             port = free_port(HOST)
-            server = _start_server(database.uri, port, APP)
-            _wait_for_server(server, port)
+            server = start_server(database.uri, port, APP, DATABASE)
+            wait_for_server(server, port)
             token = _sign_in(port)
             raw = Raw(database.uri, org_id, integration_id)
             moment = datetime.now(UTC) - timedelta(minutes=1)
@@ -238,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                 if number:
                     ratios.append(our_rate / raw_rate)
         finally:
-            _stop(server)
+            stop(server)
             database.stop()
     print(f"{NAME}: ratio {statistics.median(ratios):.2f} (goal {GOAL})")
     return 0

@@ -54,6 +54,7 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlencode
 
+from bench._processes import HOST, ROOT, http_request, stop, wait_for_server
 from bench._sso_loadgen import Browser, SsoPhase, SsoPhaseResult
 from bench._sso_relying_parties import (
     BASELINE_PREFIX,
@@ -64,15 +65,12 @@ from bench._sso_relying_parties import (
 )
 from bench._sso_setup import (
     EMAIL_DOMAIN,
-    HOST,
-    ROOT,
     configure_provider,
     seed,
     start_provider,
     start_server,
     wait_for_provider,
 )
-from bench.graphql_read import _http, _stop, _wait_for_server
 from server.embedded import EmbeddedDatabase, free_port
 
 NAME = "sso_login"
@@ -95,7 +93,7 @@ class Measured:
 
 
 def _command_counts(port: int) -> dict[str, int]:
-    status, _, body = _http(port, "GET", COMMANDS_PATH, None, {})
+    status, _, body = http_request(port, "GET", COMMANDS_PATH, None, {})
     if status != 200:
         raise RuntimeError(f"{COMMANDS_PATH} answered {status}: {body!r}")
     counts: dict[str, int] = json.loads(body)
@@ -152,7 +150,7 @@ async def _check_flows(flows: list[tuple[SsoPhase, str]]) -> None:
             browser.close()
 
 
-def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
+def raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
@@ -181,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
         parser.error("rounds and concurrency must be at least 1, seconds above 0")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
 
     server: subprocess.Popen[bytes] | None = None
     provider: subprocess.Popen[bytes] | None = None
@@ -211,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             wait_for_provider(provider, provider_port)
             server = start_server(database.uri, port, args.app, issuer, args.baseline_client)
-            _wait_for_server(server, port)
+            wait_for_server(server, port)
             provider_id = configure_provider(port, issuer)
             pids: dict[str, int | None] = {
                 "server": server.pid,
@@ -289,8 +287,8 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
         finally:
-            _stop(server)
-            _stop(provider)
+            stop(server)
+            stop(provider)
             database.stop()
 
     median = statistics.median

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.graphql_read import _raise_on_sigterm
+from bench._processes import raise_on_sigterm
 from server.embedded import EmbeddedDatabase
 
 NAME = "suggest"
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.queries < 10:
         parser.error("at least 10 queries")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="bench-suggest-") as scratch:
         database = EmbeddedDatabase(Path(scratch))
         try:

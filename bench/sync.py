@@ -40,7 +40,7 @@ FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken"
 LAST = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson")
 
 
-def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
+def raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sync", description=__doc__)
     parser.add_argument("--users", type=int, default=20_000)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="roster-bench-sync-") as scratch:
         port = free_port()
         directory = _start_directory(port, Path(scratch) / "scim.log")

@@ -32,15 +32,16 @@ import tempfile
 from pathlib import Path
 
 from bench._loadgen import Phase
-from bench._oauth import Partner, check_grant, create_partner, dependencies, start_server
-from bench.graphql_read import (
+from bench._oauth import RATE_LIMITS_OFF, Partner, check_grant, create_partner
+from bench._processes import (
     HOST,
-    Measured,
-    _raise_on_sigterm,
-    _run_phase,
-    _stop,
-    _wait_for_server,
+    dependencies,
+    raise_on_sigterm,
+    start_server,
+    stop,
+    wait_for_server,
 )
+from bench.graphql_read import Measured, _run_phase
 from server.embedded import EmbeddedDatabase, free_port
 
 NAME = "token"
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.warmup < 0 or args.connections < 1:
         parser.error("rounds and connections must be at least 1, seconds above 0")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
 
     server: subprocess.Popen[bytes] | None = None
     runs: list[Measured] = []
@@ -83,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             database_pid: int | None = database_process.pid if database_process else None
             partner = asyncio.run(_seed(database.uri))
             port = free_port(HOST)
-            server = start_server(database.uri, port, APP, DATABASE)
-            _wait_for_server(server, port)
+            server = start_server(database.uri, port, APP, DATABASE, RATE_LIMITS_OFF)
+            wait_for_server(server, port)
             endpoint = partner.token_endpoint()
             answer = endpoint.fetch(port)
             check_grant(answer)
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         finally:
-            _stop(server)
+            stop(server)
             database.stop()
 
     median = statistics.median

@@ -26,6 +26,7 @@ from strawberry.types import ExecutionContext
 from config.settings import Settings
 from provisioning.errors import DomainError
 from schema.input_limits import InputLimits
+from schema.operation_metrics import OperationMetrics
 
 log = logging.getLogger("roster.graphql")
 
@@ -74,7 +75,7 @@ class MaskUnexpectedErrors(MaskErrors):
         request_id = getattr(context, "request_id", None)
         metrics = getattr(context, "metrics", None)
         if metrics is not None:
-            metrics.masked_errors += 1
+            metrics.count_masked_error()
         log.error(
             "unexpected error in %s (request id %s)",
             ".".join(str(p) for p in error.path or ()),
@@ -130,6 +131,7 @@ def build_schema(settings: Settings, query: type, mutation: type) -> strawberry.
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
         MaskUnexpectedErrors,
+        OperationMetrics,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

@@ -110,7 +110,7 @@ def create_app(
             mongodb_uri,
             tz_aware=True,
             serverSelectionTimeoutMS=10_000,
-            event_listeners=list(mongo_listeners),
+            event_listeners=[*mongo_listeners, metrics.command_listener()],
             appname="roster",
         )
         try:

@@ -49,7 +49,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["ROSTER_DATA_DIR"] = str(settings.data_dir)
         os.environ["ROSTER_PUBLIC_URL"] = settings.public_url
         if args.demo:
-            issuer = stack.enter_context(demo_provider())
+            issuer = stack.enter_context(demo_provider(settings.data_dir))
             demo = asyncio.run(_seed_demo(settings, uri, issuer))
             print(
                 f"demo: sign in with SSO at {demo.login_url}\n"

@@ -6,9 +6,12 @@ A newcomer can sign in through SSO in a browser with nothing else running.
 from __future__ import annotations
 
 import contextlib
+import json
+import socket
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from provisioning.admins import create_admin
 from provisioning.caller import Caller
@@ -44,9 +47,36 @@ class Demo:
     login_url: str
 
 
+PORT_FILE = "demo-provider.json"
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_port(data_dir: Path) -> int:
+    """The demo provider's port: the one this data directory used before while it is free,
+    so that its issuer (and every identity keyed by it) stays the same across restarts."""
+    remembered = data_dir / PORT_FILE
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        port = int(json.loads(remembered.read_text())["port"])
+        if 1024 <= port <= 65535 and _port_is_free(port):
+            return port
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    remembered.write_text(json.dumps({"port": port}))
+    return port
+
+
 @contextlib.contextmanager
-def demo_provider() -> Iterator[str]:
-    """oidc-provider-mock on a free loopback port; yields its issuer."""
+def demo_provider(data_dir: Path) -> Iterator[str]:
+    """oidc-provider-mock on loopback (the data directory's port, see demo_port); yields
+    its issuer."""
     # The mock is written against an older Authlib; its deprecation notices are not ours.
     warnings.filterwarnings(
         "ignore", category=DeprecationWarning, module=r"(authlib|oidc_provider_mock)"
@@ -55,13 +85,16 @@ def demo_provider() -> Iterator[str]:
     from oidc_provider_mock import User, run_server_in_thread
 
     people = [User(sub=sub, claims=claims) for sub, claims in DEMO_PEOPLE.items()]
-    with run_server_in_thread(port=free_port(), require_nonce=True, user_claims=people) as server:
+    port = demo_port(data_dir)
+    with run_server_in_thread(port=port, require_nonce=True, user_claims=people) as server:
         # The mock names its issuer after the Host it is reached by: always 127.0.0.1.
         yield f"http://127.0.0.1:{server.server_port}"
 
 
 async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
-    """The demo organization, its admin, and its provider pointed at this run's issuer."""
+    """The demo organization, its admin, and its provider pointed at this run's issuer.
+    If the provider had to move (its port was taken), the people who signed in through it
+    keep their users: their identities move to the new issuer with it."""
     organization = await deps.store.organizations.get_by_slug(ORGANIZATION)
     if organization is None:
         created = await create_admin(
@@ -74,6 +107,8 @@ async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
         for p in await deps.store.identity_providers.list(organization.id)
         if p.name == PROVIDER_NAME
     ]
+    if existing and existing[0].issuer != issuer:
+        await deps.store.identities.move_issuer(organization.id, existing[0].issuer, issuer)
     provider = await configure_provider(
         deps,
         caller,

@@ -128,6 +128,13 @@ class Identities:
             return record, True
         raise RuntimeError("identity binding kept vanishing while being claimed")
 
+    async def move_issuer(self, org_id: str, old_issuer: str, new_issuer: str) -> int:
+        """The provider moved (a development provider on a new port): its identities follow."""
+        result = await self._collection.update_many(
+            {"org_id": org_id, "issuer": old_issuer}, {"$set": {"issuer": new_issuer}}
+        )
+        return result.modified_count
+
     async def delete_for_user(self, org_id: str, user_id: str) -> int:
         result = await self._collection.delete_many({"org_id": org_id, "user_id": user_id})
         return result.deleted_count

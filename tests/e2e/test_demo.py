@@ -1,13 +1,19 @@
-"""`roster serve --demo`: SSO works out of the box, with no outside service."""
+"""`roster serve --demo`: SSO works out of the box, with no outside service, and keeps
+working when the demo is started again on the same data directory."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,21 +23,13 @@ from tests.e2e.processes import free_port
 pytestmark = pytest.mark.e2e
 
 
-def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
-    port = free_port()
+@contextlib.contextmanager
+def running_demo(port: int, data_dir: Path, log_path: Path) -> Iterator[str]:
+    """`roster serve --demo`, ready; yields the login link it prints."""
     roster = Path(sys.executable).with_name("roster")
-    log_path = tmp_path / "demo.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                str(roster),
-                "serve",
-                "--demo",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path / "d"),
-            ],
+            [str(roster), "serve", "--demo", "--port", str(port), "--data-dir", str(data_dir)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={
@@ -50,24 +48,7 @@ def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
                 assert process.poll() is None, log_path.read_text()
                 time.sleep(0.2)
         assert login_url is not None, log_path.read_text()
-        assert login_url.startswith(f"http://127.0.0.1:{port}/auth/demo/login?provider=")
-        with httpx.Client(timeout=10) as browser, httpx.Client(timeout=10) as at_provider:
-            start = browser.get(login_url)
-            assert start.status_code == 303
-            authorize = start.headers["location"]
-            assert at_provider.get(authorize).status_code == 200
-            back = at_provider.post(authorize, data={"sub": "grace"})
-            done = browser.get(back.headers["location"])
-            assert done.status_code == 303
-            # The console's start page, signed in.
-            assert done.headers["location"] == f"http://127.0.0.1:{port}/"
-            me = browser.post(
-                f"http://127.0.0.1:{port}/graphql",
-                json={"query": "{ me { email source organization: __typename } }"},
-                headers={"X-Roster-Request": "1"},
-            ).json()
-            assert me["data"]["me"]["email"] == "grace@demo.example"
-            assert me["data"]["me"]["source"] == "SSO"
+        yield login_url
     finally:
         process.terminate()
         try:
@@ -76,3 +57,51 @@ def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
             process.kill()
             process.wait(timeout=10)
     assert "Traceback" not in log_path.read_text()
+
+
+def sign_in(login_url: str, port: int, person: str) -> tuple[dict[str, Any], str]:
+    """One SSO sign-in through the demo provider's form: (me, the provider's origin)."""
+    with httpx.Client(timeout=10) as browser, httpx.Client(timeout=10) as at_provider:
+        start = browser.get(login_url)
+        assert start.status_code == 303
+        authorize = start.headers["location"]
+        assert at_provider.get(authorize).status_code == 200
+        back = at_provider.post(authorize, data={"sub": person})
+        done = browser.get(back.headers["location"])
+        assert done.status_code == 303, done.text
+        # The console's start page, signed in.
+        assert done.headers["location"] == f"http://127.0.0.1:{port}/"
+        me = browser.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ me { id email source } }"},
+            headers={"X-Roster-Request": "1"},
+        ).json()
+    parts = urlsplit(authorize)
+    return me["data"]["me"], f"{parts.scheme}://{parts.netloc}"
+
+
+def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
+    port = free_port()
+    with running_demo(port, tmp_path / "d", tmp_path / "demo.log") as login_url:
+        assert login_url.startswith(f"http://127.0.0.1:{port}/auth/demo/login?provider=")
+        me, _ = sign_in(login_url, port, "grace")
+    assert (me["email"], me["source"]) == ("grace@demo.example", "SSO")
+
+
+def test_the_demo_started_again_signs_the_same_people_in(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "d", free_port()
+    with running_demo(port, data_dir, tmp_path / "first.log") as login_url:
+        first, provider = sign_in(login_url, port, "ada")
+
+    # Started again: the provider comes back on its port, so its issuer is the same.
+    with running_demo(port, data_dir, tmp_path / "second.log") as login_url:
+        again, provider_again = sign_in(login_url, port, "ada")
+    assert (again["id"], provider_again) == (first["id"], provider)
+
+    # Its port taken meanwhile: the provider moves, and ada is still ada.
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", urlsplit(provider).port or 0))
+        with running_demo(port, data_dir, tmp_path / "third.log") as login_url:
+            moved, provider_moved = sign_in(login_url, port, "ada")
+    assert provider_moved != provider
+    assert moved["id"] == first["id"]

@@ -70,7 +70,7 @@ async def test_unexpected_errors_are_masked_with_the_request_id_in_the_log(
     assert "8000" not in response.text and "aggregate" not in response.text
     assert any(request_id in record.getMessage() for record in caplog.records)
     metrics = await admin.get("/metrics")
-    assert "roster_graphql_masked_errors_total 1" in metrics.text
+    assert "roster_graphql_masked_errors_total 1.0" in metrics.text
 
 
 async def test_validation_errors_are_not_masked(api: Api) -> None:
