@@ -15,10 +15,12 @@ from provisioning.dependencies import Dependencies
 from schema.loaders import Loaders
 
 
-class ErrorCounts(Protocol):
-    """What the edge counts for /metrics (the server's Metrics)."""
+class EdgeMetrics(Protocol):
+    """What the GraphQL edge reports to /metrics (the server's Metrics)."""
 
-    masked_errors: int
+    def count_masked_error(self) -> None: ...
+
+    def observe_operation(self, name: str | None, kind: str, seconds: float) -> None: ...
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Context:
     loaders: Loaders
     request_id: str
     session_token: str | None
-    metrics: ErrorCounts
+    metrics: EdgeMetrics
 
 
 def context_of(info: strawberry.Info) -> Context:
