@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import strawberry
 
-from auth.cookies import set_session_cookie
 from provisioning.invitations import invitations, messages, password_reset
+from provisioning.invitations.invitations import INVITE
 from provisioning.sessions import SignedIn
 from provisioning.sso.invitations import ContinueWithSso
 from provisioning.users import one_time_passwords
@@ -23,7 +23,6 @@ from schema.invitations import (
 )
 from schema.payloads import OkPayload, SessionPayload, UserPayload
 from schema.types import User
-from store.invitation_tokens import INVITE
 
 
 def client_address(context: Context) -> str:
@@ -32,9 +31,7 @@ def client_address(context: Context) -> str:
 
 
 def signed_in_payload(context: Context, signed_in: SignedIn) -> SessionPayload:
-    set_session_cookie(
-        context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
-    )
+    context.session_cookie.set(signed_in.token, signed_in.expires_in_seconds)
     expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
     return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
 

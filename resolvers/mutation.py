@@ -5,7 +5,6 @@ from typing import Any
 
 import strawberry
 
-from auth.cookies import clear_session_cookie, set_session_cookie
 from provisioning import organizations, sessions
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.invitations import invitations
@@ -63,9 +62,7 @@ class FoundationMutation:
             request_id=context.request_id,
             replaces_token=context.session_token,
         )
-        set_session_cookie(
-            context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
-        )
+        context.session_cookie.set(signed_in.token, signed_in.expires_in_seconds)
         expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
         return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
 
@@ -73,7 +70,7 @@ class FoundationMutation:
     async def sign_out(self, info: strawberry.Info) -> OkPayload:
         context = context_of(info)
         ended = await sessions.sign_out(context.deps, context.caller)
-        clear_session_cookie(context.response, context.settings)
+        context.session_cookie.clear()
         return OkPayload(ok=ended)
 
     @strawberry.mutation

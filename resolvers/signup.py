@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning.errors import NotFound
+from provisioning.invitations.invitations import SIGNUP
+from provisioning.organizations import get_organization
 from provisioning.signup import links as signup_links
 from provisioning.signup import settings as signup_settings
 from provisioning.signup import signup
@@ -24,7 +25,6 @@ from schema.signup import (
     VerifySignUpInput,
     link_of,
 )
-from store.invitation_tokens import SIGNUP
 
 
 def _kept(value: object) -> object:
@@ -36,10 +36,7 @@ def _kept_id(value: object) -> object:
 
 
 async def _slug(context: Context) -> str:
-    organization = await context.deps.store.organizations.get(context.caller.org_id)
-    if organization is None:
-        raise NotFound("Organization")
-    return organization.slug
+    return (await get_organization(context.deps, context.caller)).slug
 
 
 @strawberry.type

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
+from provisioning.organizations import get_organization
 from provisioning.sso import providers as identity_providers
+from provisioning.sso.providers import ClaimMapping
 from resolvers.edge import payload_on_domain_error
 from schema.context import context_of
 from schema.payloads import OkPayload
@@ -15,7 +17,6 @@ from schema.sso import (
     SignInOptions,
     SignInProvider,
 )
-from store.identity_providers import ClaimMapping
 
 
 @strawberry.type
@@ -24,9 +25,9 @@ class SsoQuery:
     async def identity_providers(self, info: strawberry.Info) -> list[IdentityProvider]:
         context = context_of(info)
         records = await identity_providers.list_providers(context.deps, context.caller)
-        organization = await context.deps.store.organizations.get(context.caller.org_id)
-        slug = organization.slug if organization else ""
-        return [IdentityProvider.of(r, slug, context.settings.public_url) for r in records]
+        organization = await get_organization(context.deps, context.caller)
+        public_url = context.settings.public_url
+        return [IdentityProvider.of(r, organization.slug, public_url) for r in records]
 
     @strawberry.field(description="Public: the identity providers an organization signs in with.")
     async def sign_in_options(self, info: strawberry.Info, organization: str) -> SignInOptions:
@@ -97,10 +98,11 @@ class SsoMutation:
         record = await identity_providers.configure_provider(
             context.deps, context.caller, draft, _id(input.id)
         )
-        organization = await context.deps.store.organizations.get(record.org_id)
-        slug = organization.slug if organization else ""
+        organization = await get_organization(context.deps, context.caller)
         return IdentityProviderPayload(
-            identity_provider=IdentityProvider.of(record, slug, context.settings.public_url)
+            identity_provider=IdentityProvider.of(
+                record, organization.slug, context.settings.public_url
+            )
         )
 
     @strawberry.mutation(description="Removes a provider; its users stay (admins).")

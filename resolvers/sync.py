@@ -8,6 +8,7 @@ from typing import Any
 import httpx2
 import strawberry
 
+from provisioning.integrations.integrations import get_integrations
 from provisioning.sync import runs
 from provisioning.sync.runs import SyncSettings as Settings
 from provisioning.users.write import KEEP
@@ -69,9 +70,9 @@ class SyncMutation:
             department_attribute=_given(input.department_attribute),
         )
         await runs.configure_sync(context.deps, context.caller, str(input.integration_id), settings)
-        record = await context.deps.store.integrations.get(
-            context.caller.org_id, str(input.integration_id)
-        )
+        integration_id = str(input.integration_id)
+        found = await get_integrations(context.deps, context.caller, [integration_id])
+        record = found.get(integration_id)
         return IntegrationPayload(integration=Integration.of(record) if record else None)
 
     @strawberry.mutation(

@@ -23,6 +23,14 @@ class EdgeMetrics(Protocol):
     def observe_operation(self, name: str | None, kind: str, seconds: float) -> None: ...
 
 
+class SessionCookie(Protocol):
+    """The session cookie of this request's response (auth.cookies.SessionCookie)."""
+
+    def set(self, token: str, max_age: int) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 @dataclass
 class Context:
     request: Request
@@ -33,6 +41,7 @@ class Context:
     loaders: Loaders
     request_id: str
     session_token: str | None
+    session_cookie: SessionCookie
     metrics: EdgeMetrics
 
 

@@ -17,7 +17,7 @@ from strawberry.types.unset import UNSET
 
 from auth.access_tokens import InvalidAccessToken
 from auth.authenticate import authenticate
-from auth.cookies import session_token
+from auth.cookies import SessionCookie, session_token
 from auth.rate_limits import RateLimitExceeded, RateLimits
 from config.settings import Settings
 from provisioning.access.principal import Principal
@@ -100,6 +100,7 @@ class RosterGraphQL(GraphQL[Context, None]):
             loaders=Loaders(deps, caller),
             request_id=request_id,
             session_token=session_token(request, self.settings),
+            session_cookie=SessionCookie(response, self.settings),
             metrics=metrics,
         )
 
