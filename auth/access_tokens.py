@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
 import hmac
 import secrets
 import time
@@ -28,6 +27,7 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import ECKey, KeySet
 
+from provisioning.access.client_secrets import secret_hash
 from provisioning.access.principal import ADMIN_SCOPE, SCOPES, Principal
 from provisioning.access.secret_box import SecretBox
 from store.api_clients import ApiClientRecord, ApiClients
@@ -36,15 +36,6 @@ from store.signing_keys import SigningKeyRecord, SigningKeys
 ALGORITHM = "ES256"
 KEY_CACHE_SECONDS = 30.0
 CLOCK_LEEWAY_SECONDS = 30
-
-
-def secret_hash(secret: str) -> str:
-    # Client secrets are 256 random bits: a fast hash is enough, a slow one buys nothing.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_client_secret() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class InvalidAccessToken(Exception):

@@ -24,6 +24,21 @@ def set_session_cookie(response: Response, settings: Settings, token: str, max_a
     )
 
 
+class SessionCookie:
+    """The session cookie of one response: what the GraphQL edge's sign-in and sign-out
+    set (schema.context.SessionCookie), so that resolvers need not know cookies."""
+
+    def __init__(self, response: Response, settings: Settings) -> None:
+        self.response = response
+        self.settings = settings
+
+    def set(self, token: str, max_age: int) -> None:
+        set_session_cookie(self.response, self.settings, token, max_age)
+
+    def clear(self) -> None:
+        clear_session_cookie(self.response, self.settings)
+
+
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
         settings.session_cookie_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from auth.access_tokens import new_client_secret, secret_hash
+from provisioning.access.client_secrets import new_client_secret, secret_hash
 from provisioning.access.principal import ADMIN_SCOPE, SCOPES
 from provisioning.audit import record_event
 from provisioning.caller import Caller

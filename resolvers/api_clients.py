@@ -3,17 +3,15 @@ from __future__ import annotations
 import strawberry
 
 from provisioning import api_clients
-from provisioning.errors import DomainError
-from resolvers.edge import query_error
+from resolvers.edge import payload_on_domain_error
 from schema.api_clients import (
     ApiClient,
     ApiClientPayload,
     CreateApiClientInput,
     RevokeApiClientInput,
 )
-from schema.errors import user_errors
+from schema.context import context_of
 from schema.payloads import OkPayload
-from schema.types import context_of
 
 
 @strawberry.type
@@ -21,37 +19,30 @@ class ApiClientQuery:
     @strawberry.field(description="Partner tools' clients (admins); secrets never appear.")
     async def api_clients(self, info: strawberry.Info) -> list[ApiClient]:
         context = context_of(info)
-        try:
-            records = await api_clients.list_api_clients(context.deps, context.caller)
-        except DomainError as error:
-            raise query_error(error) from error
+        records = await api_clients.list_api_clients(context.deps, context.caller)
         return [ApiClient.of(r) for r in records]
 
 
 @strawberry.type
 class ApiClientMutation:
     @strawberry.mutation(description="The secret is in this payload once, never again.")
+    @payload_on_domain_error
     async def create_api_client(
         self, info: strawberry.Info, input: CreateApiClientInput
     ) -> ApiClientPayload:
         context = context_of(info)
-        try:
-            created = await api_clients.create_api_client(
-                context.deps, context.caller, input.name, input.scopes
-            )
-        except DomainError as error:
-            return ApiClientPayload(user_errors=user_errors(error))
+        created = await api_clients.create_api_client(
+            context.deps, context.caller, input.name, input.scopes
+        )
         return ApiClientPayload(
             api_client=ApiClient.of(created.client), client_secret=created.secret
         )
 
     @strawberry.mutation(description="Its tokens stop working at once.")
+    @payload_on_domain_error
     async def revoke_api_client(
         self, info: strawberry.Info, input: RevokeApiClientInput
     ) -> OkPayload:
         context = context_of(info)
-        try:
-            await api_clients.revoke_api_client(context.deps, context.caller, str(input.id))
-        except DomainError as error:
-            return OkPayload(user_errors=user_errors(error))
+        await api_clients.revoke_api_client(context.deps, context.caller, str(input.id))
         return OkPayload(ok=True)

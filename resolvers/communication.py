@@ -2,40 +2,29 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning.errors import DomainError
 from provisioning.invitations import communication
+from resolvers.edge import payload_on_domain_error
 from schema.communication import (
     CommunicationSettings,
     CommunicationSettingsInput,
     CommunicationSettingsPayload,
 )
-from schema.errors import user_errors
-from schema.types import context_of
-
-
-async def communication_settings_of(info: strawberry.Info) -> CommunicationSettings:
-    context = context_of(info)
-    org_id = context.caller.require_signed_in()
-    return CommunicationSettings.of(
-        await communication.communication_settings(context.deps, org_id)
-    )
+from schema.context import context_of
 
 
 @strawberry.type
 class CommunicationMutation:
     @strawberry.mutation(description="Admins. Channels and automatic activation messages.")
+    @payload_on_domain_error
     async def update_communication_settings(
         self, info: strawberry.Info, input: CommunicationSettingsInput
     ) -> CommunicationSettingsPayload:
         context = context_of(info)
-        try:
-            record = await communication.update_communication_settings(
-                context.deps,
-                context.caller,
-                send_on_create=input.send_on_create,
-                email=input.email,
-                sms=input.sms,
-            )
-        except DomainError as error:
-            return CommunicationSettingsPayload(user_errors=user_errors(error))
+        record = await communication.update_communication_settings(
+            context.deps,
+            context.caller,
+            send_on_create=input.send_on_create,
+            email=input.email,
+            sms=input.sms,
+        )
         return CommunicationSettingsPayload(communication_settings=CommunicationSettings.of(record))

@@ -6,12 +6,11 @@ from typing import IO, Any
 
 import strawberry
 
-from provisioning.errors import DomainError, Problem, ValidationFailed
+from provisioning.errors import Problem, ValidationFailed
 from provisioning.imports import jobs as import_jobs
-from resolvers.edge import query_error
-from schema.errors import user_errors
+from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.imports import ImportJob, ImportJobPayload, ResumeImportInput, StartImportInput
-from schema.types import context_of
 
 
 def _wake_worker(info: strawberry.Info) -> None:
@@ -26,19 +25,13 @@ class ImportQuery:
     @strawberry.field(description="Admins (or the imports:write scope). Null if there is none.")
     async def import_job(self, info: strawberry.Info, id: strawberry.ID) -> ImportJob | None:
         context = context_of(info)
-        try:
-            record = await import_jobs.get_import_job(context.deps, context.caller, str(id))
-        except DomainError as error:
-            raise query_error(error) from error
+        record = await import_jobs.get_import_job(context.deps, context.caller, str(id))
         return ImportJob.of(record) if record else None
 
     @strawberry.field(description="The organization's import jobs, newest first.")
     async def import_jobs(self, info: strawberry.Info, first: int = 20) -> list[ImportJob]:
         context = context_of(info)
-        try:
-            records = await import_jobs.list_import_jobs(context.deps, context.caller, first)
-        except DomainError as error:
-            raise query_error(error) from error
+        records = await import_jobs.list_import_jobs(context.deps, context.caller, first)
         return [ImportJob.of(r) for r in records]
 
 
@@ -48,22 +41,20 @@ class ImportMutation:
         description="Checks the file and queues the job; follow it with importJob(id)."
         " Send it as a GraphQL multipart request (with X-Roster-Request: 1 for a session)."
     )
+    @payload_on_domain_error
     async def start_import(
         self, info: strawberry.Info, input: StartImportInput
     ) -> ImportJobPayload:
         context = context_of(info)
         source: IO[bytes] | None = getattr(input.file, "file", None)
         name = str(getattr(input.file, "filename", None) or "import")
-        try:
-            if source is None:
-                raise ValidationFailed(
-                    Problem("INVALID", "Send the file as a multipart upload.", ("input", "file"))
-                )
-            job = await import_jobs.start_import(
-                context.deps, context.caller, source, name, bool(input.dry_run)
+        if source is None:
+            raise ValidationFailed(
+                Problem("INVALID", "Send the file as a multipart upload.", ("input", "file"))
             )
-        except DomainError as error:
-            return ImportJobPayload(user_errors=user_errors(error))
+        job = await import_jobs.start_import(
+            context.deps, context.caller, source, name, bool(input.dry_run)
+        )
         _wake_worker(info)
         return ImportJobPayload(import_job=ImportJob.of(job))
 
@@ -71,13 +62,11 @@ class ImportMutation:
         description="A failed job, or one whose runner stopped, goes on from its last"
         " checkpoint; rows already imported are never imported twice."
     )
+    @payload_on_domain_error
     async def resume_import(
         self, info: strawberry.Info, input: ResumeImportInput
     ) -> ImportJobPayload:
         context = context_of(info)
-        try:
-            job = await import_jobs.resume_import(context.deps, context.caller, str(input.id))
-        except DomainError as error:
-            return ImportJobPayload(user_errors=user_errors(error))
+        job = await import_jobs.resume_import(context.deps, context.caller, str(input.id))
         _wake_worker(info)
         return ImportJobPayload(import_job=ImportJob.of(job))

@@ -10,7 +10,8 @@ from provisioning.errors import DomainError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations import backfill, integrations, linking, matching, names
 from provisioning.users.write import KEEP
-from resolvers.edge import query_error
+from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.errors import user_errors
 from schema.integrations import (
     AccountSuggestion,
@@ -33,8 +34,9 @@ from schema.integrations import (
     UnlinkIntegrationAccountInput,
     UpdateIntegrationInput,
 )
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.payloads import UserPayload
-from schema.types import PageInfo, User, context_of, decode_cursor, encode_cursor
+from schema.types import User
 
 
 def _given(value: Any) -> Any:
@@ -50,10 +52,7 @@ class IntegrationQuery:
     )
     async def integration(self, info: strawberry.Info, key: str) -> Integration | None:
         context = context_of(info)
-        try:
-            record = await integrations.get_integration_by_key(context.deps, context.caller, key)
-        except DomainError as error:
-            raise query_error(error) from error
+        record = await integrations.get_integration_by_key(context.deps, context.caller, key)
         return Integration.of(record) if record else None
 
     @strawberry.field(
@@ -63,10 +62,7 @@ class IntegrationQuery:
         self, info: strawberry.Info, id: strawberry.ID
     ) -> IntegrationAccount | None:
         context = context_of(info)
-        try:
-            record = await context.loaders.integration_accounts.load(str(id))
-        except DomainError as error:
-            raise query_error(error) from error
+        record = await context.loaders.integration_accounts.load(str(id))
         return IntegrationAccount.of(record) if record else None
 
     @strawberry.field(
@@ -83,12 +79,9 @@ class IntegrationQuery:
         first: int = 10,
     ) -> list[AccountSuggestion]:
         context = context_of(info)
-        try:
-            found = await matching.suggest(
-                context.deps, context.caller, email, first_name, last_name, first
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        found = await matching.suggest(
+            context.deps, context.caller, email, first_name, last_name, first
+        )
         return [AccountSuggestion.of(s) for s in found]
 
     @strawberry.field(
@@ -96,10 +89,7 @@ class IntegrationQuery:
         " first-last@); null where the address does not say."
     )
     def guess_name(self, info: strawberry.Info, email: str) -> NameGuess:
-        try:
-            context_of(info).caller.require_signed_in()
-        except DomainError as error:
-            raise query_error(error) from error
+        context_of(info).caller.require_signed_in()
         guess = names.guess_name(email)
         return NameGuess(first_name=guess.first_name, last_name=guess.last_name)
 
@@ -113,17 +103,14 @@ class IntegrationQuery:
         after: str | None = None,
     ) -> BackfillRequestConnection:
         context = context_of(info)
-        try:
-            page = await backfill.list_backfills(
-                context.deps,
-                context.caller,
-                integration_key,
-                status=status.value if status else None,
-                first=first,
-                after_id=decode_cursor(after),
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await backfill.list_backfills(
+            context.deps,
+            context.caller,
+            integration_key,
+            status=status.value if status else None,
+            first=first,
+            after_id=decode_cursor(after),
+        )
         edges = [
             BackfillRequestEdge(cursor=encode_cursor(r.id), node=BackfillRequest.of(r))
             for r in page.requests
@@ -138,39 +125,36 @@ class IntegrationQuery:
 @strawberry.type
 class IntegrationMutation:
     @strawberry.mutation
+    @payload_on_domain_error
     async def create_integration(
         self, info: strawberry.Info, input: CreateIntegrationInput
     ) -> IntegrationPayload:
         context = context_of(info)
-        try:
-            record = await integrations.create_integration(
-                context.deps, context.caller, input.key, input.name, input.kind, input.connected
-            )
-        except DomainError as error:
-            return IntegrationPayload(user_errors=user_errors(error))
+        record = await integrations.create_integration(
+            context.deps, context.caller, input.key, input.name, input.kind, input.connected
+        )
         return IntegrationPayload(integration=Integration.of(record))
 
     @strawberry.mutation(description="Rename, or connect and disconnect an integration.")
+    @payload_on_domain_error
     async def update_integration(
         self, info: strawberry.Info, input: UpdateIntegrationInput
     ) -> IntegrationPayload:
         context = context_of(info)
-        try:
-            record = await integrations.update_integration(
-                context.deps,
-                context.caller,
-                str(input.id),
-                name=_given(input.name),
-                connected=_given(input.connected),
-            )
-        except DomainError as error:
-            return IntegrationPayload(user_errors=user_errors(error))
+        record = await integrations.update_integration(
+            context.deps,
+            context.caller,
+            str(input.id),
+            name=_given(input.name),
+            connected=_given(input.connected),
+        )
         return IntegrationPayload(integration=Integration.of(record))
 
     @strawberry.mutation(
         description="Partner tools. Upserts up to 1,000 accounts by external id; idempotent."
         " A bad entry is a userError naming it, and the others still apply."
     )
+    @payload_on_domain_error
     async def record_integration_activity(
         self, info: strawberry.Info, input: RecordIntegrationActivityInput
     ) -> RecordActivityPayload:
@@ -186,12 +170,9 @@ class IntegrationMutation:
             )
             for a in input.accounts
         ]
-        try:
-            outcome = await integration_accounts.record_activity(
-                context.deps, context.caller, input.integration_key, entries
-            )
-        except DomainError as error:
-            return RecordActivityPayload(user_errors=user_errors(error))
+        outcome = await integration_accounts.record_activity(
+            context.deps, context.caller, input.integration_key, entries
+        )
         return RecordActivityPayload(
             recorded=outcome.recorded,
             created=outcome.created,
@@ -199,79 +180,67 @@ class IntegrationMutation:
         )
 
     @strawberry.mutation(description="Two admins linking one account at once: one wins.")
+    @payload_on_domain_error
     async def link_integration_account(
         self, info: strawberry.Info, input: LinkIntegrationAccountInput
     ) -> UserPayload:
         context = context_of(info)
-        try:
-            _, user = await linking.link_account(
-                context.deps, context.caller, str(input.user_id), str(input.account_id)
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        _, user = await linking.link_account(
+            context.deps, context.caller, str(input.user_id), str(input.account_id)
+        )
         return UserPayload(user=User.of(user))
 
     @strawberry.mutation(description="Returns the user the account was linked to.")
+    @payload_on_domain_error
     async def unlink_integration_account(
         self, info: strawberry.Info, input: UnlinkIntegrationAccountInput
     ) -> UserPayload:
         context = context_of(info)
-        try:
-            _, user = await linking.unlink_account(
-                context.deps, context.caller, str(input.account_id)
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        _, user = await linking.unlink_account(context.deps, context.caller, str(input.account_id))
         return UserPayload(user=User.of(user) if user else None)
 
     @strawberry.mutation(
         description='"Link/Create": a user from the account\'s email and name, linked to it.'
     )
+    @payload_on_domain_error
     async def create_user_from_integration_account(
         self, info: strawberry.Info, input: CreateUserFromIntegrationAccountInput
     ) -> UserPayload:
         context = context_of(info)
-        try:
-            record = await integration_accounts.create_user_from_account(
-                context.deps,
-                context.caller,
-                str(input.account_id),
-                first_name=input.first_name,
-                last_name=input.last_name,
-                seat=input.seat.value,
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await integration_accounts.create_user_from_account(
+            context.deps,
+            context.caller,
+            str(input.account_id),
+            first_name=input.first_name,
+            last_name=input.last_name,
+            seat=input.seat.value,
+        )
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(
         description="Asks the integration to send the user's account data again from `since`."
     )
+    @payload_on_domain_error
     async def request_backfill(
         self, info: strawberry.Info, input: RequestBackfillInput
     ) -> BackfillPayload:
         context = context_of(info)
-        try:
-            record = await backfill.request_backfill(
-                context.deps,
-                context.caller,
-                str(input.user_id),
-                str(input.integration_id),
-                input.since,
-            )
-        except DomainError as error:
-            return BackfillPayload(user_errors=user_errors(error))
+        record = await backfill.request_backfill(
+            context.deps,
+            context.caller,
+            str(input.user_id),
+            str(input.integration_id),
+            input.since,
+        )
         return BackfillPayload(backfill_request=BackfillRequest.of(record))
 
     @strawberry.mutation(description="Partner tools. Marks a pending backfill DONE or FAILED.")
+    @payload_on_domain_error
     async def complete_backfill(
         self, info: strawberry.Info, input: CompleteBackfillInput
     ) -> BackfillPayload:
         context = context_of(info)
-        try:
-            record = await backfill.complete_backfill(
-                context.deps, context.caller, str(input.id), input.status.value, input.message
-            )
-        except DomainError as error:
-            return BackfillPayload(user_errors=user_errors(error))
+        record = await backfill.complete_backfill(
+            context.deps, context.caller, str(input.id), input.status.value, input.message
+        )
         return BackfillPayload(backfill_request=BackfillRequest.of(record))

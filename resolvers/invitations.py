@@ -4,15 +4,13 @@ from datetime import timedelta
 
 import strawberry
 
-from auth.cookies import set_session_cookie
-from provisioning.errors import DomainError
 from provisioning.invitations import invitations, messages, password_reset
+from provisioning.invitations.invitations import INVITE
 from provisioning.sessions import SignedIn
 from provisioning.sso.invitations import ContinueWithSso
 from provisioning.users import one_time_passwords
-from resolvers.context import Context
-from resolvers.edge import query_error
-from schema.errors import user_errors
+from resolvers.edge import payload_on_domain_error
+from schema.context import Context, context_of
 from schema.invitations import (
     AcceptInvitationInput,
     ChangePasswordInput,
@@ -24,8 +22,7 @@ from schema.invitations import (
     SetOneTimePasswordInput,
 )
 from schema.payloads import OkPayload, SessionPayload, UserPayload
-from schema.types import User, context_of
-from store.invitation_tokens import INVITE
+from schema.types import User
 
 
 def client_address(context: Context) -> str:
@@ -34,29 +31,25 @@ def client_address(context: Context) -> str:
 
 
 def signed_in_payload(context: Context, signed_in: SignedIn) -> SessionPayload:
-    set_session_cookie(
-        context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
-    )
+    context.session_cookie.set(signed_in.token, signed_in.expires_in_seconds)
     expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
     return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
 
 
+@payload_on_domain_error
 async def accept_link(
     context: Context, token: str, password: str | None, purpose: str
 ) -> SessionPayload:
     """An invitation's or a sign-up's link: signed in, or on to SSO (ssoLoginUrl)."""
-    try:
-        accepted = await invitations.accept_invitation(
-            context.deps,
-            token,
-            password,
-            context.settings.public_url,
-            request_id=context.request_id,
-            replaces_token=context.session_token,
-            purpose=purpose,
-        )
-    except DomainError as error:
-        return SessionPayload(user_errors=user_errors(error))
+    accepted = await invitations.accept_invitation(
+        context.deps,
+        token,
+        password,
+        context.settings.public_url,
+        request_id=context.request_id,
+        replaces_token=context.session_token,
+        purpose=purpose,
+    )
     if isinstance(accepted, ContinueWithSso):
         return SessionPayload(sso_login_url=accepted.login_url)
     return signed_in_payload(context, accepted)
@@ -67,10 +60,7 @@ class InvitationQuery:
     @strawberry.field(description="The messages sent to a user, with their status and errors.")
     async def messages(self, info: strawberry.Info, user_id: strawberry.ID) -> list[OutboxMessage]:
         context = context_of(info)
-        try:
-            records = await messages.messages_for_user(context.deps, context.caller, str(user_id))
-        except DomainError as error:
-            raise query_error(error) from error
+        records = await messages.messages_for_user(context.deps, context.caller, str(user_id))
         return [OutboxMessage.of(r) for r in records]
 
 
@@ -79,18 +69,16 @@ class InvitationMutation:
     @strawberry.mutation(
         description="Sends (or resends) an invitation; earlier links stop working."
     )
+    @payload_on_domain_error
     async def invite_user(self, info: strawberry.Info, input: InviteUserInput) -> InvitationPayload:
         context = context_of(info)
-        try:
-            record = await invitations.invite_user(
-                context.deps,
-                context.caller,
-                str(input.user_id),
-                input.channel,
-                context.settings.public_url,
-            )
-        except DomainError as error:
-            return InvitationPayload(user_errors=user_errors(error))
+        record = await invitations.invite_user(
+            context.deps,
+            context.caller,
+            str(input.user_id),
+            input.channel,
+            context.settings.public_url,
+        )
         return InvitationPayload(user=User.of(record))
 
     @strawberry.mutation(
@@ -103,70 +91,62 @@ class InvitationMutation:
         return await accept_link(context_of(info), input.token, input.password, INVITE)
 
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
+    @payload_on_domain_error
     async def request_password_reset(
         self, info: strawberry.Info, input: RequestPasswordResetInput
     ) -> OkPayload:
         context = context_of(info)
-        try:
-            await password_reset.request_password_reset(
-                context.deps,
-                input.organization,
-                input.login,
-                client_address=client_address(context),
-                public_url=context.settings.public_url,
-                request_id=context.request_id,
-            )
-        except DomainError as error:
-            return OkPayload(user_errors=user_errors(error))
+        await password_reset.request_password_reset(
+            context.deps,
+            input.organization,
+            input.login,
+            client_address=client_address(context),
+            public_url=context.settings.public_url,
+            request_id=context.request_id,
+        )
         return OkPayload(ok=True)
 
     @strawberry.mutation(description="Public. Sets a new password and ends every other session.")
+    @payload_on_domain_error
     async def reset_password(
         self, info: strawberry.Info, input: ResetPasswordInput
     ) -> SessionPayload:
         context = context_of(info)
-        try:
-            signed_in = await password_reset.reset_password(
-                context.deps, input.token, input.password, request_id=context.request_id
-            )
-        except DomainError as error:
-            return SessionPayload(user_errors=user_errors(error))
+        signed_in = await password_reset.reset_password(
+            context.deps, input.token, input.password, request_id=context.request_id
+        )
         return signed_in_payload(context, signed_in)
 
     @strawberry.mutation(
         description="Admins. A password for one sign-in: the user must then choose their own."
     )
+    @payload_on_domain_error
     async def set_one_time_password(
         self, info: strawberry.Info, input: SetOneTimePasswordInput
     ) -> UserPayload:
         context = context_of(info)
-        try:
-            record = await one_time_passwords.set_one_time_password(
-                context.deps, context.caller, str(input.user_id), input.password
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await one_time_passwords.set_one_time_password(
+            context.deps, context.caller, str(input.user_id), input.password
+        )
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(
         description="Public. Proves the current (or one-time) password, sets a new one and"
         " signs in; every other session ends."
     )
+    @payload_on_domain_error
     async def change_password(
         self, info: strawberry.Info, input: ChangePasswordInput
     ) -> SessionPayload:
         context = context_of(info)
-        try:
-            signed_in = await one_time_passwords.change_password(
-                context.deps,
-                input.organization,
-                input.login,
-                input.current_password,
-                input.new_password,
-                client_address=client_address(context),
-                request_id=context.request_id,
-                replaces_token=context.session_token,
-            )
-        except DomainError as error:
-            return SessionPayload(user_errors=user_errors(error))
+        signed_in = await one_time_passwords.change_password(
+            context.deps,
+            input.organization,
+            input.login,
+            input.current_password,
+            input.new_password,
+            client_address=client_address(context),
+            request_id=context.request_id,
+            replaces_token=context.session_token,
+        )
         return signed_in_payload(context, signed_in)

@@ -5,14 +5,12 @@ from typing import Any
 
 import strawberry
 
-from auth.cookies import clear_session_cookie, set_session_cookie
 from provisioning import organizations, sessions
-from provisioning.errors import DomainError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.invitations import invitations
 from provisioning.users import write as users
-from resolvers.context import Context
-from schema.errors import user_errors
+from resolvers.edge import payload_on_domain_error
+from schema.context import Context, context_of
 from schema.inputs import (
     CreateUserInput,
     DeleteUserInput,
@@ -23,6 +21,7 @@ from schema.inputs import (
     SignInInput,
     UpdateUserInput,
 )
+from schema.organization import Organization
 from schema.payloads import (
     DeletePayload,
     OkPayload,
@@ -30,7 +29,7 @@ from schema.payloads import (
     SessionPayload,
     UserPayload,
 )
-from schema.types import Organization, User, context_of
+from schema.types import User
 
 
 def _given(value: Any) -> Any:
@@ -51,23 +50,19 @@ def _client_address(context: Context) -> str:
 @strawberry.type
 class FoundationMutation:
     @strawberry.mutation(description="Public. Signs in with an email or username and a password.")
+    @payload_on_domain_error
     async def sign_in(self, info: strawberry.Info, input: SignInInput) -> SessionPayload:
         context = context_of(info)
-        try:
-            signed_in = await sessions.sign_in(
-                context.deps,
-                input.organization,
-                input.login,
-                input.password,
-                client_address=_client_address(context),
-                request_id=context.request_id,
-                replaces_token=context.session_token,
-            )
-        except DomainError as error:
-            return SessionPayload(user_errors=user_errors(error))
-        set_session_cookie(
-            context.response, context.settings, signed_in.token, signed_in.expires_in_seconds
+        signed_in = await sessions.sign_in(
+            context.deps,
+            input.organization,
+            input.login,
+            input.password,
+            client_address=_client_address(context),
+            request_id=context.request_id,
+            replaces_token=context.session_token,
         )
+        context.session_cookie.set(signed_in.token, signed_in.expires_in_seconds)
         expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
         return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
 
@@ -75,10 +70,11 @@ class FoundationMutation:
     async def sign_out(self, info: strawberry.Info) -> OkPayload:
         context = context_of(info)
         ended = await sessions.sign_out(context.deps, context.caller)
-        clear_session_cookie(context.response, context.settings)
+        context.session_cookie.clear()
         return OkPayload(ok=ended)
 
     @strawberry.mutation
+    @payload_on_domain_error
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:
         context = context_of(info)
         draft = users.UserDraft(
@@ -95,25 +91,23 @@ class FoundationMutation:
             roles=tuple(input.roles or ()),
             seat=input.seat.value,
         )
-        try:
-            record = await integration_accounts.create_user_with_links(
-                context.deps,
-                context.caller,
-                draft,
-                [str(account_id) for account_id in input.link_account_ids or ()],
-            )
-            record = await invitations.invite_on_creation(
-                context.deps,
-                context.caller,
-                record,
-                input.send_invitation,
-                context.settings.public_url,
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await integration_accounts.create_user_with_links(
+            context.deps,
+            context.caller,
+            draft,
+            [str(account_id) for account_id in input.link_account_ids or ()],
+        )
+        record = await invitations.invite_on_creation(
+            context.deps,
+            context.caller,
+            record,
+            input.send_invitation,
+            context.settings.public_url,
+        )
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation
+    @payload_on_domain_error
     async def update_user(self, info: strawberry.Info, input: UpdateUserInput) -> UserPayload:
         context = context_of(info)
         roles = _given(input.roles)
@@ -130,67 +124,52 @@ class FoundationMutation:
             company_id=_optional_id(input.company_id),
             roles=roles if roles is users.KEEP else tuple(roles or ()),
         )
-        try:
-            record = await users.update_user(
-                context.deps, context.caller, str(input.user_id), changes
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await users.update_user(context.deps, context.caller, str(input.user_id), changes)
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(description="FULL seats are billable and limited by the organization.")
+    @payload_on_domain_error
     async def set_user_seat(self, info: strawberry.Info, input: SetUserSeatInput) -> UserPayload:
         context = context_of(info)
-        try:
-            record = await users.set_user_seat(
-                context.deps, context.caller, str(input.user_id), input.seat.value
-            )
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await users.set_user_seat(
+            context.deps, context.caller, str(input.user_id), input.seat.value
+        )
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(description="Revokes the user's sessions at once; keeps their data.")
+    @payload_on_domain_error
     async def disable_user(self, info: strawberry.Info, input: DisableUserInput) -> UserPayload:
         context = context_of(info)
-        try:
-            record = await users.disable_user(context.deps, context.caller, str(input.user_id))
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await users.disable_user(context.deps, context.caller, str(input.user_id))
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(description="Returns a disabled user to the status they had before.")
+    @payload_on_domain_error
     async def enable_user(self, info: strawberry.Info, input: EnableUserInput) -> UserPayload:
         context = context_of(info)
-        try:
-            record = await users.enable_user(context.deps, context.caller, str(input.user_id))
-        except DomainError as error:
-            return UserPayload(user_errors=user_errors(error))
+        record = await users.enable_user(context.deps, context.caller, str(input.user_id))
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(
         description="Removes the user and their personal data; the audit trail stays."
     )
+    @payload_on_domain_error
     async def delete_user(self, info: strawberry.Info, input: DeleteUserInput) -> DeletePayload:
         context = context_of(info)
-        try:
-            deleted = await users.delete_user(context.deps, context.caller, str(input.user_id))
-        except DomainError as error:
-            return DeletePayload(user_errors=user_errors(error))
+        deleted = await users.delete_user(context.deps, context.caller, str(input.user_id))
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
     @strawberry.mutation
+    @payload_on_domain_error
     async def update_organization_settings(
         self, info: strawberry.Info, input: OrganizationSettingsInput
     ) -> OrganizationPayload:
         context = context_of(info)
-        try:
-            record = await organizations.update_settings(
-                context.deps,
-                context.caller,
-                name=_given(input.name),
-                default_language=_given(input.default_language),
-                seat_limit=_given(input.seat_limit),
-            )
-        except DomainError as error:
-            return OrganizationPayload(user_errors=user_errors(error))
+        record = await organizations.update_settings(
+            context.deps,
+            context.caller,
+            name=_given(input.name),
+            default_language=_given(input.default_language),
+            seat_limit=_given(input.seat_limit),
+        )
         return OrganizationPayload(organization=Organization.of(record))

@@ -3,22 +3,18 @@ from __future__ import annotations
 import strawberry
 
 from provisioning import audit_trail, organizations
-from provisioning.errors import DomainError
 from provisioning.users import write as users
-from resolvers.edge import query_error
+from schema.context import context_of
 from schema.enums import Seat, UserStatus
+from schema.organization import Organization
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.types import (
     AuditEvent,
     AuditEventConnection,
     AuditEventEdge,
-    Organization,
-    PageInfo,
     User,
     UserConnection,
     UserEdge,
-    context_of,
-    decode_cursor,
-    encode_cursor,
 )
 
 
@@ -36,19 +32,13 @@ class FoundationQuery:
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> Organization:
         context = context_of(info)
-        try:
-            record = await organizations.get_organization(context.deps, context.caller)
-        except DomainError as error:
-            raise query_error(error) from error
+        record = await organizations.get_organization(context.deps, context.caller)
         return Organization.of(record)
 
     @strawberry.field(description="A user of the caller's organization; null if there is none.")
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
         context = context_of(info)
-        try:
-            record = await context.loaders.users.load(str(id))
-        except DomainError as error:
-            raise query_error(error) from error
+        record = await context.loaders.users.load(str(id))
         return User.of(record) if record else None
 
     @strawberry.field(
@@ -64,18 +54,15 @@ class FoundationQuery:
         after: str | None = None,
     ) -> UserConnection:
         context = context_of(info)
-        try:
-            page = await users.list_users(
-                context.deps,
-                context.caller,
-                search=search,
-                status=status.value if status else None,
-                seat=seat.value if seat else None,
-                first=first,
-                after_id=decode_cursor(after),
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await users.list_users(
+            context.deps,
+            context.caller,
+            search=search,
+            status=status.value if status else None,
+            seat=seat.value if seat else None,
+            first=first,
+            after_id=decode_cursor(after),
+        )
         edges = [UserEdge(cursor=encode_cursor(u.id), node=User.of(u)) for u in page.users]
         return UserConnection(
             edges=edges,
@@ -92,16 +79,13 @@ class FoundationQuery:
         after: str | None = None,
     ) -> AuditEventConnection:
         context = context_of(info)
-        try:
-            page = await audit_trail.list_events(
-                context.deps,
-                context.caller,
-                target_id=str(target_id) if target_id else None,
-                first=first,
-                after_id=decode_cursor(after),
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await audit_trail.list_events(
+            context.deps,
+            context.caller,
+            target_id=str(target_id) if target_id else None,
+            first=first,
+            after_id=decode_cursor(after),
+        )
         edges = [
             AuditEventEdge(cursor=encode_cursor(e.id), node=AuditEvent.of(e)) for e in page.events
         ]

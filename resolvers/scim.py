@@ -4,12 +4,12 @@ from typing import Any
 
 import strawberry
 
-from provisioning.errors import DomainError, Problem, ValidationFailed
+from provisioning.errors import Problem, ValidationFailed
 from provisioning.scim.settings import update_scim_settings
 from provisioning.users.write import KEEP
-from schema.errors import user_errors
+from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.scim import ScimSettings, ScimSettingsPayload, UpdateScimSettingsInput
-from schema.types import context_of
 
 
 def _given(value: Any) -> Any:
@@ -20,24 +20,22 @@ def _given(value: Any) -> Any:
 @strawberry.type
 class ScimMutation:
     @strawberry.mutation(description="Admins: the organization's SCIM settings.")
+    @payload_on_domain_error
     async def update_scim_settings(
         self, info: strawberry.Info, input: UpdateScimSettingsInput
     ) -> ScimSettingsPayload:
         context = context_of(info)
         deprovision = _given(input.deprovision)
         adopt = _given(input.adopt_existing_users)
-        try:
-            if deprovision is None or adopt is None:
-                field = "deprovision" if deprovision is None else "adoptExistingUsers"
-                raise ValidationFailed(
-                    Problem("REQUIRED", f"{field} cannot be null.", ("input", field))
-                )
-            record = await update_scim_settings(
-                context.deps,
-                context.caller,
-                deprovision=deprovision if deprovision is KEEP else deprovision.value,
-                adopt_existing_users=adopt,
+        if deprovision is None or adopt is None:
+            field = "deprovision" if deprovision is None else "adoptExistingUsers"
+            raise ValidationFailed(
+                Problem("REQUIRED", f"{field} cannot be null.", ("input", field))
             )
-        except DomainError as error:
-            return ScimSettingsPayload(user_errors=user_errors(error))
+        record = await update_scim_settings(
+            context.deps,
+            context.caller,
+            deprovision=deprovision if deprovision is KEEP else deprovision.value,
+            adopt_existing_users=adopt,
+        )
         return ScimSettingsPayload(scim_settings=ScimSettings.of(record))

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning.errors import DomainError, NotFound
+from provisioning.invitations.invitations import SIGNUP
+from provisioning.organizations import get_organization
 from provisioning.signup import links as signup_links
 from provisioning.signup import settings as signup_settings
 from provisioning.signup import signup
 from provisioning.users.write import KEEP
-from resolvers.context import Context
-from resolvers.edge import query_error
+from resolvers.edge import payload_on_domain_error
 from resolvers.invitations import accept_link, client_address
-from schema.errors import user_errors
+from schema.context import Context, context_of
 from schema.payloads import SessionPayload
 from schema.signup import (
     CreateSignupLinkInput,
@@ -25,8 +25,6 @@ from schema.signup import (
     VerifySignUpInput,
     link_of,
 )
-from schema.types import context_of
-from store.invitation_tokens import SIGNUP
 
 
 def _kept(value: object) -> object:
@@ -38,16 +36,7 @@ def _kept_id(value: object) -> object:
 
 
 async def _slug(context: Context) -> str:
-    organization = await context.deps.store.organizations.get(context.caller.org_id)
-    if organization is None:
-        raise NotFound("Organization")
-    return organization.slug
-
-
-async def signup_settings_of(info: strawberry.Info) -> SignupSettings:
-    context = context_of(info)
-    org_id = context.caller.require_admin()
-    return SignupSettings.of(await signup_settings.signup_settings(context.deps, org_id))
+    return (await get_organization(context.deps, context.caller)).slug
 
 
 @strawberry.type
@@ -62,11 +51,8 @@ class SignupQuery:
     @strawberry.field(description="Admins. Every sign-up link, revoked ones included.")
     async def signup_links(self, info: strawberry.Info) -> list[SignupLink]:
         context = context_of(info)
-        try:
-            records = await signup_links.list_signup_links(context.deps, context.caller)
-            slug = await _slug(context)
-        except DomainError as error:
-            raise query_error(error) from error
+        records = await signup_links.list_signup_links(context.deps, context.caller)
+        slug = await _slug(context)
         return [link_of(r, context.settings.public_url, slug) for r in records]
 
 
@@ -76,28 +62,26 @@ class SignupMutation:
         description="Public, where the organization allows it. Sends a confirmation link; the"
         " answer is the same whether or not the email already has an account."
     )
+    @payload_on_domain_error
     async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> SessionPayload:
         context = context_of(info)
-        try:
-            await signup.sign_up(
-                context.deps,
-                signup.SignupRequest(
-                    organization=input.organization,
-                    first_name=input.first_name,
-                    last_name=input.last_name,
-                    email=input.email,
-                    username=input.username,
-                    phone=input.phone,
-                    language=input.language,
-                    department_id=str(input.department_id) if input.department_id else None,
-                    signup_link=input.signup_link,
-                ),
-                client_address=client_address(context),
-                public_url=context.settings.public_url,
-                request_id=context.request_id,
-            )
-        except DomainError as error:
-            return SessionPayload(user_errors=user_errors(error))
+        await signup.sign_up(
+            context.deps,
+            signup.SignupRequest(
+                organization=input.organization,
+                first_name=input.first_name,
+                last_name=input.last_name,
+                email=input.email,
+                username=input.username,
+                phone=input.phone,
+                language=input.language,
+                department_id=str(input.department_id) if input.department_id else None,
+                signup_link=input.signup_link,
+            ),
+            client_address=client_address(context),
+            public_url=context.settings.public_url,
+            request_id=context.request_id,
+        )
         return SessionPayload()
 
     @strawberry.mutation(
@@ -109,6 +93,7 @@ class SignupMutation:
         return await accept_link(context_of(info), input.token, input.password, SIGNUP)
 
     @strawberry.mutation(description="Admins.")
+    @payload_on_domain_error
     async def update_signup_settings(
         self, info: strawberry.Info, input: SignupSettingsInput
     ) -> SignupSettingsPayload:
@@ -122,39 +107,26 @@ class SignupMutation:
             default_job_profile_id=_kept_id(input.default_job_profile_id),
             default_permission_type_id=_kept_id(input.default_permission_type_id),
         )
-        try:
-            record = await signup_settings.update_signup_settings(
-                context.deps, context.caller, changes
-            )
-        except DomainError as error:
-            return SignupSettingsPayload(user_errors=user_errors(error))
+        record = await signup_settings.update_signup_settings(context.deps, context.caller, changes)
         return SignupSettingsPayload(signup_settings=SignupSettings.of(record))
 
     @strawberry.mutation(description="Admins. A sign-up URL and QR code for a department.")
+    @payload_on_domain_error
     async def create_signup_link(
         self, info: strawberry.Info, input: CreateSignupLinkInput
     ) -> SignupLinkPayload:
         context = context_of(info)
         department_id = str(input.department_id) if input.department_id else None
-        try:
-            record = await signup_links.create_signup_link(
-                context.deps, context.caller, department_id
-            )
-            slug = await _slug(context)
-        except DomainError as error:
-            return SignupLinkPayload(user_errors=user_errors(error))
+        record = await signup_links.create_signup_link(context.deps, context.caller, department_id)
+        slug = await _slug(context)
         return SignupLinkPayload(signup_link=link_of(record, context.settings.public_url, slug))
 
     @strawberry.mutation(description="Admins. The link is refused from now on.")
+    @payload_on_domain_error
     async def revoke_signup_link(
         self, info: strawberry.Info, input: RevokeSignupLinkInput
     ) -> SignupLinkPayload:
         context = context_of(info)
-        try:
-            record = await signup_links.revoke_signup_link(
-                context.deps, context.caller, str(input.id)
-            )
-            slug = await _slug(context)
-        except DomainError as error:
-            return SignupLinkPayload(user_errors=user_errors(error))
+        record = await signup_links.revoke_signup_link(context.deps, context.caller, str(input.id))
+        slug = await _slug(context)
         return SignupLinkPayload(signup_link=link_of(record, context.settings.public_url, slug))

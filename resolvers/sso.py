@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import strawberry
 
-from provisioning.errors import DomainError
+from provisioning.organizations import get_organization
 from provisioning.sso import providers as identity_providers
-from resolvers.edge import query_error
-from schema.errors import user_errors
+from provisioning.sso.providers import ClaimMapping
+from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.payloads import OkPayload
 from schema.sso import (
     IdentityProvider,
@@ -16,8 +17,6 @@ from schema.sso import (
     SignInOptions,
     SignInProvider,
 )
-from schema.types import context_of
-from store.identity_providers import ClaimMapping
 
 
 @strawberry.type
@@ -25,13 +24,10 @@ class SsoQuery:
     @strawberry.field(description="The organization's identity providers (admins).")
     async def identity_providers(self, info: strawberry.Info) -> list[IdentityProvider]:
         context = context_of(info)
-        try:
-            records = await identity_providers.list_providers(context.deps, context.caller)
-            organization = await context.deps.store.organizations.get(context.caller.org_id)
-        except DomainError as error:
-            raise query_error(error) from error
-        slug = organization.slug if organization else ""
-        return [IdentityProvider.of(r, slug, context.settings.public_url) for r in records]
+        records = await identity_providers.list_providers(context.deps, context.caller)
+        organization = await get_organization(context.deps, context.caller)
+        public_url = context.settings.public_url
+        return [IdentityProvider.of(r, organization.slug, public_url) for r in records]
 
     @strawberry.field(description="Public: the identity providers an organization signs in with.")
     async def sign_in_options(self, info: strawberry.Info, organization: str) -> SignInOptions:
@@ -68,6 +64,7 @@ class SsoQuery:
 @strawberry.type
 class SsoMutation:
     @strawberry.mutation(description="Adds a provider (no id) or changes one (admins).")
+    @payload_on_domain_error
     async def configure_identity_provider(
         self, info: strawberry.Info, input: IdentityProviderInput
     ) -> IdentityProviderPayload:
@@ -98,27 +95,23 @@ class SsoMutation:
             if mapping
             else ClaimMapping(),
         )
-        try:
-            record = await identity_providers.configure_provider(
-                context.deps, context.caller, draft, _id(input.id)
-            )
-            organization = await context.deps.store.organizations.get(record.org_id)
-        except DomainError as error:
-            return IdentityProviderPayload(user_errors=user_errors(error))
-        slug = organization.slug if organization else ""
+        record = await identity_providers.configure_provider(
+            context.deps, context.caller, draft, _id(input.id)
+        )
+        organization = await get_organization(context.deps, context.caller)
         return IdentityProviderPayload(
-            identity_provider=IdentityProvider.of(record, slug, context.settings.public_url)
+            identity_provider=IdentityProvider.of(
+                record, organization.slug, context.settings.public_url
+            )
         )
 
     @strawberry.mutation(description="Removes a provider; its users stay (admins).")
+    @payload_on_domain_error
     async def remove_identity_provider(
         self, info: strawberry.Info, input: RemoveIdentityProviderInput
     ) -> OkPayload:
         context = context_of(info)
-        try:
-            await identity_providers.remove_provider(context.deps, context.caller, str(input.id))
-        except DomainError as error:
-            return OkPayload(user_errors=user_errors(error))
+        await identity_providers.remove_provider(context.deps, context.caller, str(input.id))
         return OkPayload(ok=True)
 
 

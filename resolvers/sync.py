@@ -7,12 +7,12 @@ from typing import Any
 
 import strawberry
 
-from provisioning.errors import DomainError
+from provisioning.integrations.integrations import get_integrations
 from provisioning.sync import configuration, runs
 from provisioning.sync.configuration import SyncSettings as Settings
 from provisioning.users.write import KEEP
-from resolvers.edge import query_error
-from schema.errors import user_errors
+from resolvers.edge import payload_on_domain_error
+from schema.context import context_of
 from schema.integrations import Integration, IntegrationPayload
 from schema.sync import (
     ConfigureSyncInput,
@@ -27,7 +27,6 @@ from schema.sync import (
     SyncRun,
     SyncRunPayload,
 )
-from schema.types import context_of
 
 
 def _given(value: Any) -> Any:
@@ -39,10 +38,7 @@ class SyncQuery:
     @strawberry.field(description="Admins and sync:run clients. Null if there is no such run.")
     async def sync_run(self, info: strawberry.Info, id: strawberry.ID) -> SyncRun | None:
         context = context_of(info)
-        try:
-            record = await runs.get_run(context.deps, context.caller, str(id))
-        except DomainError as error:
-            raise query_error(error) from error
+        record = await runs.get_run(context.deps, context.caller, str(id))
         return SyncRun.of(record) if record else None
 
 
@@ -51,6 +47,7 @@ class SyncMutation:
     @strawberry.mutation(
         description="Admins only. The SCIM 2.0 peer of a DIRECTORY or PROVISIONING integration."
     )
+    @payload_on_domain_error
     async def configure_sync(
         self, info: strawberry.Info, input: ConfigureSyncInput
     ) -> IntegrationPayload:
@@ -65,43 +62,36 @@ class SyncMutation:
             sync_phone=_given(input.sync_phone),
             department_attribute=_given(input.department_attribute),
         )
-        try:
-            await configuration.configure_sync(
-                context.deps, context.caller, str(input.integration_id), settings
-            )
-            record = await context.deps.store.integrations.get(
-                context.caller.org_id, str(input.integration_id)
-            )
-        except DomainError as error:
-            return IntegrationPayload(user_errors=user_errors(error))
+        await configuration.configure_sync(
+            context.deps, context.caller, str(input.integration_id), settings
+        )
+        integration_id = str(input.integration_id)
+        found = await get_integrations(context.deps, context.caller, [integration_id])
+        record = found.get(integration_id)
         return IntegrationPayload(integration=Integration.of(record) if record else None)
 
     @strawberry.mutation(
         description="Runs a sync now and answers when it ends (sync:run). A run that fails"
         " is still a run: status FAILED, with its errors."
     )
+    @payload_on_domain_error
     async def run_sync(self, info: strawberry.Info, input: RunSyncInput) -> SyncRunPayload:
         context = context_of(info)
-        try:
-            record = await runs.run_sync(
-                context.deps,
-                context.caller,
-                str(input.integration_id),
-                dry_run=bool(input.dry_run),
-            )
-        except DomainError as error:
-            return SyncRunPayload(user_errors=user_errors(error))
+        record = await runs.run_sync(
+            context.deps,
+            context.caller,
+            str(input.integration_id),
+            dry_run=bool(input.dry_run),
+        )
         return SyncRunPayload(sync_run=SyncRun.of(record))
 
     @strawberry.mutation(description="Applies a run held AWAITING_CONFIRMATION (sync:run).")
+    @payload_on_domain_error
     async def confirm_sync_run(
         self, info: strawberry.Info, input: ConfirmSyncRunInput
     ) -> SyncRunPayload:
         context = context_of(info)
-        try:
-            record = await runs.confirm_sync_run(context.deps, context.caller, str(input.run_id))
-        except DomainError as error:
-            return SyncRunPayload(user_errors=user_errors(error))
+        record = await runs.confirm_sync_run(context.deps, context.caller, str(input.run_id))
         return SyncRunPayload(sync_run=SyncRun.of(record))
 
     @strawberry.mutation(
@@ -109,52 +99,44 @@ class SyncMutation:
         " DISCARDED, audited. The cursor stays, so the next run reads the same changes; the"
         " schedule, which waits while a run is held, resumes."
     )
+    @payload_on_domain_error
     async def discard_sync_run(
         self, info: strawberry.Info, input: DiscardSyncRunInput
     ) -> SyncRunPayload:
         context = context_of(info)
-        try:
-            record = await runs.discard_sync_run(context.deps, context.caller, str(input.run_id))
-        except DomainError as error:
-            return SyncRunPayload(user_errors=user_errors(error))
+        record = await runs.discard_sync_run(context.deps, context.caller, str(input.run_id))
         return SyncRunPayload(sync_run=SyncRun.of(record))
 
     @strawberry.mutation(
         description="Moves an integration's cursor, back to re-process (null: everything)."
     )
+    @payload_on_domain_error
     async def reset_sync_cursor(
         self, info: strawberry.Info, input: ResetSyncCursorInput
     ) -> IntegrationPayload:
         context = context_of(info)
-        try:
-            record = await configuration.reset_sync_cursor(
-                context.deps, context.caller, str(input.integration_id), input.to
-            )
-        except DomainError as error:
-            return IntegrationPayload(user_errors=user_errors(error))
+        record = await configuration.reset_sync_cursor(
+            context.deps, context.caller, str(input.integration_id), input.to
+        )
         return IntegrationPayload(integration=Integration.of(record))
 
     @strawberry.mutation(
         description="Re-reads every person of one company from the directory that manages it."
     )
+    @payload_on_domain_error
     async def sync_company(self, info: strawberry.Info, input: SyncCompanyInput) -> SyncRunPayload:
         context = context_of(info)
-        try:
-            record = await runs.sync_company(context.deps, context.caller, str(input.company_id))
-        except DomainError as error:
-            return SyncRunPayload(user_errors=user_errors(error))
+        record = await runs.sync_company(context.deps, context.caller, str(input.company_id))
         return SyncRunPayload(sync_run=SyncRun.of(record))
 
     @strawberry.mutation(
         description="Applies the record of one SyncError again, read afresh; resolvedAt is"
         " set if it now applies."
     )
+    @payload_on_domain_error
     async def retry_sync_error(
         self, info: strawberry.Info, input: RetrySyncErrorInput
     ) -> SyncErrorPayload:
         context = context_of(info)
-        try:
-            record = await runs.retry_sync_error(context.deps, context.caller, str(input.error_id))
-        except DomainError as error:
-            return SyncErrorPayload(user_errors=user_errors(error))
+        record = await runs.retry_sync_error(context.deps, context.caller, str(input.error_id))
         return SyncErrorPayload(sync_error=SyncError.of(record))

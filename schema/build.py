@@ -1,4 +1,5 @@
-"""The Schema and its extensions: limits, caches, error masking, introspection."""
+"""The Schema's extensions: limits, caches, error masking, introspection. The root types
+come from resolvers/ (resolvers.root), which builds the Schema with build_schema."""
 
 from __future__ import annotations
 
@@ -20,59 +21,15 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from config.settings import Settings
 from provisioning.errors import DomainError
-from resolvers.api_clients import ApiClientMutation, ApiClientQuery
-from resolvers.communication import CommunicationMutation
-from resolvers.imports import ImportMutation, ImportQuery
-from resolvers.integrations import IntegrationMutation, IntegrationQuery
-from resolvers.invitations import InvitationMutation, InvitationQuery
-from resolvers.licences import LicenceMutation
-from resolvers.mutation import FoundationMutation
-from resolvers.query import FoundationQuery
-from resolvers.scim import ScimMutation
-from resolvers.signup import SignupMutation, SignupQuery
-from resolvers.sso import SsoMutation, SsoQuery
-from resolvers.sync import SyncMutation, SyncQuery
 from schema.input_limits import InputLimits
 from schema.operation_metrics import OperationMetrics
 from store.availability import is_unavailable
 
 log = logging.getLogger("roster.graphql")
-
-# Each capability brings its own root fields; the schema's roots merge them.
-Query = merge_types(
-    "Query",
-    (
-        FoundationQuery,
-        SsoQuery,
-        IntegrationQuery,
-        ApiClientQuery,
-        InvitationQuery,
-        SignupQuery,
-        ImportQuery,
-        SyncQuery,
-    ),
-)
-Mutation = merge_types(
-    "Mutation",
-    (
-        FoundationMutation,
-        SsoMutation,
-        IntegrationMutation,
-        ApiClientMutation,
-        InvitationMutation,
-        LicenceMutation,
-        SyncMutation,
-        CommunicationMutation,
-        SignupMutation,
-        ImportMutation,
-        ScimMutation,
-    ),
-)
 
 MASKED_MESSAGE = "Internal server error"
 UNAVAILABLE_MESSAGE = "The service is temporarily unavailable: try again shortly."
@@ -173,7 +130,7 @@ class RosterSchema(strawberry.Schema):
                 hide_suggestions(error)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, query: type, mutation: type) -> strawberry.Schema:
     # The limit rules are built once: fresh rule classes per request would give
     # ValidationCache a new key every time, so it would never hit (strawberry#4635).
     limit_rules = [
@@ -193,16 +150,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return RosterSchema(
-        query=Query,
-        mutation=Mutation,
+        query=query,
+        mutation=mutation,
         extensions=extensions,
         suggestions=settings.field_suggestions,
     )
-
-
-def default_schema() -> strawberry.Schema:
-    return build_schema(Settings())
-
-
-def schema_sdl() -> str:
-    return default_schema().as_str() + "\n"

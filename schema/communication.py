@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from provisioning.invitations.communication import CommunicationSettings as CommunicationRecord
+from provisioning.invitations.communication import communication_settings
+from schema.context import context_of
 from schema.errors import UserError
 
 
@@ -33,3 +35,9 @@ class CommunicationSettingsInput:
 class CommunicationSettingsPayload:
     communication_settings: CommunicationSettings | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def communication_settings_of(info: strawberry.Info) -> CommunicationSettings:
+    context = context_of(info)
+    org_id = context.caller.require_signed_in()
+    return CommunicationSettings.of(await communication_settings(context.deps, org_id))

@@ -7,13 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.file_uploads import Upload
 
-from provisioning.errors import DomainError
 from provisioning.imports import jobs as import_jobs
 from provisioning.imports import retention as import_retention
-from resolvers.edge import query_error
+from schema.context import context_of
 from schema.enums import ErrorCode
 from schema.errors import UserError
-from schema.types import PageInfo, context_of, decode_cursor, encode_cursor
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from store.import_jobs import ImportJobRecord
 
 
@@ -107,16 +106,13 @@ class ImportJob:
         self, info: strawberry.Info, first: int | None = 50, after: str | None = None
     ) -> ImportRowErrorConnection:
         context = context_of(info)
-        try:
-            page = await import_jobs.list_row_errors(
-                context.deps,
-                context.caller,
-                self.record,
-                50 if first is None else first,
-                _position(after),
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await import_jobs.list_row_errors(
+            context.deps,
+            context.caller,
+            self.record,
+            50 if first is None else first,
+            _position(after),
+        )
         edges = [
             ImportRowErrorEdge(
                 cursor=_cursor(row, index),

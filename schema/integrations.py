@@ -8,12 +8,12 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
-from provisioning.errors import DomainError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
-from resolvers.edge import query_error
+from schema.context import context_of
 from schema.enums import Seat
 from schema.errors import UserError
+from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
     SyncRunConnection,
     SyncSettings,
@@ -21,7 +21,7 @@ from schema.sync import (
     sync_runs_of,
     sync_settings_of,
 )
-from schema.types import PageInfo, User, context_of, decode_cursor, encode_cursor
+from schema.types import User
 from store.backfill_requests import BackfillRecord
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord
@@ -74,17 +74,14 @@ class Integration:
         after: str | None = None,
     ) -> IntegrationAccountConnection:
         context = context_of(info)
-        try:
-            page = await integration_accounts.list_unlinked(
-                context.deps,
-                context.caller,
-                str(self.id),
-                search=search,
-                first=first,
-                after_id=decode_cursor(after),
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await integration_accounts.list_unlinked(
+            context.deps,
+            context.caller,
+            str(self.id),
+            search=search,
+            first=first,
+            after_id=decode_cursor(after),
+        )
         edges = [
             IntegrationAccountEdge(cursor=encode_cursor(a.id), node=IntegrationAccount.of(a))
             for a in page.accounts

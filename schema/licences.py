@@ -7,19 +7,11 @@ from datetime import datetime
 import strawberry
 
 from provisioning import licences
-from provisioning.errors import DomainError
 from provisioning.licences import HeldLicence
-from resolvers.edge import query_error
+from schema.context import context_of
 from schema.errors import UserError
-from schema.types import (
-    PageInfo,
-    User,
-    UserConnection,
-    UserEdge,
-    context_of,
-    decode_cursor,
-    encode_cursor,
-)
+from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.types import User, UserConnection, UserEdge
 from store.licences import PoolRecord
 
 
@@ -35,12 +27,9 @@ class LicencePool:
         self, info: strawberry.Info, first: int = 50, after: str | None = None
     ) -> UserConnection:
         context = context_of(info)
-        try:
-            page = await licences.pool_holders(
-                context.deps, context.caller, self.product_key, first, decode_cursor(after)
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await licences.pool_holders(
+            context.deps, context.caller, self.product_key, first, decode_cursor(after)
+        )
         edges = [UserEdge(cursor=encode_cursor(u.id), node=User.of(u)) for u in page.users]
         return UserConnection(
             edges=edges,

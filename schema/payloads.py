@@ -5,7 +5,8 @@ from datetime import datetime
 import strawberry
 
 from schema.errors import UserError
-from schema.types import Organization, User
+from schema.organization import Organization
+from schema.types import User
 
 
 @strawberry.type

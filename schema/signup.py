@@ -8,9 +8,9 @@ import strawberry
 
 from provisioning.signup.links import qr_png_data_uri, qr_svg, signup_url
 from provisioning.signup.settings import SignupSettings as SignupSettingsRecord
+from provisioning.signup.settings import signup_settings
 from provisioning.signup.signup import SignupOptions as SignupOptionsRecord
-from schema.errors import UserError
-from schema.types import (
+from schema.catalog import (
     Department,
     JobProfile,
     PermissionType,
@@ -18,6 +18,8 @@ from schema.types import (
     load_job_profile,
     load_permission_type,
 )
+from schema.context import context_of
+from schema.errors import UserError
 from store.signup_links import SignupLinkRecord
 
 
@@ -180,3 +182,9 @@ class RevokeSignupLinkInput:
 class SignupLinkPayload:
     signup_link: SignupLink | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def signup_settings_of(info: strawberry.Info) -> SignupSettings:
+    context = context_of(info)
+    org_id = context.caller.require_admin()
+    return SignupSettings.of(await signup_settings(context.deps, org_id))

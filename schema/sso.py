@@ -6,9 +6,7 @@ from urllib.parse import quote
 
 import strawberry
 
-from schema.enums import Seat
-from schema.errors import UserError
-from schema.types import (
+from schema.catalog import (
     Department,
     JobProfile,
     PermissionType,
@@ -16,6 +14,8 @@ from schema.types import (
     load_job_profile,
     load_permission_type,
 )
+from schema.enums import Seat
+from schema.errors import UserError
 from store.identity_providers import IdentityProviderRecord
 
 

@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from provisioning.errors import DomainError
 from provisioning.sync import configuration, runs
-from resolvers.edge import query_error
+from schema.catalog import Company
+from schema.context import context_of
 from schema.errors import UserError
-from schema.types import Company, PageInfo, User, context_of, decode_cursor, encode_cursor
+from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.types import User
 from store.sync_configs import SyncConfigRecord
 from store.sync_runs import SyncErrorRecord, SyncRunRecord
 
+# SyncRun and Integration refer to each other: see schema/types.py.
 if TYPE_CHECKING:
     from schema.integrations import Integration
 
@@ -149,12 +151,9 @@ class SyncRun:
         self, info: strawberry.Info, first: int = 50, after: str | None = None
     ) -> SyncErrorConnection:
         context = context_of(info)
-        try:
-            page = await runs.list_errors(
-                context.deps, context.caller, str(self.id), first, decode_cursor(after)
-            )
-        except DomainError as error:
-            raise query_error(error) from error
+        page = await runs.list_errors(
+            context.deps, context.caller, str(self.id), first, decode_cursor(after)
+        )
         edges = [
             SyncErrorEdge(cursor=encode_cursor(e.id), node=SyncError.of(e)) for e in page.errors
         ]
@@ -222,12 +221,9 @@ async def sync_runs_of(
     info: strawberry.Info, integration_id: str, first: int, after: str | None
 ) -> SyncRunConnection:
     context = context_of(info)
-    try:
-        page = await runs.list_runs(
-            context.deps, context.caller, integration_id, first, decode_cursor(after)
-        )
-    except DomainError as error:
-        raise query_error(error) from error
+    page = await runs.list_runs(
+        context.deps, context.caller, integration_id, first, decode_cursor(after)
+    )
     edges = [SyncRunEdge(cursor=encode_cursor(r.id), node=SyncRun.of(r)) for r in page.runs]
     return SyncRunConnection(
         edges=edges,
@@ -238,19 +234,13 @@ async def sync_runs_of(
 
 async def cursor_of(info: strawberry.Info, integration_id: str) -> datetime | None:
     context = context_of(info)
-    try:
-        found = await configuration.cursors(context.deps, context.caller, [integration_id])
-    except DomainError as error:
-        raise query_error(error) from error
+    found = await configuration.cursors(context.deps, context.caller, [integration_id])
     return found.get(integration_id)
 
 
 async def sync_settings_of(info: strawberry.Info, integration_id: str) -> SyncSettings | None:
     context = context_of(info)
-    try:
-        record = await configuration.get_sync_config(context.deps, context.caller, integration_id)
-    except DomainError as error:
-        raise query_error(error) from error
+    record = await configuration.get_sync_config(context.deps, context.caller, integration_id)
     return SyncSettings.of(record) if record else None
 
 

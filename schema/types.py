@@ -2,130 +2,33 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from provisioning import organizations as organization_rules
-from provisioning.catalog import Catalog, list_catalog
+from schema.catalog import (
+    Company,
+    Department,
+    JobProfile,
+    PermissionType,
+    load_department,
+    load_job_profile,
+    load_permission_type,
+)
+from schema.context import context_of
 from schema.enums import Seat, UserSource, UserStatus
+from schema.pages import PageInfo
 from store.audit import AuditRecord
-from store.organizations import OrganizationRecord
-from store.reference import ReferenceRecord
 from store.users import UserRecord
 
+# User and IntegrationAccount, IntegrationConnection, Licence refer to each other (each
+# module builds the other's type): strawberry.lazy names them here, and User's three fields
+# import their builders when called. The only imports inside functions in schema/.
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from schema.communication import CommunicationSettings
-    from schema.integrations import Integration, IntegrationAccount, IntegrationConnection
-    from schema.licences import Licence, LicencePool
-    from schema.scim import ScimSettings
-    from schema.signup import SignupSettings
-
-
-def context_of(info: strawberry.Info) -> Context:
-    context: Context = info.context
-    return context
-
-
-def encode_cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-    @classmethod
-    def of(cls, cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
-        """The page info of a forward page: `cursors` of its edges, in order."""
-        return cls(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
-        )
-
-
-@strawberry.type
-class Department:
-    id: strawberry.ID
-    name: str
-
-    @classmethod
-    def of(cls, record: ReferenceRecord) -> Department:
-        return cls(id=strawberry.ID(record.id), name=record.name)
-
-
-@strawberry.type
-class JobProfile:
-    id: strawberry.ID
-    name: str
-
-    @classmethod
-    def of(cls, record: ReferenceRecord) -> JobProfile:
-        return cls(id=strawberry.ID(record.id), name=record.name)
-
-
-@strawberry.type
-class PermissionType:
-    id: strawberry.ID
-    name: str
-
-    @classmethod
-    def of(cls, record: ReferenceRecord) -> PermissionType:
-        return cls(id=strawberry.ID(record.id), name=record.name)
-
-
-async def load_department(info: strawberry.Info, department_id: str | None) -> Department | None:
-    """The department by id through the request's loader (one query for the whole page)."""
-    if department_id is None:
-        return None
-    found = await context_of(info).loaders.departments.load(department_id)
-    return Department.of(found) if found else None
-
-
-async def load_job_profile(info: strawberry.Info, job_profile_id: str | None) -> JobProfile | None:
-    if job_profile_id is None:
-        return None
-    found = await context_of(info).loaders.job_profiles.load(job_profile_id)
-    return JobProfile.of(found) if found else None
-
-
-async def load_permission_type(
-    info: strawberry.Info, permission_type_id: str | None
-) -> PermissionType | None:
-    if permission_type_id is None:
-        return None
-    found = await context_of(info).loaders.permission_types.load(permission_type_id)
-    return PermissionType.of(found) if found else None
-
-
-@strawberry.type
-class Company:
-    id: strawberry.ID
-    name: str
-    kind: str = strawberry.field(description="OWN for the organization itself, else PARTNER")
-
-    @classmethod
-    def of(cls, record: ReferenceRecord) -> Company:
-        return cls(id=strawberry.ID(record.id), name=record.name, kind=record.kind or "PARTNER")
+    from schema.integrations import IntegrationAccount, IntegrationConnection
+    from schema.licences import Licence
 
 
 @strawberry.type
@@ -231,112 +134,6 @@ class UserConnection:
     edges: list[UserEdge]
     page_info: PageInfo
     total_count: int
-
-
-@strawberry.type
-class SeatUsage:
-    full: int
-    observers: int
-    limit: int | None = strawberry.field(description="the full-seat limit; null: unlimited")
-
-
-@strawberry.type
-class OrganizationSettings:
-    default_language: str
-    seat_limit: int | None
-
-
-@strawberry.type
-class Organization:
-    id: strawberry.ID
-    slug: str
-    name: str
-    settings: OrganizationSettings
-
-    @classmethod
-    def of(cls, record: OrganizationRecord) -> Organization:
-        return cls(
-            id=strawberry.ID(record.id),
-            slug=record.slug,
-            name=record.name,
-            settings=OrganizationSettings(
-                default_language=record.default_language, seat_limit=record.seat_limit
-            ),
-        )
-
-    @strawberry.field
-    async def seats(self, info: strawberry.Info) -> SeatUsage:
-        context = context_of(info)
-        usage = await organization_rules.seat_usage(context.deps, context.caller)
-        return SeatUsage(full=usage.full, observers=usage.observers, limit=usage.limit)
-
-    @strawberry.field
-    async def departments(self, info: strawberry.Info) -> list[Department]:
-        context = context_of(info)
-        records = await list_catalog(context.deps, context.caller, Catalog.DEPARTMENTS)
-        return [Department.of(r) for r in records]
-
-    @strawberry.field
-    async def job_profiles(self, info: strawberry.Info) -> list[JobProfile]:
-        context = context_of(info)
-        records = await list_catalog(context.deps, context.caller, Catalog.JOB_PROFILES)
-        return [JobProfile.of(r) for r in records]
-
-    @strawberry.field
-    async def permission_types(self, info: strawberry.Info) -> list[PermissionType]:
-        context = context_of(info)
-        records = await list_catalog(context.deps, context.caller, Catalog.PERMISSION_TYPES)
-        return [PermissionType.of(r) for r in records]
-
-    @strawberry.field
-    async def companies(self, info: strawberry.Info) -> list[Company]:
-        context = context_of(info)
-        records = await list_catalog(context.deps, context.caller, Catalog.COMPANIES)
-        return [Company.of(r) for r in records]
-
-    @strawberry.field
-    async def integrations(
-        self, info: strawberry.Info
-    ) -> list[Annotated[Integration, strawberry.lazy("schema.integrations")]]:
-        from provisioning.integrations.integrations import list_integrations
-        from schema.integrations import Integration
-
-        context = context_of(info)
-        return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]
-
-    @strawberry.field(description="Which channels carry activation messages, and when.")
-    async def communication_settings(
-        self, info: strawberry.Info
-    ) -> Annotated[CommunicationSettings, strawberry.lazy("schema.communication")]:
-        from resolvers.communication import communication_settings_of
-
-        return await communication_settings_of(info)
-
-    @strawberry.field(description="Admins. Whether and how people may sign themselves up.")
-    async def signup_settings(
-        self, info: strawberry.Info
-    ) -> Annotated[SignupSettings, strawberry.lazy("schema.signup")]:
-        from resolvers.signup import signup_settings_of
-
-        return await signup_settings_of(info)
-
-    @strawberry.field(description="One pool of licences per product, by product key.")
-    async def licence_pools(
-        self, info: strawberry.Info
-    ) -> list[Annotated[LicencePool, strawberry.lazy("schema.licences")]]:
-        from schema.licences import licence_pools_of
-
-        return await licence_pools_of(info)
-
-    @strawberry.field(description="How SCIM (/scim/v2) provisioning acts on this organization.")
-    async def scim_settings(
-        self, info: strawberry.Info
-    ) -> Annotated[ScimSettings, strawberry.lazy("schema.scim")]:
-        from provisioning.scim.settings import get_scim_settings
-        from schema.scim import ScimSettings
-
-        context = context_of(info)
-        return ScimSettings.of(await get_scim_settings(context.deps, context.caller))
 
 
 @strawberry.type

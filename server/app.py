@@ -29,7 +29,7 @@ from provisioning.dependencies import Dependencies
 from provisioning.imports.jobs import ImportWorker
 from provisioning.invitations.messages import deliver_forever
 from provisioning.sync.scheduler import schedule_forever
-from schema.build import build_schema
+from resolvers.root import roster_schema
 from server.body_limit import ENVELOPE_BYTES, BodyLimit, RouteLimit
 from server.console import ConsoleRoutes, default_console_dist
 from server.failures import ErrorResponses
@@ -175,7 +175,7 @@ def create_app(
         per_organization=settings.rate_limit_per_organization,
         window_seconds=settings.rate_limit_window_seconds,
     )
-    graphql = RosterGraphQL(build_schema(settings), settings, rate_limits)
+    graphql = RosterGraphQL(roster_schema(settings), settings, rate_limits)
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -17,14 +17,14 @@ from strawberry.types.unset import UNSET
 
 from auth.access_tokens import InvalidAccessToken
 from auth.authenticate import authenticate
-from auth.cookies import session_token
+from auth.cookies import SessionCookie, session_token
 from auth.rate_limits import RateLimitExceeded, RateLimits
 from config.settings import Settings
 from provisioning.access.principal import Principal
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from resolvers.context import Context
-from resolvers.loaders import Loaders
+from schema.context import Context
+from schema.loaders import Loaders
 from server.failures import RETRY_AFTER_SECONDS
 from server.metrics import Metrics
 from server.request_id import request_id_of
@@ -118,6 +118,7 @@ class RosterGraphQL(GraphQL[Context, None]):
             loaders=Loaders(deps, caller),
             request_id=request_id,
             session_token=session_token(request, self.settings),
+            session_cookie=SessionCookie(response, self.settings),
             metrics=metrics,
         )
 

@@ -25,7 +25,10 @@ from provisioning.sessions import SignedIn, start_session
 from provisioning.sso.invitations import ContinueWithSso, continue_with_sso, sso_provider_for
 from provisioning.users.password_policy import check_password
 from provisioning.users.write import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
-from store.invitation_tokens import INVITE, SIGNUP
+
+# The purposes of a link, named to accept_invitation by its callers.
+from store.invitation_tokens import INVITE as INVITE
+from store.invitation_tokens import SIGNUP as SIGNUP
 from store.users import UserRecord
 
 log = logging.getLogger("roster.invitations")

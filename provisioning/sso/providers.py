@@ -15,7 +15,10 @@ from provisioning.errors import NotFound, Problem, ValidationFailed
 from provisioning.outbound import OutboundPolicy
 from provisioning.users.rules import Checker
 from provisioning.users.write import SEATS, check_references
-from store.identity_providers import ClaimMapping, IdentityProviderRecord
+
+# ClaimMapping is part of ProviderDraft: the edge builds it from here.
+from store.identity_providers import ClaimMapping as ClaimMapping
+from store.identity_providers import IdentityProviderRecord
 from store.ids import new_id
 
 DEFAULT_SCOPES = ("openid", "email", "profile")

@@ -16,7 +16,7 @@ from pymongo import AsyncMongoClient
 
 from config.settings import Settings
 from provisioning.access.passwords import PasswordHasher
-from schema.build import schema_sdl
+from resolvers.root import schema_sdl
 from server.app import create_app
 from store.types import Document
 from tests.integration import documents as doc
@@ -38,7 +38,7 @@ async def app_client(
 def test_committed_sdl_matches_the_live_schema() -> None:
     committed = (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text()
     assert committed == schema_sdl(), (
-        "run `python -m schema.export` and commit schema/schema.graphql"
+        "run `python -m resolvers.export` and commit schema/schema.graphql"
     )
 
 

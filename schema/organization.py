@@ -1,0 +1,103 @@
+"""The organization: its settings, seats, catalogues, and the settings of each capability."""
+
+from __future__ import annotations
+
+import strawberry
+
+from provisioning import organizations as organization_rules
+from provisioning.catalog import Catalog, list_catalog
+from provisioning.integrations.integrations import list_integrations
+from provisioning.scim.settings import get_scim_settings
+from schema.catalog import Company, Department, JobProfile, PermissionType
+from schema.communication import CommunicationSettings, communication_settings_of
+from schema.context import context_of
+from schema.integrations import Integration
+from schema.licences import LicencePool, licence_pools_of
+from schema.scim import ScimSettings
+from schema.signup import SignupSettings, signup_settings_of
+from store.organizations import OrganizationRecord
+
+
+@strawberry.type
+class SeatUsage:
+    full: int
+    observers: int
+    limit: int | None = strawberry.field(description="the full-seat limit; null: unlimited")
+
+
+@strawberry.type
+class OrganizationSettings:
+    default_language: str
+    seat_limit: int | None
+
+
+@strawberry.type
+class Organization:
+    id: strawberry.ID
+    slug: str
+    name: str
+    settings: OrganizationSettings
+
+    @classmethod
+    def of(cls, record: OrganizationRecord) -> Organization:
+        return cls(
+            id=strawberry.ID(record.id),
+            slug=record.slug,
+            name=record.name,
+            settings=OrganizationSettings(
+                default_language=record.default_language, seat_limit=record.seat_limit
+            ),
+        )
+
+    @strawberry.field
+    async def seats(self, info: strawberry.Info) -> SeatUsage:
+        context = context_of(info)
+        usage = await organization_rules.seat_usage(context.deps, context.caller)
+        return SeatUsage(full=usage.full, observers=usage.observers, limit=usage.limit)
+
+    @strawberry.field
+    async def departments(self, info: strawberry.Info) -> list[Department]:
+        context = context_of(info)
+        records = await list_catalog(context.deps, context.caller, Catalog.DEPARTMENTS)
+        return [Department.of(r) for r in records]
+
+    @strawberry.field
+    async def job_profiles(self, info: strawberry.Info) -> list[JobProfile]:
+        context = context_of(info)
+        records = await list_catalog(context.deps, context.caller, Catalog.JOB_PROFILES)
+        return [JobProfile.of(r) for r in records]
+
+    @strawberry.field
+    async def permission_types(self, info: strawberry.Info) -> list[PermissionType]:
+        context = context_of(info)
+        records = await list_catalog(context.deps, context.caller, Catalog.PERMISSION_TYPES)
+        return [PermissionType.of(r) for r in records]
+
+    @strawberry.field
+    async def companies(self, info: strawberry.Info) -> list[Company]:
+        context = context_of(info)
+        records = await list_catalog(context.deps, context.caller, Catalog.COMPANIES)
+        return [Company.of(r) for r in records]
+
+    @strawberry.field
+    async def integrations(self, info: strawberry.Info) -> list[Integration]:
+        context = context_of(info)
+        return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]
+
+    @strawberry.field(description="Which channels carry activation messages, and when.")
+    async def communication_settings(self, info: strawberry.Info) -> CommunicationSettings:
+        return await communication_settings_of(info)
+
+    @strawberry.field(description="Admins. Whether and how people may sign themselves up.")
+    async def signup_settings(self, info: strawberry.Info) -> SignupSettings:
+        return await signup_settings_of(info)
+
+    @strawberry.field(description="One pool of licences per product, by product key.")
+    async def licence_pools(self, info: strawberry.Info) -> list[LicencePool]:
+        return await licence_pools_of(info)
+
+    @strawberry.field(description="How SCIM (/scim/v2) provisioning acts on this organization.")
+    async def scim_settings(self, info: strawberry.Info) -> ScimSettings:
+
+        context = context_of(info)
+        return ScimSettings.of(await get_scim_settings(context.deps, context.caller))

@@ -1,0 +1,39 @@
+"""Cursor pagination: opaque cursors and the page info of a forward page."""
+
+from __future__ import annotations
+
+import base64
+
+import strawberry
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+    @classmethod
+    def of(cls, cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
+        """The page info of a forward page: `cursors` of its edges, in order."""
+        return cls(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
