@@ -1,8 +1,12 @@
 """`python -m server.embedded_child PARENT_PID PROGRAM ARGS...`: runs PROGRAM (secantusd-py)
 so that it ends with the Roster process that started it, even one killed with SIGKILL.
 
-Linux delivers SIGTERM to it when its parent goes (prctl PR_SET_PDEATHSIG, which survives
+Linux delivers SIGKILL to it when its parent goes (prctl PR_SET_PDEATHSIG, which survives
 the exec); a parent that went before the call is caught by comparing the parent's pid.
+SIGKILL, not SIGTERM: a graceful stop of the database can take seconds on a loaded machine,
+and holds the data directory meanwhile; every write Roster makes waits for the journal, so
+nothing acknowledged is lost (the next start recovers from it). A clean stop of Roster
+stops the database gracefully itself, before it goes.
 Elsewhere it only execs. Kept tiny: it runs before the database, in a fresh interpreter.
 """
 
@@ -21,7 +25,7 @@ def _die_with_parent() -> None:
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
