@@ -161,7 +161,7 @@ async def raw_documents(uri: str, org_id: str, path: Path) -> list[dict[str, Any
 
     from pymongo import AsyncMongoClient
 
-    from provisioning.imports.jobs import _record, _terms, row_user_id
+    from provisioning.imports.jobs import import_user, row_user_id
     from provisioning.imports.reader import SheetReader
     from provisioning.imports.rows import PreparedRow, load_reference_names, prepare_row
     from store.database import Store
@@ -190,9 +190,9 @@ async def raw_documents(uri: str, org_id: str, path: Path) -> list[dict[str, Any
                 row.number, row.cells(reader.info.keys), names, organization, True
             )
             assert isinstance(prepared, PreparedRow)
-            record = _record(job, prepared, None, now)
-            assert record.id == row_user_id(job.id, row.number)
-            docs.append(_document(record, _terms(record)))
+            user = import_user(job, prepared, None, now)
+            assert user.record.id == row_user_id(job.id, row.number)
+            docs.append(_document(user.record, user.terms))
     return docs
 
 

@@ -74,3 +74,6 @@ class Dependencies:
     # Opens SCIM peers (directories, apps) for syncs: the app and the CLI pass the HTTP
     # adapter (server/scim_peer.py) on their outbound client; a test may pass another.
     scim_peers: ScimPeers = field(default_factory=NoScimPeers)
+    # Where the links in messages lead (ROSTER_PUBLIC_URL): the app and the CLI pass it.
+    # None sends no activation message when a user is created (the links would lead nowhere).
+    public_url: str | None = None

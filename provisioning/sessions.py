@@ -15,7 +15,7 @@ from provisioning.audit import audit_event, record_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials, PasswordChangeRequired, RateLimited
-from provisioning.users.write import DISABLED
+from provisioning.users.model import DISABLED
 from store.audit import AuditRecord
 from store.sessions import SessionRecord
 from store.users import UserRecord

@@ -7,7 +7,6 @@ import strawberry
 
 from provisioning import organizations, sessions
 from provisioning.integrations import accounts as integration_accounts
-from provisioning.invitations import invitations
 from provisioning.users import write as users
 from resolvers.edge import payload_on_domain_error
 from schema.context import Context, context_of
@@ -96,13 +95,7 @@ class FoundationMutation:
             context.caller,
             draft,
             [str(account_id) for account_id in input.link_account_ids or ()],
-        )
-        record = await invitations.invite_on_creation(
-            context.deps,
-            context.caller,
-            record,
-            input.send_invitation,
-            context.settings.public_url,
+            send_invitation=input.send_invitation,
         )
         return UserPayload(user=User.of(record))
 

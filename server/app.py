@@ -128,6 +128,7 @@ def create_app(
                 mailer=mailer,
                 sms=sms,
                 outbound=outbound,
+                public_url=settings.public_url,
             )
             tokens = access_tokens_for(settings, deps)
             await tokens.key_ring.ensure_signing_key()

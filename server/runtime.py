@@ -75,6 +75,7 @@ async def opened_dependencies(settings: Settings, uri: str) -> AsyncIterator[Dep
             limits=limits_from(settings),
             secret_box=SecretBox(settings.secret_key),
             outbound=outbound_policy_from(settings),
+            public_url=settings.public_url,
         )
     finally:
         await client.close()

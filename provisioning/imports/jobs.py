@@ -27,15 +27,15 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO
 
 from bson import ObjectId
 
 from provisioning.access.principal import IMPORTS_WRITE
-from provisioning.audit import Changes, diff, record_event
+from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Clock, Dependencies
-from provisioning.errors import NotFound, Problem, ValidationFailed
+from provisioning.errors import NotFound, Problem, SeatLimitReached, ValidationFailed
 from provisioning.imports.reader import SheetReader, SheetRow, inspect, refused
 from provisioning.imports.retention import (
     FINISHED,
@@ -51,8 +51,7 @@ from provisioning.imports.rows import (
     load_reference_names,
     prepare_row,
 )
-from provisioning.invitations.invitations import invite_pending
-from provisioning.search import user_search_terms
+from provisioning.users.create import Actor, NewUser, Prepared, create_prepared, prepare
 from provisioning.users.one_time_passwords import hash_one_time_password
 from provisioning.users.write import ACTIVE, FULL, PENDING
 from store.audit import AuditRecord
@@ -68,7 +67,7 @@ from store.import_jobs import (
     RowErrorRecord,
 )
 from store.organizations import OrganizationRecord
-from store.users import UserRecord, search_key
+from store.users import search_key
 
 log = logging.getLogger("roster.imports")
 
@@ -260,10 +259,7 @@ class _ReadBatch:
     prepared: list[PreparedRow] = field(default_factory=list)
     failures: dict[int, tuple[SheetRow, list[RowProblem]]] = field(default_factory=dict)
     # By row: the user, its search terms and its event, for rows without a password to hash.
-    built: dict[int, _Built] = field(default_factory=dict)
-
-
-_Built = tuple[UserRecord, list[str], AuditRecord]
+    built: dict[int, Prepared] = field(default_factory=dict)
 
 
 def _read_batch(
@@ -287,7 +283,7 @@ def _read_batch(
         if isinstance(result, PreparedRow):
             batch.prepared.append(result)
             if result.password is None and not job.dry_run:
-                batch.built[row.number] = _build(job, result, None, clock())
+                batch.built[row.number] = import_user(job, result, None, clock())
         else:
             batch.failures[row.number] = (row, result)
         if len(batch.rows) == count:
@@ -311,10 +307,9 @@ class ImportRunner:
         lease_seconds: int = LEASE_SECONDS,
         public_url: str | None = None,
     ) -> None:
-        self.deps = deps
-        # Where invitation links point; None sends no invitations (the organization's
-        # communication settings decide whether imported users are invited).
-        self.public_url = public_url
+        # Where invitation links point (else deps' own); None sends no invitations (the
+        # organization's communication settings decide whether imported users are invited).
+        self.deps = deps if public_url is None else dataclasses.replace(deps, public_url=public_url)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()}"
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
@@ -563,15 +558,6 @@ class ImportRunner:
             outcome.created += 1
         return outcome
 
-    async def _reserve_seats(self, org_id: str, wanted: int) -> int:
-        organizations = self.deps.store.organizations
-        if wanted == 0 or await organizations.reserve_full_seats(org_id, wanted):
-            return wanted
-        granted = 0
-        while granted < wanted and await organizations.reserve_full_seats(org_id, 1):
-            granted += 1
-        return granted
-
     async def _write(
         self,
         job: ImportJobRecord,
@@ -579,126 +565,49 @@ class ImportRunner:
         read: _ReadBatch,
         rows: dict[int, SheetRow],
     ) -> _Outcome:
-        store, org_id = self.deps.store, job.org_id
+        """The batch's users through the one create path (users/create.py): one
+        insert_many, their events returned to be committed with the checkpoint."""
         prepared, failures = read.prepared, read.failures
-        full = [p for p in prepared if p.draft.seat == FULL]
-        granted = await self._reserve_seats(org_id, len(full))
-        for row in full[granted:]:
-            failures[row.number] = (rows[row.number], [_seat_limit(organization.seat_limit)])
-        over = {row.number for row in full[granted:]}
-        prepared = [p for p in prepared if p.number not in over]
-        try:
-            hashes = await asyncio.gather(
-                *(
-                    hash_one_time_password(self.deps, p.password)
-                    for p in prepared
-                    if p.password is not None
-                )
-            )
-            now = self.deps.clock()
-            hashed = iter(hashes)
-            built = [
-                read.built[p.number] if p.password is None else _build(job, p, next(hashed), now)
+        hashes = await asyncio.gather(
+            *(
+                hash_one_time_password(self.deps, p.password)
                 for p in prepared
-            ]
-            records = [record for record, _, _ in built]
-            refused_at = await store.users.insert_many(
-                org_id, [(record, terms) for record, terms, _ in built]
+                if p.password is not None
             )
-        except BaseException:
-            if granted:
-                await store.organizations.release_full_seats(org_id, granted)
-            raise
-        refused_ids = [records[i].id for i in refused_at]
-        ours = await store.users.existing_ids(org_id, refused_ids) if refused_ids else set()
-        created = [i for i, r in enumerate(records) if i not in refused_at or r.id in ours]
-        unused_seats = sum(1 for i in refused_at if records[i].seat == FULL)
-        if unused_seats:
-            await store.organizations.release_full_seats(org_id, unused_seats)
-        if self.public_url is not None and created:
-            # Replays included: invite_pending skips users a first attempt already invited.
-            await invite_pending(
-                self.deps,
-                Caller.system(org_id),
-                [records[i].id for i in created if records[i].status == PENDING],
-                self.public_url,
-            )
-        return _Outcome(
-            created=len(created),
-            skipped=len(refused_at) - len(ours),
-            events=[built[i][2] for i in created],
         )
+        now = self.deps.clock()
+        hashed = iter(hashes)
+        built = [
+            read.built[p.number] if p.password is None else import_user(job, p, next(hashed), now)
+            for p in prepared
+        ]
+        created = await create_prepared(
+            self.deps,
+            Caller.system(job.org_id),
+            built,
+            seat_limit=organization.seat_limit,
+            defer_events=True,
+        )
+        outcome = _Outcome(events=created.events)
+        for row, result in zip(prepared, created.outcomes, strict=True):
+            if result.user is not None:
+                outcome.created += 1
+            elif isinstance(result.error, SeatLimitReached):
+                failures[row.number] = (rows[row.number], [_seat_limit(organization.seat_limit)])
+            else:
+                outcome.skipped += 1
+        return outcome
 
 
-# What createUser's audit view leaves out of a user (users._audit_view).
-_NOT_AUDITED = frozenset(
-    {"password_hash", "id", "org_id", "created_at", "updated_at", "last_login_at"}
-    | {"status_before_disable"}
-)
-_AUDITED = tuple(f.name for f in dataclasses.fields(UserRecord) if f.name not in _NOT_AUDITED)
-
-
-def created_changes(record: UserRecord) -> Changes:
-    """The `user.created` changes createUser records, built without dataclasses.asdict's
-    deep copies (every field is immutable), which cost more than the insert itself."""
-    view: dict[str, Any] = {name: getattr(record, name) for name in _AUDITED}
-    view["roles"] = list(record.roles)
-    return diff({}, view)
-
-
-def _record(
+def import_user(
     job: ImportJobRecord, row: PreparedRow, password_hash: str | None, now: datetime
-) -> UserRecord:
-    checked, draft = row.checked, row.draft
-    return UserRecord(
-        id=row_user_id(job.id, row.number),
-        org_id=job.org_id,
-        first_name=checked.first_name,
-        last_name=checked.last_name,
-        language=checked.language,
-        status=ACTIVE if password_hash else PENDING,
-        seat=draft.seat,
-        source="IMPORT",
-        created_at=now,
-        updated_at=now,
-        email=checked.email,
-        username=checked.username,
-        phone=checked.phone,
-        department_id=draft.department_id,
-        job_profile_id=draft.job_profile_id,
-        permission_type_id=draft.permission_type_id,
-        company_id=checked.company_id,
-        roles=checked.roles,
-        password_hash=password_hash,
-        must_change_password=password_hash is not None,
-    )
-
-
-def _event(job: ImportJobRecord, record: UserRecord, now: datetime) -> AuditRecord:
-    return AuditRecord(
-        id=record.id,  # one event per created user, however often its row is replayed
-        org_id=job.org_id,
-        actor_type=job.actor_type,
-        actor_id=job.actor_id,
-        action="user.created",
-        target_type="User",
-        target_id=record.id,
-        changes=created_changes(record),
-        at=now,
-        request_id=job.request_id,
-        metadata={"importJobId": job.id},
-    )
-
-
-def _build(
-    job: ImportJobRecord, row: PreparedRow, password_hash: str | None, now: datetime
-) -> _Built:
-    record = _record(job, row, password_hash, now)
-    return record, _terms(record), _event(job, record, now)
-
-
-def _terms(record: UserRecord) -> list[str]:
-    return user_search_terms(record.first_name, record.last_name, record.email, record.username)
+) -> Prepared:
+    """A row's user, prepared by the one create path: its id derived from (job, row), so
+    that a replayed batch finds its own users; ACTIVE with a one-time password."""
+    draft = dataclasses.replace(row.draft, status=ACTIVE if password_hash else PENDING)
+    new = NewUser(draft, row.checked, row_user_id(job.id, row.number), password_hash)
+    actor = Actor(job.actor_type, job.actor_id, job.request_id)
+    return prepare(job.org_id, new, now, actor, {"importJobId": job.id})
 
 
 def _seat_limit(limit: int | None = None) -> RowProblem:

@@ -70,7 +70,7 @@ def write_template(lists: TemplateLists, target: IO[bytes]) -> None:
         "permissionType": lists.permission_types,
         "company": lists.companies,
         "language": list(LANGUAGES),
-        "seat": list(SEATS),
+        "seat": [str(seat) for seat in SEATS],
         "roles": list(ROLES),
     }
     sheet = workbook.create_sheet("Lists")

@@ -32,6 +32,7 @@ from provisioning.integrations.integrations import connected_integration, requir
 from provisioning.integrations.linking import link_account
 from provisioning.integrations.names import account_names, match_keys
 from provisioning.search import fold, search_prefix, user_search_terms
+from provisioning.users.activation import activate
 from provisioning.users.rules import Checker
 from provisioning.users.write import OBSERVER, UserDraft, create_user, delete_user
 from store.integration_accounts import AccountProfile, AccountRecord, Activity, UnlinkedFilter
@@ -263,18 +264,21 @@ async def create_user_with_links(
     draft: UserDraft,
     account_ids: Sequence[str],
     field_of: FieldOf = _link_field,
+    send_invitation: bool | None = None,
 ) -> UserRecord:
     """Creates the user and links the accounts, or, if any link fails, leaves no user.
 
     The links are checked first; one can still be lost to a concurrent link after the
     user exists, and then the user is deleted again and the error names that account.
+    Activation (`send_invitation`, else the organization's sendOnCreate) follows the links,
+    so that no invitation goes to a user this call then deletes.
     """
     org_id = caller.require(USERS_WRITE)
     if not account_ids:
-        return await create_user(deps, caller, draft)
+        return await create_user(deps, caller, draft, send_invitation=send_invitation)
     caller.require(INTEGRATIONS_WRITE)  # before anything is written
     await _check_links(deps, org_id, account_ids, field_of)
-    user = await create_user(deps, caller, draft)
+    user = await create_user(deps, caller, draft, send_invitation=False)
     for index, account_id in enumerate(account_ids):
         try:
             await link_account(deps, caller, user.id, account_id, field_of(index))
@@ -282,7 +286,8 @@ async def create_user_with_links(
             # Deleting the user also unlinks the accounts this call had linked.
             await delete_user(deps, caller, user.id)
             raise
-    return user
+    invited = await activate(deps, caller, [user], send_invitation)
+    return invited.get(user.id, user)
 
 
 async def create_user_from_account(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import anyio.to_thread
@@ -11,7 +10,7 @@ from provisioning.access.principal import USERS_WRITE, Principal
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
-from provisioning.errors import DomainError, NotFound, Problem, TokenInvalid, ValidationFailed
+from provisioning.errors import NotFound, Problem, TokenInvalid, ValidationFailed
 from provisioning.invitations import link_tokens
 from provisioning.invitations.communication import activation_channels, communication_settings
 from provisioning.invitations.messages import (
@@ -23,15 +22,13 @@ from provisioning.invitations.messages import (
 )
 from provisioning.sessions import SignedIn, start_session
 from provisioning.sso.invitations import ContinueWithSso, continue_with_sso, sso_provider_for
+from provisioning.users.model import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 from provisioning.users.password_policy import check_password
-from provisioning.users.write import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 
 # The purposes of a link, named to accept_invitation by its callers.
 from store.invitation_tokens import INVITE as INVITE
 from store.invitation_tokens import SIGNUP as SIGNUP
 from store.users import UserRecord
-
-log = logging.getLogger("roster.invitations")
 
 CHANNEL_FIELD = ("input", "channel")
 BOTH = "both"
@@ -149,18 +146,6 @@ async def invite_user(
     return updated
 
 
-async def invite_on_creation(
-    deps: Dependencies, caller: Caller, user: UserRecord, send: bool | None, public_url: str
-) -> UserRecord:
-    """After creating a user: invite them when asked to (`send`), or, when not said, when
-    the organization sends activation messages on creation."""
-    if send is False:
-        return user
-    if send is None and not (await communication_settings(deps, user.org_id)).send_on_create:
-        return user
-    return await invite_user(deps, caller, user.id, None, public_url)
-
-
 async def accept_invitation(
     deps: Dependencies,
     token: str,
@@ -220,30 +205,3 @@ async def accept_invitation(
         },
     )
     return await start_session(deps, after, "invitation", request_id, replaces_token)
-
-
-async def invite_pending(
-    deps: Dependencies, caller: Caller, user_ids: list[str], public_url: str
-) -> int:
-    """After a batch of users was created (an import): invite those still PENDING, if the
-    organization sends activation messages on creation. Safe to repeat: a user already
-    invited by an earlier attempt is not invited again. How many were invited."""
-    if not user_ids:
-        return 0
-    org_id = caller.require(USERS_WRITE)
-    if not (await communication_settings(deps, org_id)).send_on_create:
-        return 0
-    pending = [
-        user.id
-        for user in (await deps.store.users.get_many(org_id, user_ids)).values()
-        if user.status == PENDING
-    ]
-    invited = 0
-    for user_id in pending:
-        try:
-            await invite_user(deps, caller, user_id, None, public_url)
-        except DomainError as error:  # changed meanwhile (disabled, deleted): not this batch's
-            log.info("no invitation for imported user %s: %s", user_id, error)
-            continue
-        invited += 1
-    return invited

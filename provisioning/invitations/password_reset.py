@@ -15,8 +15,8 @@ from provisioning.errors import TokenInvalid, TooManyResetRequests
 from provisioning.invitations import link_tokens
 from provisioning.invitations.messages import queue_message, reset_email
 from provisioning.sessions import SignedIn, start_session
+from provisioning.users.model import ACTIVE, DISABLED
 from provisioning.users.password_policy import check_password
-from provisioning.users.write import ACTIVE, DISABLED
 from store.invitation_tokens import RESET
 from store.users import UserRecord
 

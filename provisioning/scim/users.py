@@ -52,8 +52,8 @@ from provisioning.scim.user_resources import (
 )
 from provisioning.users.rules import Checker
 from provisioning.users.write import (
-    ACTIVE,
     DISABLED,
+    PENDING,
     UserChanges,
     UserDraft,
     create_user,
@@ -165,7 +165,9 @@ async def create_scim_user(deps: Dependencies, caller: Caller, resource: ScimUse
         department_id=department_id,
         company_id=company_id,
         source="SCIM",
-        status=ACTIVE if wanted.active else DISABLED,
+        # Active at the identity provider: here, PENDING until activated (sendOnCreate's
+        # invitation, or a first SSO sign-in), like a user made any other way.
+        status=PENDING if wanted.active else DISABLED,
         external_id=wanted.external_id,
     )
     try:

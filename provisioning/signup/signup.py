@@ -203,7 +203,8 @@ async def sign_up(
         status=PENDING,
     )
     try:
-        user = await create_user(deps, system, draft)
+        # Sign-up's own verification link activates: no invitation besides.
+        user = await create_user(deps, system, draft, send_invitation=False)
     except EmailTaken:
         email = (request.email or "").strip().lower()
         await _answer_existing(deps, organization, email, public_url, system)

@@ -14,14 +14,15 @@ from provisioning.sync.mapping import EMAIL_TAKEN, FORBIDDEN, FieldMap, Person
 from provisioning.sync.plan import Plan
 from provisioning.sync.references import Departments, companies_of, departments_of
 from provisioning.sync.state import RunState
+from provisioning.users.checks import CheckedUser
+from provisioning.users.create import NewUser, create_checked
+from provisioning.users.model import UserDraft, UserSource, UserStatus
 from provisioning.users.rules import Checker
 from provisioning.users.write import check_rights, void_links
-from store.audit import AuditRecord
-from store.ids import new_id
 from store.integration_accounts import Activity
 from store.users import DuplicateValue, UserRecord
 
-DISABLED, PENDING, OBSERVER = "DISABLED", "PENDING", "OBSERVER"
+DISABLED = UserStatus.DISABLED
 BATCH = 500
 
 
@@ -62,7 +63,7 @@ async def apply(state: RunState, plan: Plan) -> None:
     language = organization.default_language if organization else "en"
     created_links: dict[str, str] = {}
     activities: list[Activity] = []
-    pending: list[tuple[Person, UserRecord]] = []
+    pending: list[tuple[Person, NewUser]] = []
     done = 0
     for external_id, person in plan.people.items():
         done += 1
@@ -145,10 +146,12 @@ async def _new_user(
     language: str,
     taken: dict[str, str],
     owned: tuple[str, ...],
-) -> UserRecord | None:
+) -> NewUser | None:
     """The user to create for a new person, or None (EMAIL_TAKEN) if the email is taken.
-    A phone or a department the directory does not own it has none of."""
-    assert person.email is not None
+    A phone or a department the directory does not own it has none of. The person passed
+    the user field rules as it was read (mapping.read_person)."""
+    if person.email is None:  # read_person refuses a person without one
+        return None
     if person.email in taken:
         await state.error(
             person.external_id,
@@ -160,44 +163,52 @@ async def _new_user(
         )
         return None
     taken[person.email] = "(this run)"
-    now = state.deps.clock()
-    return UserRecord(
-        id=new_id(),
-        org_id=state.org_id,
+    phone = person.phone if "phone" in owned else None
+    draft = UserDraft(
         first_name=person.first_name,
         last_name=person.last_name,
-        language=language,
-        status=PENDING,
-        seat=OBSERVER,
-        source="DIRECTORY",
-        created_at=now,
-        updated_at=now,
         email=person.email,
-        phone=person.phone if "phone" in owned else None,
+        phone=phone,
+        language=language,
         company_id=company_id,
         department_id=department_id if "department_id" in owned else None,
+        source=UserSource.DIRECTORY,
         managed_by=state.integration.key,
     )
+    checked = CheckedUser(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        username=None,
+        phone=phone,
+        language=language,
+        roles=(),
+        company_id=company_id,
+    )
+    return NewUser(draft, checked)
 
 
 async def _insert(
     state: RunState,
-    pending: list[tuple[Person, UserRecord]],
+    pending: list[tuple[Person, NewUser]],
     created_links: dict[str, str],
     activities: list[Activity],
 ) -> None:
-    """Inserts a batch of new users (one round trip), and their audit events (another)."""
+    """Creates a batch of new users through the one create path (one insert_many, their
+    events, activation as the organization's communication settings say)."""
     if not pending:
         return
-    deps = state.deps
     if state.dry_run:
         state.counts.created += len(pending)
         return
-    rows = [(r, user_search_terms(r.first_name, r.last_name, r.email, None)) for _, r in pending]
-    refused = await deps.store.users.insert_many(state.org_id, rows)
-    events: list[AuditRecord] = []
-    for index, (person, record) in enumerate(pending):
-        if index in refused:
+    outcomes = await create_checked(
+        state.deps,
+        state.caller,
+        [new for _, new in pending],
+        metadata={"integration_id": state.integration.id, "run_id": state.run.id},
+    )
+    for (person, _), outcome in zip(pending, outcomes, strict=True):
+        if outcome.user is None:
             # Taken since the run looked (a concurrent create): reported, never skipped.
             await state.error(
                 person.external_id,
@@ -208,24 +219,8 @@ async def _insert(
             )
             continue
         state.counts.created += 1
-        created_links[person.external_id] = record.id
-        activities.append(_activity(person, record.created_at))
-        events.append(
-            AuditRecord(
-                id=new_id(),
-                org_id=state.org_id,
-                actor_type=state.caller.actor_type,
-                actor_id=state.caller.actor_id,
-                action="user.created",
-                target_type="User",
-                target_id=record.id,
-                changes=diff({}, _view(record)),
-                at=record.created_at,
-                request_id=state.caller.request_id,
-                metadata={"integration_id": state.integration.id, "run_id": state.run.id},
-            )
-        )
-    await deps.store.audit.insert_many(events)
+        created_links[person.external_id] = outcome.user.id
+        activities.append(_activity(person, outcome.user.created_at))
 
 
 async def _update(

@@ -6,16 +6,55 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from provisioning.errors import ChangedMeanwhile
 from store.users import UserRecord
 
-PENDING, INVITED, ACTIVE, DISABLED = "PENDING", "INVITED", "ACTIVE", "DISABLED"
-STATUSES = (PENDING, INVITED, ACTIVE, DISABLED)
-FULL, OBSERVER = "FULL", "OBSERVER"
-SEATS = (FULL, OBSERVER)
-SOURCES = ("MANUAL", "IMPORT", "SSO", "SIGNUP", "INTEGRATION", "DIRECTORY", "SCIM")
+
+class UserStatus(StrEnum):
+    """PENDING: created, not yet invited; INVITED: an activation link is out; ACTIVE: can
+    sign in; DISABLED: cannot, data kept."""
+
+    PENDING = "PENDING"
+    INVITED = "INVITED"
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
+class Seat(StrEnum):
+    """FULL seats are billable and limited by the organization; OBSERVER seats are not."""
+
+    FULL = "FULL"
+    OBSERVER = "OBSERVER"
+
+
+class UserSource(StrEnum):
+    """How the user came to exist."""
+
+    MANUAL = "MANUAL"
+    IMPORT = "IMPORT"
+    SSO = "SSO"
+    SIGNUP = "SIGNUP"
+    INTEGRATION = "INTEGRATION"
+    DIRECTORY = "DIRECTORY"
+    SCIM = "SCIM"
+
+
+PENDING, INVITED, ACTIVE, DISABLED = (
+    UserStatus.PENDING,
+    UserStatus.INVITED,
+    UserStatus.ACTIVE,
+    UserStatus.DISABLED,
+)
+STATUSES = tuple(UserStatus)
+FULL, OBSERVER = Seat.FULL, Seat.OBSERVER
+SEATS = tuple(Seat)
+SOURCES = tuple(UserSource)
+# The organization's own directory or identity provider: the emails they set are trusted
+# (DESIGN.md, Identity rules).
+TRUSTED_EMAIL_SOURCES = frozenset({UserSource.DIRECTORY, UserSource.SCIM})
 MAX_PAGE = 100
 
 # Never copied into the audit trail.
@@ -48,12 +87,15 @@ class UserDraft:
     company_id: str | None = None
     roles: tuple[str, ...] = ()
     seat: str = OBSERVER
-    source: str = "MANUAL"
+    source: str = UserSource.MANUAL
     status: str = PENDING
     password_hash: str | None = None
+    # Vouched for by whoever creates the user: an admin, or the identity provider.
     email_verified: bool = False
     must_change_password: bool = False
     external_id: str | None = None
+    # The integration whose directory owns the user's fields (directory sync).
+    managed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +126,14 @@ class Page:
     users: list[UserRecord]
     has_next: bool
     total: int
+
+
+_NOT_AUDITED = frozenset(
+    {*_SECRET_FIELDS, "id", "org_id", "created_at", "updated_at", "last_login_at"}
+    | {"status_before_disable"}
+)
+# What the audit trail keeps of a user (roles as a list).
+AUDITED_FIELDS = tuple(f.name for f in dataclasses.fields(UserRecord) if f.name not in _NOT_AUDITED)
 
 
 def audit_view(record: UserRecord) -> dict[str, Any]:

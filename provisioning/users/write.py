@@ -1,15 +1,14 @@
-"""Users: create, read and edit, with the organization's rules (seat, disable, enable and
-delete: users/lifecycle.py; the model: users/model.py, re-exported here)."""
+"""Users: create, read and edit, with the organization's rules (creating: users/create.py;
+seat, disable, enable and delete: users/lifecycle.py; the model: users/model.py; all
+re-exported here)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioning.access.principal import ADMIN, ROLES, USERS_WRITE
+from provisioning.access.principal import USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -17,12 +16,20 @@ from provisioning.errors import (
     ChangedMeanwhile,
     EmailTaken,
     NotFound,
-    SeatLimitReached,
     UsernameTaken,
     ValidationFailed,
 )
 from provisioning.search import user_search_terms
 from provisioning.sync.ownership import refuse_directory_fields
+from provisioning.users.checks import (
+    PRIVILEGED_ROLES,
+    CheckedUser,
+    check_new_user,
+    check_references,
+    check_rights,
+    check_roles,
+)
+from provisioning.users.create import create_user, create_users
 from provisioning.users.lifecycle import delete_user, disable_user, enable_user, set_user_seat
 from provisioning.users.model import (
     ACTIVE,
@@ -45,8 +52,6 @@ from provisioning.users.model import (
 )
 from provisioning.users.queries import get_user, get_users, list_users
 from provisioning.users.rules import Checker
-from store.ids import new_id
-from store.organizations import OrganizationRecord
 from store.users import DuplicateValue, UserRecord
 
 
@@ -56,179 +61,6 @@ def _terms(record: UserRecord) -> list[str]:
 
 def _taken(error: DuplicateValue) -> EmailTaken | UsernameTaken:
     return UsernameTaken() if error.field == "username" else EmailTaken()
-
-
-async def check_references(
-    deps: Dependencies, org_id: str, check: Checker, references: dict[str, str | None]
-) -> None:
-    """Department, job profile, permission type and company must exist in this organization."""
-    collections = {
-        "department_id": (deps.store.departments, "departmentId", "Department"),
-        "job_profile_id": (deps.store.job_profiles, "jobProfileId", "Job profile"),
-        "permission_type_id": (deps.store.permission_types, "permissionTypeId", "Permission type"),
-        "company_id": (deps.store.companies, "companyId", "Company"),
-    }
-    wanted = [(name, value) for name, value in references.items() if value is not None]
-    found = await asyncio.gather(
-        *(collections[name][0].exists(org_id, value) for name, value in wanted)
-    )
-    for (name, _), exists in zip(wanted, found, strict=True):
-        if not exists:
-            _, field, label = collections[name]
-            check.fail(field, "NOT_FOUND", f"{label} not found in this organization.")
-
-
-def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [role for role in roles if role not in ROLES]
-    if unknown:
-        check.fail("roles", "INVALID", f"Unknown roles {unknown}; known roles are {list(ROLES)}.")
-    return tuple(dict.fromkeys(role for role in roles if role in ROLES))
-
-
-# Roles that grant rights: only a caller holding admin rights gives or takes them away.
-PRIVILEGED_ROLES = frozenset({ADMIN})
-
-
-def check_rights(
-    check: Checker,
-    holds_admin: bool,
-    before: UserRecord | None,
-    roles: tuple[str, ...] | None,
-    *,
-    email_changes: bool = False,
-    sets_password: bool = False,
-) -> None:
-    """The one rule on rights, whichever way a change arrives (GraphQL, import, SCIM, sync,
-    command line): roles that grant rights, and passwords for someone else, are set only by
-    a caller holding admin rights; so are an admin's email (a reset link goes to it) and
-    roles. `before` is the user as stored (None for a new one), `roles` the roles it will
-    have (None: unchanged). Every refusal is a FORBIDDEN problem on `check`."""
-    if holds_admin:
-        return
-    held = set(before.roles) if before is not None else set()
-    if roles is not None and (held ^ set(roles)) & PRIVILEGED_ROLES:
-        check.fail("roles", "FORBIDDEN", "Only an organization admin may grant or remove ADMIN.")
-    if sets_password:
-        check.fail("password", "FORBIDDEN", "Only an organization admin may set a password.")
-    if email_changes and held & PRIVILEGED_ROLES:
-        check.fail("email", "FORBIDDEN", "Only an organization admin may change an admin's email.")
-
-
-@dataclass(frozen=True)
-class CheckedUser:
-    """A new user's fields, normalised by createUser's rules."""
-
-    first_name: str
-    last_name: str
-    email: str | None
-    username: str | None
-    phone: str | None
-    language: str
-    roles: tuple[str, ...]
-    company_id: str | None
-
-
-def check_new_user(
-    check: Checker, draft: UserDraft, organization: OrganizationRecord, holds_admin: bool
-) -> CheckedUser:
-    """createUser's field rules without the database (references are checked apart):
-    every failure is recorded on `check`. Bulk import applies them to each row.
-    `holds_admin`: whether the caller may grant rights (check_rights)."""
-    first_name = check.name("firstName", draft.first_name)
-    last_name = check.name("lastName", draft.last_name)
-    email = check.email(draft.email)
-    username = check.username(draft.username)
-    phone = check.phone(draft.phone)
-    if not any(p.field and p.field[-1] in ("email", "username", "phone") for p in check.problems):
-        check.contact(email, username, phone)
-    language = check.language(draft.language, organization.default_language)
-    roles = _check_roles(check, draft.roles)
-    check_rights(
-        check,
-        holds_admin,
-        None,
-        roles,
-        sets_password=draft.password_hash is not None or draft.must_change_password,
-    )
-    if draft.seat not in SEATS:
-        check.fail("seat", "INVALID", f"Seat must be one of {list(SEATS)}.")
-    return CheckedUser(
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        username=username,
-        phone=phone,
-        language=language,
-        roles=roles,
-        company_id=draft.company_id or organization.own_company_id,
-    )
-
-
-async def create_user(deps: Dependencies, caller: Caller, draft: UserDraft) -> UserRecord:
-    org_id = caller.require(USERS_WRITE)
-    organization = await deps.store.organizations.get(org_id)
-    if organization is None:
-        raise NotFound("Organization")
-    check = Checker()
-    checked = check_new_user(check, draft, organization, caller.is_admin)
-    first_name, last_name, language = checked.first_name, checked.last_name, checked.language
-    email, username, phone = checked.email, checked.username, checked.phone
-    roles, company_id = checked.roles, checked.company_id
-    await check_references(
-        deps,
-        org_id,
-        check,
-        {
-            "department_id": draft.department_id,
-            "job_profile_id": draft.job_profile_id,
-            "permission_type_id": draft.permission_type_id,
-            "company_id": draft.company_id,
-        },
-    )
-    if check.problems:
-        raise ValidationFailed(*check.problems)
-
-    now = deps.clock()
-    record = UserRecord(
-        id=new_id(),
-        org_id=org_id,
-        first_name=first_name,
-        last_name=last_name,
-        language=language,
-        status=draft.status,
-        seat=draft.seat,
-        source=draft.source,
-        created_at=now,
-        updated_at=now,
-        email=email,
-        email_verified=draft.email_verified and email is not None,
-        username=username,
-        phone=phone,
-        department_id=draft.department_id,
-        job_profile_id=draft.job_profile_id,
-        permission_type_id=draft.permission_type_id,
-        company_id=company_id,
-        roles=roles,
-        password_hash=draft.password_hash,
-        must_change_password=draft.must_change_password and draft.password_hash is not None,
-        external_id=draft.external_id,
-    )
-    if record.seat == FULL and not await deps.store.organizations.reserve_full_seats(org_id):
-        raise SeatLimitReached(organization.seat_limit)
-    try:
-        await deps.store.users.insert(record, _terms(record))
-    except DuplicateValue as error:
-        if record.seat == FULL:
-            await deps.store.organizations.release_full_seats(org_id)
-        raise _taken(error) from error
-    except BaseException:
-        if record.seat == FULL:
-            await deps.store.organizations.release_full_seats(org_id)
-        raise
-    await record_event(
-        deps, caller, "user.created", "User", record.id, diff({}, audit_view(record))
-    )
-    return record
 
 
 async def void_links(deps: Dependencies, org_id: str, user_id: str) -> None:
@@ -271,7 +103,7 @@ async def update_user(
     if "external_id" in given:
         values["external_id"] = given["external_id"] or None
     if "roles" in given:
-        values["roles"] = _check_roles(check, tuple(given["roles"] or ()))
+        values["roles"] = check_roles(check, tuple(given["roles"] or ()))
         if (
             caller.user_id == user_id
             and "ADMIN" in current.roles
@@ -353,6 +185,7 @@ __all__ = [
     "check_references",
     "check_rights",
     "create_user",
+    "create_users",
     "delete_user",
     "disable_user",
     "enable_user",

@@ -100,7 +100,8 @@ async def test_okta_provision_update_deactivate_reactivate(api: Api) -> None:
         f"/Users/{user_id}", [{"op": "replace", "value": {"active": True}}]
     )
     assert reactivated.status_code == 200 and reactivated.json()["active"] is True
-    assert (await graphql_user(api, peer.admin, user_id))["status"] == "ACTIVE"
+    # Back to where it was: PENDING until activated (an invitation or a first SSO sign-in).
+    assert (await graphql_user(api, peer.admin, user_id))["status"] == "PENDING"
 
     trail = await api.gql(peer.admin, doc.AUDIT, {"targetId": user_id})
     actions = [e["node"]["action"] for e in trail["data"]["auditEvents"]["edges"]]
@@ -201,7 +202,8 @@ async def test_entra_provision_update_disable_enable_delete(api: Api) -> None:
         f"/Users/{user_id}", [{"op": "Replace", "path": "active", "value": True}]
     )
     assert enabled.json()["active"] is True
-    assert (await graphql_user(api, peer.admin, user_id))["status"] == "ACTIVE"
+    # Back to where it was: PENDING until activated (an invitation or a first SSO sign-in).
+    assert (await graphql_user(api, peer.admin, user_id))["status"] == "PENDING"
 
     removed = await peer.patch(
         f"/Users/{user_id}", [{"op": "Remove", "path": 'phoneNumbers[type eq "mobile"]'}]

@@ -66,7 +66,7 @@ async def test_create_read_and_graphql_source(api: Api) -> None:
         "username": None,
         "firstName": "Barbara",
         "lastName": "Jensen",
-        "status": "ACTIVE",
+        "status": "PENDING",  # active at the provider; here, until activated
         "source": "SCIM",
     }
     trail = await api.gql(peer.admin, doc.AUDIT, {"targetId": user["id"]})

@@ -12,7 +12,6 @@ from openpyxl import Workbook
 from config.settings import Settings, SettingsError
 from provisioning.audit import diff
 from provisioning.errors import ValidationFailed
-from provisioning.imports.jobs import created_changes
 from provisioning.imports.reader import (
     MAX_SHARED_STRINGS_BYTES,
     SheetReader,
@@ -21,6 +20,7 @@ from provisioning.imports.reader import (
     map_header,
 )
 from provisioning.imports.rows import PreparedRow, ReferenceNames, RowProblem, prepare_row
+from provisioning.users.create import created_changes
 from provisioning.users.write import audit_view
 from server.runtime import limits_from
 from store.organizations import OrganizationRecord
