@@ -89,6 +89,7 @@ class FoundationMutation:
             company_id=_optional_id(input.company_id),
             roles=tuple(input.roles or ()),
             seat=input.seat.value,
+            email_verified=input.email_verified,
         )
         record = await integration_accounts.create_user_with_links(
             context.deps,
@@ -116,6 +117,10 @@ class FoundationMutation:
             permission_type_id=_optional_id(input.permission_type_id),
             company_id=_optional_id(input.company_id),
             roles=roles if roles is users.KEEP else tuple(roles or ()),
+            # null, like leaving it out: the trust follows the email's rule.
+            email_verified=users.KEEP
+            if input.email_verified is None
+            else _given(input.email_verified),
         )
         record = await users.update_user(context.deps, context.caller, str(input.user_id), changes)
         return UserPayload(user=User.of(record))

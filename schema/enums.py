@@ -4,6 +4,10 @@ from enum import Enum
 
 import strawberry
 
+from provisioning.users.model import Seat as Seat
+from provisioning.users.model import UserSource as UserSource
+from provisioning.users.model import UserStatus as UserStatus
+
 
 @strawberry.enum
 class ErrorCode(Enum):
@@ -43,26 +47,7 @@ class ErrorCode(Enum):
     )
 
 
-@strawberry.enum
-class UserStatus(Enum):
-    PENDING = "PENDING"
-    INVITED = "INVITED"
-    ACTIVE = "ACTIVE"
-    DISABLED = "DISABLED"
-
-
-@strawberry.enum
-class Seat(Enum):
-    FULL = "FULL"
-    OBSERVER = "OBSERVER"
-
-
-@strawberry.enum
-class UserSource(Enum):
-    MANUAL = "MANUAL"
-    IMPORT = "IMPORT"
-    SSO = "SSO"
-    SIGNUP = "SIGNUP"
-    INTEGRATION = "INTEGRATION"
-    DIRECTORY = "DIRECTORY"
-    SCIM = "SCIM"
+# The user model's own enums (provisioning/users/model.py), as GraphQL shows them.
+strawberry.enum(UserStatus)
+strawberry.enum(Seat)
+strawberry.enum(UserSource)

@@ -34,6 +34,11 @@ class CreateUserInput:
         description="invite once the user exists; null: as the organization's communication"
         " settings say (sendOnCreate)",
     )
+    email_verified: bool = strawberry.field(
+        default=False,
+        description="admins only (FORBIDDEN otherwise; audited): vouch for the email, so that"
+        " it is trusted as if a link had proved it (SSO linkByVerifiedEmail)",
+    )
 
 
 @strawberry.input(description="Fields left out are unchanged; null clears an optional field.")
@@ -50,6 +55,12 @@ class UpdateUserInput:
     permission_type_id: strawberry.ID | None = strawberry.UNSET
     company_id: strawberry.ID | None = strawberry.UNSET
     roles: list[str] | None = strawberry.UNSET
+    email_verified: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="admins only (FORBIDDEN otherwise; audited): true vouches for the email"
+        " (also a new one given here), false withdraws that trust. Left out, a changed email"
+        " is no longer verified",
+    )
 
 
 @strawberry.input

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 class User:
     id: strawberry.ID
     email: str | None
+    email_verified: bool = strawberry.field(
+        description="whether the email is trusted: proved by a link, set by the organization's"
+        " own directory or identity provider, or marked verified by an admin"
+    )
     username: str | None
     phone: str | None
     first_name: str
@@ -58,6 +62,7 @@ class User:
         return cls(
             id=strawberry.ID(record.id),
             email=record.email,
+            email_verified=record.email_verified,
             username=record.username,
             phone=record.phone,
             first_name=record.first_name,

@@ -242,6 +242,8 @@ async def _apply(
             current.id,
             changes,
             unchanged_since=current.updated_at if guarded else None,
+            # The organization's own identity provider vouches for the email it sets.
+            email_from_identity_provider=True,
         )
         since = record.updated_at if guarded else None
         if not wanted.active and record.status != DISABLED:

@@ -3,41 +3,26 @@ directory's values put back on known users, and disables; each with its audit ev
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
 from provisioning.audit import diff, record_event
+from provisioning.errors import EmailTaken, UsernameTaken
 from provisioning.integrations.accounts import profile_of
-from provisioning.search import user_search_terms
 from provisioning.sync.mapping import EMAIL_TAKEN, FORBIDDEN, FieldMap, Person
 from provisioning.sync.plan import Plan
 from provisioning.sync.references import Departments, companies_of, departments_of
 from provisioning.sync.state import RunState
 from provisioning.users.checks import CheckedUser
 from provisioning.users.create import NewUser, create_checked
-from provisioning.users.model import UserDraft, UserSource, UserStatus
+from provisioning.users.model import UserDraft, UserSource, UserStatus, audit_view
 from provisioning.users.rules import Checker
-from provisioning.users.write import check_rights, void_links
+from provisioning.users.write import check_rights, write_changes
 from store.integration_accounts import Activity
-from store.users import DuplicateValue, UserRecord
+from store.users import UserRecord
 
 DISABLED = UserStatus.DISABLED
 BATCH = 500
-
-
-def _view(record: UserRecord) -> dict[str, Any]:
-    return {
-        "first_name": record.first_name,
-        "last_name": record.last_name,
-        "email": record.email,
-        "company_id": record.company_id,
-        "phone": record.phone,
-        "department_id": record.department_id,
-        "status": record.status,
-        "managed_by": record.managed_by,
-        "source": record.source,
-    }
 
 
 async def apply(state: RunState, plan: Plan) -> None:
@@ -265,16 +250,16 @@ async def _update(
                 user_id=user.id,
             )
             return False
-        changes["email_verified"] = False
+    if "email" in owned and person.email is not None:
+        # The organization's own directory vouches for the emails it sets.
+        changes["email_verified"] = True
     if state.dry_run:
         state.counts.updated += 1
         return True
-    changes["updated_at"] = deps.clock()
-    merged = dataclasses.replace(user, **{k: v for k, v in changes.items() if k != "disabled_by"})
-    terms = user_search_terms(merged.first_name, merged.last_name, merged.email, merged.username)
+    metadata = {"integration_id": state.integration.id, "run_id": state.run.id}
     try:
-        result = await deps.store.users.update(state.org_id, user.id, changes, search_terms=terms)
-    except DuplicateValue:
+        result = await write_changes(deps, state.caller, user, changes, metadata=metadata)
+    except (EmailTaken, UsernameTaken):
         await state.error(
             person.external_id,
             EMAIL_TAKEN,
@@ -287,19 +272,7 @@ async def _update(
     if result is None:
         state.counts.skipped += 1
         return False
-    before, after = result
     state.counts.updated += 1
-    if before.email != after.email:
-        await void_links(deps, state.org_id, user.id)
-    await record_event(
-        deps,
-        state.caller,
-        "user.updated",
-        "User",
-        user.id,
-        diff(_view(before), _view(after)),
-        metadata={"integration_id": state.integration.id, "run_id": state.run.id},
-    )
     return True
 
 
@@ -332,7 +305,7 @@ async def _disable(state: RunState, external_id: str, user: UserRecord) -> None:
         "user.disabled",
         "User",
         user.id,
-        diff(_view(before), _view(after)),
+        diff(audit_view(before), audit_view(after)),
         metadata={
             "integration_id": state.integration.id,
             "run_id": state.run.id,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, Final
 
 from provisioning.errors import ChangedMeanwhile
 from store.users import UserRecord
@@ -63,14 +63,17 @@ _SECRET_FIELDS = {"password_hash"}
 PERSONAL_FIELDS = ["email", "username", "phone", "first_name", "last_name"]
 
 
-class _Keep:
-    """Marks a field an update leaves alone (None would mean: clear it)."""
+class Keep(Enum):
+    """The type of KEEP: a field an update leaves alone (None would mean: clear it). A
+    one-member enum, so that `value is KEEP` narrows `str | Keep` to `str` for mypy."""
+
+    KEEP = "KEEP"
 
     def __repr__(self) -> str:
         return "KEEP"
 
 
-KEEP: Any = _Keep()
+KEEP: Final = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -100,18 +103,23 @@ class UserDraft:
 
 @dataclass(frozen=True)
 class UserChanges:
-    first_name: Any = KEEP
-    last_name: Any = KEEP
-    email: Any = KEEP
-    username: Any = KEEP
-    phone: Any = KEEP
-    language: Any = KEEP
-    department_id: Any = KEEP
-    job_profile_id: Any = KEEP
-    permission_type_id: Any = KEEP
-    company_id: Any = KEEP
-    roles: Any = KEEP
-    external_id: Any = KEEP
+    """An update's fields: KEEP leaves one as it is, None clears it (where it may be)."""
+
+    first_name: str | Keep = KEEP
+    last_name: str | Keep = KEEP
+    email: str | Keep | None = KEEP
+    username: str | Keep | None = KEEP
+    phone: str | Keep | None = KEEP
+    language: str | Keep | None = KEEP
+    department_id: str | Keep | None = KEEP
+    job_profile_id: str | Keep | None = KEEP
+    permission_type_id: str | Keep | None = KEEP
+    company_id: str | Keep | None = KEEP
+    roles: tuple[str, ...] | Keep | None = KEEP
+    external_id: str | Keep | None = KEEP
+    # Vouch for the email (True) or withdraw trust in it (False): admins, or the
+    # organization's own identity provider (SCIM).
+    email_verified: bool | Keep = KEEP
 
     def given(self) -> dict[str, Any]:
         return {
