@@ -8,14 +8,11 @@ handed to it through a context variable.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import hmac
-import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
@@ -25,17 +22,12 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import KeySet
 
 from provisioning.access.client_secrets import secret_hash
 from provisioning.access.principal import ADMIN_SCOPE, SCOPES, Principal
-from provisioning.access.secret_box import SecretBox
-from store.api_clients import ApiClientRecord, ApiClients
-from store.signing_keys import SigningKeyRecord, SigningKeys
-
-ALGORITHM = "ES256"
-KEY_CACHE_SECONDS = 30.0
-CLOCK_LEEWAY_SECONDS = 30
+from provisioning.access.signing_keys import ALGORITHM, CLOCK_LEEWAY_SECONDS, KeyRing
+from provisioning.api_clients import ApiClientRecord
 
 
 class InvalidAccessToken(Exception):
@@ -168,79 +160,10 @@ class TokenRequest:
 
 
 @dataclass
-class KeyRing:
-    """The signing key and the keys still published for verification, cached briefly."""
-
-    keys: SigningKeys
-    box: SecretBox
-    token_lifetime: int
-    clock: Callable[[], datetime]
-    monotonic: Callable[[], float] = time.monotonic
-    _published: KeySet | None = None
-    _signer: KeySet | None = None
-    _loaded_at: float = -1e9
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    async def ensure_signing_key(self) -> None:
-        if not await self.keys.published(self.clock()):
-            await self.rotate()
-
-    async def rotate(self) -> str:
-        """A new signing key. Old ones stay published until tokens they signed expire."""
-        key = ECKey.generate_key("P-256", parameters={"kid": secrets.token_hex(8)}, private=True)
-        kid = str(key.kid)
-        now = self.clock()
-        await self.keys.insert(
-            SigningKeyRecord(
-                kid=kid,
-                algorithm=ALGORITHM,
-                private_sealed=self.box.seal(key.as_pem(private=True).decode()),
-                public_jwk={k: str(v) for k, v in key.as_dict(private=False).items()},
-                created_at=now,
-            )
-        )
-        await self.keys.retire_all_but(kid, now)
-        self._loaded_at = -1e9
-        return kid
-
-    async def _load(self) -> None:
-        if self.monotonic() - self._loaded_at < KEY_CACHE_SECONDS and self._signer is not None:
-            return
-        async with self._lock:
-            if self.monotonic() - self._loaded_at < KEY_CACHE_SECONDS and self._signer is not None:
-                return
-            cutoff = self.clock() - timedelta(seconds=self.token_lifetime + CLOCK_LEEWAY_SECONDS)
-            records = await self.keys.published(cutoff)
-            if not records:
-                await self.ensure_signing_key()
-                records = await self.keys.published(cutoff)
-            current = next((r for r in records if r.retired_at is None), records[0])
-            private = ECKey.import_key(
-                self.box.open(current.private_sealed), parameters={"kid": current.kid}
-            )
-            self._signer = KeySet([private])
-            public: list[Any] = [r.public_jwk for r in records]
-            self._published = KeySet.import_key_set({"keys": public})
-            self._loaded_at = self.monotonic()
-
-    async def signer(self) -> KeySet:
-        await self._load()
-        assert self._signer is not None
-        return self._signer
-
-    async def published(self, refresh: bool = False) -> KeySet:
-        if refresh:
-            self._loaded_at = -1e9
-        await self._load()
-        assert self._published is not None
-        return self._published
-
-
-@dataclass
 class AccessTokens:
     """Issues tokens at POST /oauth/token and turns bearer tokens into Principals."""
 
-    clients: ApiClients
+    find_client: Callable[[str], Awaitable[ApiClientRecord | None]]
     key_ring: KeyRing
     issuer: str
     audience: str
@@ -257,7 +180,7 @@ class AccessTokens:
 
     async def token_response(self, request: TokenRequest) -> tuple[int, Any, list[tuple[str, str]]]:
         client_id = _client_id_of(request)
-        record = await self.clients.by_client_id(client_id) if client_id else None
+        record = await self.find_client(client_id) if client_id else None
         signer = await self.key_ring.signer()
         oauth_request = _FormRequest(request)
         client_token, signer_token = _current_client.set(record), _current_signer.set(signer)
@@ -298,7 +221,7 @@ class AccessTokens:
             raise InvalidAccessToken("The token has expired.") from error
         except JoseError as error:
             raise InvalidAccessToken(f"The token is not valid here ({error.error}).") from error
-        record = await self.clients.by_client_id(str(claims["client_id"]))
+        record = await self.find_client(str(claims["client_id"]))
         if record is None or record.revoked_at is not None or record.org_id != claims["org"]:
             raise InvalidAccessToken("The client was revoked.")
         granted = {

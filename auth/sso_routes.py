@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from auth.cookies import session_token, set_session_cookie
 from auth.oidc import OidcClient, ProviderMetadata
+from auth.request_state import request_id_of
 from config.settings import Settings
 from provisioning.access.secret_box import SecretUnreadable
 from provisioning.audit import record_event
@@ -29,12 +30,16 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials
 from provisioning.sessions import start_session
-from provisioning.sso.invitations import SSO_BIND, binding_hash
+from provisioning.sso.invitations import binding_hash
 from provisioning.sso.login import Profile, SsoFailure, sign_in_with_claims
 from provisioning.sso.providers import provider_for_login
-from server.request_id import request_id_of
-from store.identity_providers import IdentityProviderRecord
-from store.login_transactions import LoginTransaction
+from provisioning.sso.transactions import (
+    IdentityProviderRecord,
+    LoginTransaction,
+    begin_login,
+    binding_is_live,
+    take_login,
+)
 
 log = logging.getLogger("roster.sso")
 
@@ -123,7 +128,8 @@ class SsoRoutes:
             if not browser or len(browser) > 128:
                 browser = secrets.token_urlsafe(32)
             now = deps.clock()
-            await deps.store.login_transactions.insert(
+            await begin_login(
+                deps,
                 LoginTransaction(
                     state_hash=_hash(state),
                     org_id=org_id,
@@ -135,7 +141,7 @@ class SsoRoutes:
                     created_at=now,
                     expires_at=now + TRANSACTION_TTL,
                     binding_hash=binding,
-                )
+                ),
             )
         except SsoFailure as failure:
             return await self.failure(request, failure, org_id)
@@ -179,12 +185,7 @@ class SsoRoutes:
         if token is None:
             return None
         hashed = binding_hash(token)
-        live = (
-            await deps.store.invitation_tokens.find_live(hashed, SSO_BIND, deps.clock())
-            if hashed
-            else None
-        )
-        if hashed is None or live is None or live.org_id != org_id:
+        if hashed is None or not await binding_is_live(deps, org_id, hashed):
             raise SsoFailure(
                 "INVITATION_INVALID", "This invitation link is invalid, used or expired."
             )
@@ -221,9 +222,7 @@ class SsoRoutes:
         if "error" in params:
             # The provider refused; the state is still consumed so it cannot be reused.
             if params.get("state"):
-                await deps.store.login_transactions.take(
-                    org_id, _hash(params["state"]), deps.clock()
-                )
+                await take_login(deps, org_id, _hash(params["state"]))
             code = params.get("error", "")[:64]
             raise SsoFailure(
                 "PROVIDER_ERROR", f"The identity provider refused the sign-in ({code})."
@@ -231,7 +230,7 @@ class SsoRoutes:
         state = params.get("state")
         if not state or len(state) > 256:
             raise SsoFailure("STATE_INVALID", "This sign-in link is invalid or was used already.")
-        transaction = await deps.store.login_transactions.take(org_id, _hash(state), deps.clock())
+        transaction = await take_login(deps, org_id, _hash(state))
         if transaction is None:
             raise SsoFailure("STATE_INVALID", "This sign-in link is invalid or was used already.")
         browser = request.cookies.get(browser_cookie_name(self.settings)) or ""
@@ -281,7 +280,7 @@ class SsoRoutes:
         if profile.needs_userinfo() and isinstance(access_token, str):
             extra = await oidc.userinfo(metadata, access_token, profile.subject)
             claims = {**extra, **claims, "sub": profile.subject}
-        request_id = request_id_of(request.scope)
+        request_id = request_id_of(request)
         found = await sign_in_with_claims(
             deps, provider, claims, request_id, binding=transaction.binding_hash
         )
@@ -308,7 +307,7 @@ class SsoRoutes:
             raise SsoFailure("ISSUER_MISSING", "The provider's response lacks its issuer.")
 
     async def failure(self, request: Request, failure: SsoFailure, org_id: str | None) -> Response:
-        request_id = request_id_of(request.scope)
+        request_id = request_id_of(request)
         log.warning(
             "sso failure %s on %s (request id %s): %s",
             failure.reason,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,9 +13,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.access_tokens import AccessTokens, TokenRequest
+from auth.request_state import request_id_of
 from provisioning.access.principal import SCOPES
+from provisioning.access.rate_limits import count_failure
 from provisioning.dependencies import Dependencies
-from server.request_id import request_id_of
 
 MAX_TOKEN_REQUEST_BYTES = 8192
 
@@ -91,15 +91,9 @@ async def _too_many_failures(request: Request) -> bool:
     """Counts a failed client authentication by address; only failures pay for the count."""
     deps: Dependencies = request.state.deps
     limits = deps.limits
-    now = deps.clock()
-    window = limits.login_failure_window_seconds
     address = request.client.host if request.client else "unknown"
-    count = await deps.store.rate_counters.add(
-        f"token-failures|{address}",
-        int(now.timestamp()) // window,
-        1,
-        now,
-        timedelta(seconds=window),
+    count = await count_failure(
+        deps, f"token-failures|{address}", limits.login_failure_window_seconds
     )
     return count > limits.login_failures_per_address
 
@@ -127,7 +121,7 @@ def _oauth_error(code: str, description: str, request: Request) -> Response:
         {
             "error": code,
             "error_description": description,
-            "request_id": request_id_of(request.scope),
+            "request_id": request_id_of(request),
         },
         status_code=400,
         headers={"cache-control": "no-store"},

@@ -12,7 +12,7 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import Forbidden, NotFound, ValidationFailed
 from provisioning.users.rules import Checker
-from store.api_clients import ApiClientRecord
+from store.api_clients import ApiClientRecord as ApiClientRecord
 from store.ids import new_id
 
 

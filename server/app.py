@@ -16,15 +16,16 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from auth.access_tokens import AccessTokens, KeyRing
+from auth.access_tokens import AccessTokens
 from auth.csrf import CSRF_HEADER, CsrfMiddleware
 from auth.oidc import OidcClient
-from auth.rate_limits import RateLimits
 from auth.sso_routes import SsoRoutes
 from auth.token_routes import MAX_TOKEN_REQUEST_BYTES, TokenRoutes, oauth_refusal
 from config.settings import Settings
 from provisioning.access.passwords import PasswordHasher
+from provisioning.access.rate_limits import RateLimits
 from provisioning.access.secret_box import SecretBox
+from provisioning.access.signing_keys import KeyRing
 from provisioning.dependencies import Dependencies
 from provisioning.imports.jobs import ImportWorker
 from provisioning.invitations.messages import deliver_forever
@@ -75,7 +76,7 @@ def access_tokens_for(settings: Settings, deps: Dependencies) -> AccessTokens:
         clock=deps.clock,
     )
     return AccessTokens(
-        clients=deps.store.api_clients,
+        find_client=deps.store.api_clients.by_client_id,
         key_ring=key_ring,
         issuer=settings.public_url,
         audience=f"{settings.public_url}/graphql",

@@ -18,9 +18,9 @@ from strawberry.types.unset import UNSET
 from auth.access_tokens import InvalidAccessToken
 from auth.authenticate import authenticate
 from auth.cookies import SessionCookie, session_token
-from auth.rate_limits import RateLimitExceeded, RateLimits
 from config.settings import Settings
 from provisioning.access.principal import Principal
+from provisioning.access.rate_limits import RateLimitExceeded, RateLimits
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from schema.context import Context

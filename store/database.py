@@ -13,7 +13,9 @@ from store.directory import DirectoryRecords
 from store.idempotency import IdempotencyKeys
 from store.identities import Identities
 from store.identity_providers import IdentityProviders
-from store.import_jobs import ImportFiles, ImportJobs, ImportRowErrors
+from store.import_files import ImportFiles
+from store.import_jobs import ImportJobs
+from store.import_row_errors import ImportRowErrors
 from store.integration_accounts import IntegrationAccounts
 from store.integrations import Integrations
 from store.invitation_tokens import InvitationTokens

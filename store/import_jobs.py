@@ -1,4 +1,5 @@
-"""Bulk import jobs: their state and checkpoints, their failing rows, and the uploaded files.
+"""Bulk import jobs: their state, checkpoints and leases (failing rows: import_row_errors.py;
+the uploaded files: import_files.py).
 
 A job's file is kept in GridFS (bucket `import_files`) so that any instance can resume it.
 A job is run by one instance at a time: it holds a lease (owner, expiry) that it renews at
@@ -6,25 +7,21 @@ every checkpoint; a checkpoint or finish from an instance that lost the lease ch
 
 A job's file is released (`file_deleted_at` set, by one conditional update) before it is
 deleted: a released job can no longer be requeued, and a file that no job holds any more
-is an orphan that the retention sweep deletes (provisioning/import_retention.py).
+is an orphan that the retention sweep deletes (provisioning/imports/retention.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, Any
 
 from bson import ObjectId
-from gridfs import AsyncGridFSBucket
-from gridfs.errors import NoFile
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from store.ids import object_id
-from store.types import DUPLICATE_KEY, Document
+from store.types import Document
 
 QUEUED, RUNNING, DONE, FAILED = "QUEUED", "RUNNING", "DONE", "FAILED"
 
@@ -297,188 +294,3 @@ class ImportJobs:
             {"file_id": 1},
         )
         return {doc["file_id"] async for doc in cursor}
-
-
-@dataclass(frozen=True)
-class RowErrorRecord:
-    row: int
-    values: tuple[str | None, ...]
-    problems: tuple[tuple[str | None, str, str], ...] = field(default=())  # field, code, message
-
-
-def _row_error_id(job_id: str, row: int) -> str:
-    # Deterministic, so that a replayed batch writes nothing twice; sorts by row number.
-    return f"{job_id}:{row:010d}"
-
-
-class ImportRowErrors:
-    """The failing rows of a job, with their original values (for errors.xlsx)."""
-
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._collection = db["import_row_errors"]
-
-    async def insert_many(
-        self, org_id: str, job_id: str, records: Sequence[RowErrorRecord]
-    ) -> None:
-        docs = [
-            {
-                "_id": _row_error_id(job_id, r.row),
-                "org_id": org_id,
-                "job_id": job_id,
-                "row": r.row,
-                "values": list(r.values),
-                "problems": [
-                    {"field": f, "code": code, "message": message}
-                    for f, code, message in r.problems
-                ],
-            }
-            for r in records
-        ]
-        await insert_ignoring_duplicates(self._collection, docs)
-
-    def _query(self, org_id: str, job_id: str, after_row: int | None) -> Document:
-        query: Document = {"org_id": org_id, "job_id": job_id}
-        if after_row is not None:
-            query["_id"] = {"$gt": _row_error_id(job_id, after_row)}
-        return query
-
-    async def page(
-        self, org_id: str, job_id: str, after_row: int | None, limit: int
-    ) -> list[RowErrorRecord]:
-        cursor = (
-            self._collection.find(self._query(org_id, job_id, after_row))
-            .sort("_id", 1)
-            .limit(limit)
-        )
-        return [_row_error(doc) async for doc in cursor]
-
-    async def all(self, org_id: str, job_id: str) -> AsyncIterator[RowErrorRecord]:
-        cursor = self._collection.find(self._query(org_id, job_id, None)).sort("_id", 1)
-        async for doc in cursor:
-            yield _row_error(doc)
-
-
-def _row_error(doc: Document) -> RowErrorRecord:
-    return RowErrorRecord(
-        row=doc["row"],
-        values=tuple(doc.get("values", ())),
-        problems=tuple((p.get("field"), p["code"], p["message"]) for p in doc.get("problems", ())),
-    )
-
-
-async def insert_ignoring_duplicates(collection: Any, docs: Iterable[Document]) -> None:
-    """Insert what is not there yet: documents with deterministic ids are written once."""
-    batch = list(docs)
-    if not batch:
-        return
-    try:
-        await collection.insert_many(batch, ordered=False)
-    except BulkWriteError as error:
-        others = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
-        if others or error.details.get("writeConcernErrors"):
-            raise
-
-
-class FileTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"larger than {limit} bytes")
-        self.limit = limit
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    id: str
-    org_id: str | None
-    file_name: str
-
-
-class ImportFiles:
-    """The uploaded files, in GridFS, tagged with their organization."""
-
-    CHUNK = 1024 * 1024
-
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._bucket = AsyncGridFSBucket(db, bucket_name="import_files")
-        self._files = db["import_files.files"]
-        self._chunks = db["import_files.chunks"]
-
-    async def upload(
-        self, org_id: str, file_id: str, file_name: str, source: IO[bytes], max_bytes: int
-    ) -> int:
-        """Copy `source` in chunks; FileTooLarge (and nothing kept) past `max_bytes`."""
-        grid_in = self._bucket.open_upload_stream_with_id(
-            ObjectId(file_id), file_name or "import", metadata={"org_id": org_id}
-        )
-        size = 0
-        try:
-            while chunk := source.read(self.CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FileTooLarge(max_bytes)
-                await grid_in.write(chunk)
-            await grid_in.close()
-        except BaseException:
-            # Chunks written before the failure (even of a close whose file document failed)
-            # are deleted; a crash here leaves them to the retention sweep.
-            await grid_in.abort()
-            raise
-        return size
-
-    async def download(self, org_id: str, file_id: str, target: IO[bytes]) -> bool:
-        """Write the file into `target`; False if the organization has no such file."""
-        oid = object_id(file_id)
-        if (
-            oid is None
-            or await self._files.find_one({"_id": oid, "metadata.org_id": org_id}) is None
-        ):
-            return False
-        try:
-            grid_out = await self._bucket.open_download_stream(oid)
-        except NoFile:
-            return False
-        while chunk := await grid_out.readchunk():
-            target.write(chunk)
-        return True
-
-    async def delete(self, org_id: str | None, file_id: str) -> bool:
-        """Deletes the organization's file (org_id None: a file tagged with none); True if
-        this call deleted it, False if it was not there (or another call deleted it first)."""
-        oid = object_id(file_id)
-        if oid is None:
-            return False
-        deleted = await self._files.delete_one({"_id": oid, "metadata.org_id": org_id})
-        if deleted.deleted_count == 0:
-            return False
-        await self._chunks.delete_many({"files_id": oid})
-        return True
-
-    async def stored_before(self, cutoff: datetime) -> AsyncIterator[StoredFile]:
-        """The files (of every organization) whose upload began before `cutoff`."""
-        cursor = self._files.find(
-            {"_id": {"$lt": ObjectId.from_datetime(cutoff)}}, {"filename": 1, "metadata": 1}
-        ).sort("_id", 1)
-        async for doc in cursor:
-            yield StoredFile(
-                id=str(doc["_id"]),
-                org_id=(doc.get("metadata") or {}).get("org_id"),
-                file_name=doc.get("filename", ""),
-            )
-
-    async def stray_chunks(self, cutoff: datetime) -> list[str]:
-        """The ids of uploads begun before `cutoff` that have chunks but no file document:
-        uploads that stopped half-way (a crash) or deletions that did."""
-        ids = await self._chunks.distinct(
-            "files_id", {"files_id": {"$lt": ObjectId.from_datetime(cutoff)}}
-        )
-        if not ids:
-            return []
-        complete = {doc["_id"] async for doc in self._files.find({"_id": {"$in": ids}}, {"_id": 1})}
-        return [str(oid) for oid in ids if oid not in complete]
-
-    async def delete_chunks(self, file_id: str) -> int:
-        """Deletes the chunks of an upload that has no file document; how many there were."""
-        oid = object_id(file_id)
-        if oid is None or await self._files.find_one({"_id": oid}, {"_id": 1}) is not None:
-            return 0
-        deleted = await self._chunks.delete_many({"files_id": oid})
-        return deleted.deleted_count

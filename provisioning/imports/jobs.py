@@ -56,16 +56,16 @@ from provisioning.users.one_time_passwords import hash_one_time_password
 from provisioning.users.write import ACTIVE, FULL, PENDING
 from store.audit import AuditRecord
 from store.ids import new_id
+from store.import_files import FileTooLarge
 from store.import_jobs import (
     DONE,
     FAILED,
     QUEUED,
     RUNNING,
     Counts,
-    FileTooLarge,
     ImportJobRecord,
-    RowErrorRecord,
 )
+from store.import_row_errors import RowErrorRecord
 from store.organizations import OrganizationRecord
 from store.users import search_key
 

@@ -31,7 +31,8 @@ from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies, Limits
 from provisioning.errors import DomainError, Problem
-from store.import_jobs import DONE, FAILED, ImportJobRecord, StoredFile
+from store.import_files import StoredFile
+from store.import_jobs import DONE, FAILED, ImportJobRecord
 
 log = logging.getLogger("roster.imports")
 

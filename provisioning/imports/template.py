@@ -20,7 +20,8 @@ from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound
 from provisioning.imports.reader import COLUMNS
 from provisioning.users.write import SEATS
-from store.import_jobs import ImportJobRecord, RowErrorRecord
+from store.import_jobs import ImportJobRecord
+from store.import_row_errors import RowErrorRecord
 
 # The languages offered in the drop-down; any BCP 47 tag may still be typed.
 LANGUAGES = (

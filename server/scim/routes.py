@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from auth.access_tokens import AccessTokens, InvalidAccessToken
 from auth.authenticate import bearer_token
-from auth.rate_limits import RateLimitExceeded, RateLimits
 from config.settings import Settings
+from provisioning.access.rate_limits import RateLimitExceeded, RateLimits
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError

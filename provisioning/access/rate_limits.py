@@ -72,3 +72,11 @@ class RateLimits:
                 return False
             self._left[key] = granted - 1
             return True
+
+
+async def count_failure(deps: Dependencies, key: str, window_seconds: int) -> int:
+    """Adds one failure to `key`'s counter for the current window; returns the window's count."""
+    now = deps.clock()
+    return await deps.store.rate_counters.add(
+        key, int(now.timestamp()) // window_seconds, 1, now, timedelta(seconds=window_seconds)
+    )
