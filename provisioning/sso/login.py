@@ -19,7 +19,14 @@ from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
 from provisioning.sso.invitations import BindingRefused, bind_invited_user
 from provisioning.sync.ownership import directory_owned
-from provisioning.users.write import ACTIVE, DISABLED, UserDraft, create_user, delete_user
+from provisioning.users.write import (
+    ACTIVE,
+    DISABLED,
+    UserDraft,
+    create_user,
+    delete_user,
+    write_changes,
+)
 from store.audit import AuditRecord
 from store.identities import IdentityRecord
 from store.identity_providers import IdentityProviderRecord
@@ -198,7 +205,11 @@ async def _link_or_create(
 
 
 async def _refresh_profile(
-    deps: Dependencies, provider: IdentityProviderRecord, user: UserRecord, profile: Profile
+    deps: Dependencies,
+    caller: Caller,
+    provider: IdentityProviderRecord,
+    user: UserRecord,
+    profile: Profile,
 ) -> UserRecord:
     wanted: dict[str, Any] = {}
     if profile.first_name:
@@ -216,8 +227,8 @@ async def _refresh_profile(
             del changes[name]
     if not changes:
         return user
-    changes["updated_at"] = deps.clock()
-    result = await deps.store.users.update(provider.org_id, user.id, changes)
+    # The one write of a user's fields: search terms follow the new name, and it is audited.
+    result = await write_changes(deps, caller, user, changes, metadata={"provider_id": provider.id})
     return result[1] if result else user
 
 
@@ -315,7 +326,7 @@ async def sign_in_with_claims(
                 )
             )
     elif provider.owns_profile:
-        user = await _refresh_profile(deps, provider, user, profile)
+        user = await _refresh_profile(deps, caller, provider, user, profile)
     if user.status == DISABLED:
         await record_events(deps, events)
         raise SsoFailure(

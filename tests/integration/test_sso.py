@@ -150,6 +150,14 @@ async def test_a_provider_that_owns_profiles_refreshes_them(
     me = (await api.gql(browser, doc.ME))["data"]["me"]
     assert me["lastName"] == "Hopper-Murray"
     assert me["department"]["name"] == "Finance"
+    # Through the one update path: findable by the new name, and audited.
+    found = await api.gql(admin, doc.USERS, {"search": "hopper-murr"})
+    assert [e["node"]["id"] for e in found["data"]["users"]["edges"]] == [me["id"]]
+    cursor = api.deps.store.db["audit_events"].find(
+        {"target_id": me["id"], "action": "user.updated"}
+    )
+    [event] = [e async for e in cursor]
+    assert event["changes"]["last_name"] == {"before": "Hopper", "after": "Hopper-Murray"}
 
 
 async def test_claims_missing_from_the_id_token_come_from_userinfo(
