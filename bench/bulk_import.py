@@ -161,7 +161,7 @@ async def raw_documents(uri: str, org_id: str, path: Path) -> list[dict[str, Any
 
     from pymongo import AsyncMongoClient
 
-    from provisioning.imports.jobs import import_user, row_user_id
+    from provisioning.imports.batches import import_user, row_user_id
     from provisioning.imports.reader import SheetReader
     from provisioning.imports.rows import PreparedRow, load_reference_names, prepare_row
     from store.database import Store
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_child_import(uri, org_id, Path(path)))))
         return 0
     signal.signal(signal.SIGTERM, raise_on_sigterm)
-    from provisioning.imports.jobs import BATCH_SIZE
+    from provisioning.imports.batches import BATCH_SIZE
 
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
         database = EmbeddedDatabase(Path(scratch) / "db")
