@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from provisioning.errors import Problem
 from provisioning.imports.reader import MAX_CELL_CHARS
+from provisioning.users.model import UserSource
 from provisioning.users.one_time_passwords import one_time_password_problems
 from provisioning.users.rules import Checker
 from provisioning.users.write import FULL, OBSERVER, CheckedUser, UserDraft, check_new_user
@@ -128,7 +129,7 @@ def prepare_row(
         company_id=references["company"],
         roles=_split(cells.get("roles")),
         seat=seat if seat in (FULL, OBSERVER) else cells.get("seat") or OBSERVER,
-        source="IMPORT",
+        source=UserSource.IMPORT,
         must_change_password=password is not None,
     )
     check = Checker(prefix=())

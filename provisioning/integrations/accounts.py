@@ -33,6 +33,7 @@ from provisioning.integrations.linking import link_account
 from provisioning.integrations.names import account_names, match_keys
 from provisioning.search import fold, search_prefix, user_search_terms
 from provisioning.users.activation import activate
+from provisioning.users.model import UserSource
 from provisioning.users.rules import Checker
 from provisioning.users.write import OBSERVER, UserDraft, create_user, delete_user
 from store.integration_accounts import AccountProfile, AccountRecord, Activity, UnlinkedFilter
@@ -316,7 +317,7 @@ async def create_user_from_account(
         last_name=last_name or guessed_last or "",
         email=account.email,
         seat=seat,
-        source="INTEGRATION",
+        source=UserSource.INTEGRATION,
     )
     check = Checker()
     if not draft.first_name.strip():

@@ -30,6 +30,7 @@ from provisioning.invitations.messages import (
 )
 from provisioning.signup.links import MAX_CODE_LENGTH, live_link
 from provisioning.signup.settings import SignupSettings, signup_settings
+from provisioning.users.model import UserSource
 from provisioning.users.rules import Checker
 from provisioning.users.write import DISABLED, OBSERVER, PENDING, UserDraft, create_user
 from store.invitation_tokens import SIGNUP
@@ -149,7 +150,7 @@ async def _answer_existing(
     existing = await deps.store.users.find_by_email(organization.id, email)
     if existing is None or existing.status == DISABLED:
         return
-    if existing.source == "SIGNUP" and existing.status == PENDING:
+    if existing.source == UserSource.SIGNUP and existing.status == PENDING:
         message_id = await _send_verification(deps, organization, existing, public_url)
         action = "user.signup_resent"
     else:
@@ -199,7 +200,7 @@ async def sign_up(
         job_profile_id=settings.default_job_profile_id,
         permission_type_id=settings.default_permission_type_id,
         seat=OBSERVER,
-        source="SIGNUP",
+        source=UserSource.SIGNUP,
         status=PENDING,
     )
     try:

@@ -19,6 +19,7 @@ from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
 from provisioning.sso.invitations import BindingRefused, bind_invited_user
 from provisioning.sync.ownership import directory_owned
+from provisioning.users.model import UserSource
 from provisioning.users.write import (
     ACTIVE,
     DISABLED,
@@ -182,7 +183,7 @@ async def _link_or_create(
         job_profile_id=provider.default_job_profile_id,
         permission_type_id=provider.default_permission_type_id,
         seat=provider.default_seat,
-        source="SSO",
+        source=UserSource.SSO,
         status=ACTIVE,
     )
     try:

@@ -231,7 +231,7 @@ async def _update(
     wanted["managed_by"] = state.integration.key
     changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
     if user.status == DISABLED and user.id in reenable:
-        changes.update(status=user.status_before_disable or "ACTIVE", disabled_by=None)
+        changes.update(status=user.status_before_disable or UserStatus.ACTIVE, disabled_by=None)
     if not changes:
         state.counts.skipped += 1
         return False

@@ -121,13 +121,6 @@ class UserChanges:
     # organization's own identity provider (SCIM).
     email_verified: bool | Keep = KEEP
 
-    def given(self) -> dict[str, Any]:
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not KEEP
-        }
-
 
 @dataclass(frozen=True)
 class Page:
