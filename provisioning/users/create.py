@@ -247,7 +247,12 @@ async def create_prepared(
 
     The use case checked the caller's right first: users:write (create_users), the
     import's at its start, the sync's sync:run (the directory, not the caller, decides who
-    exists)."""
+    exists).
+
+    Three writes, not one transaction: users, then events, then invitations. Stopped
+    between them, the users exist without their events or invitations; a replay of the
+    same batch (the import's, with its ids) finishes both, since a replayed user counts as
+    created, its event has its id, and activation skips whoever is no longer PENDING."""
     org_id = caller.org_id
     outcomes = await write_users(deps, org_id, prepared, seat_limit)
     events = [p.event for p, o in zip(prepared, outcomes, strict=True) if o.user is not None]

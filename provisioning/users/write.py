@@ -1,6 +1,6 @@
 """Users: create, read and edit, with the organization's rules (creating: users/create.py;
-seat, disable, enable and delete: users/lifecycle.py; the model: users/model.py; all
-re-exported here)."""
+editing: users/update.py; seat, disable, enable and delete: users/lifecycle.py; the model:
+users/model.py; all re-exported here)."""
 
 from __future__ import annotations
 
