@@ -33,6 +33,7 @@ from provisioning.sync.scheduler import schedule_forever
 from resolvers.root import roster_schema
 from server.body_limit import ENVELOPE_BYTES, BodyLimit, RouteLimit
 from server.console import ConsoleRoutes, default_console_dist
+from server.database_deadline import DatabaseDeadline
 from server.failures import ErrorResponses
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
@@ -193,6 +194,7 @@ def create_app(
         Middleware(RequestIdMiddleware),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(ErrorResponses, metrics=metrics),
+        Middleware(DatabaseDeadline, seconds=settings.database_timeout_seconds),
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),

@@ -9,6 +9,7 @@ drops, while the test's own client still works.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,8 +17,10 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from store.types import Document
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, running_api
 from tests.integration.scim_support import access_token
 
 DATA_COMMANDS = ["find", "aggregate", "findAndModify", "update", "insert", "delete"]
@@ -135,3 +138,21 @@ async def test_an_unexpected_failure_outside_graphql_is_a_json_500_with_the_requ
         "extensions": {"code": "INTERNAL", "requestId": response.headers["x-request-id"]},
     }
     assert "8000" not in response.text
+
+
+async def test_a_database_that_never_answers_is_a_503_when_the_deadline_passes(
+    settings: Settings, fast_hasher: PasswordHasher, mongo_client: AsyncMongoClient[Document]
+) -> None:
+    """A database that takes the command and sits on it (blockConnection) would hold the
+    request forever; ROSTER_DATABASE_TIMEOUT_SECONDS bounds all of a request's commands."""
+    quick = dataclasses.replace(settings, database_timeout_seconds=1)
+    async with running_api(quick, fast_hasher) as api:
+        admin, _ = await api.admin_of("acme")
+        stalled = {"blockConnection": True, "blockTimeMS": 20_000}
+        async with failing(mongo_client, stalled):
+            response = await admin.post(
+                "/graphql", json={"query": "{ me { email } }"}, headers={"X-Roster-Request": "1"}
+            )
+        # Without the deadline the command would answer after 20 s, and the request 200.
+        body = assert_unavailable(response)
+        assert body["errors"][0]["extensions"]["code"] == "UNAVAILABLE", body
