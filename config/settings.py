@@ -41,8 +41,10 @@ class Settings:
     rate_limit_window_seconds: int = 60
     max_body_bytes: int = 1024 * 1024
     max_query_chars: int = 64 * 1024
-    # How long one HTTP request may wait for the database, all its commands together.
-    database_timeout_seconds: int = 30
+    # How long one HTTP request may take to start its response.
+    request_timeout_seconds: int = 30
+    # How long a request body may pause between two parts before the request is refused.
+    body_idle_seconds: int = 30
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 100_000
     import_file_retention_seconds: int = 7 * 24 * 3600
@@ -123,7 +125,8 @@ class Settings:
             rate_limit_window_seconds=integer("ROSTER_RATE_LIMIT_WINDOW_SECONDS", 60),
             max_body_bytes=integer("ROSTER_MAX_BODY_BYTES", 1024 * 1024, 1024),
             max_query_chars=integer("ROSTER_MAX_QUERY_CHARS", 64 * 1024, 1024),
-            database_timeout_seconds=integer("ROSTER_DATABASE_TIMEOUT_SECONDS", 30, 1),
+            request_timeout_seconds=integer("ROSTER_REQUEST_TIMEOUT_SECONDS", 30, 1),
+            body_idle_seconds=integer("ROSTER_BODY_IDLE_SECONDS", 30, 1),
             import_max_bytes=integer("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, 1024),
             import_max_rows=integer("ROSTER_IMPORT_MAX_ROWS", 100_000),
             import_file_retention_seconds=integer(

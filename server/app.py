@@ -33,7 +33,6 @@ from provisioning.sync.scheduler import schedule_forever
 from resolvers.root import roster_schema
 from server.body_limit import ENVELOPE_BYTES, BodyLimit, RouteLimit
 from server.console import ConsoleRoutes, default_console_dist
-from server.database_deadline import DatabaseDeadline
 from server.failures import ErrorResponses
 from server.graphql_app import RosterGraphQL
 from server.health import healthz, readyz
@@ -41,6 +40,7 @@ from server.import_routes import ImportRoutes
 from server.mailer import mailer_from
 from server.metrics import Metrics, MetricsMiddleware
 from server.outbound_http import outbound_client, outbound_transport
+from server.request_deadline import RequestDeadline
 from server.request_id import RequestIdMiddleware
 from server.runtime import limits_from, mongo_client, outbound_policy_from
 from server.scim.responses import scim_refusal
@@ -194,7 +194,7 @@ def create_app(
         Middleware(RequestIdMiddleware),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(ErrorResponses, metrics=metrics),
-        Middleware(DatabaseDeadline, seconds=settings.database_timeout_seconds),
+        Middleware(RequestDeadline, seconds=settings.request_timeout_seconds),
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
@@ -204,7 +204,10 @@ def create_app(
             expose_headers=["x-request-id"],
         ),
         Middleware(
-            BodyLimit, default_max_bytes=settings.max_body_bytes, routes=body_limits(settings)
+            BodyLimit,
+            default_max_bytes=settings.max_body_bytes,
+            routes=body_limits(settings),
+            idle_seconds=settings.body_idle_seconds,
         ),
         Middleware(CsrfMiddleware, cookie_name=settings.session_cookie_name),
     ]

@@ -4,10 +4,16 @@ A body that announces more than its route's cap is refused before any of it is r
 that does not say (chunked) is refused as soon as it passes the cap, so an oversized body
 never lands in memory or on disk whole, and never reaches a parser. The refusal is a 413
 with a JSON body in the route's own error shape, carrying the request id.
+
+A body that stops arriving is refused too: uvicorn bounds a request's head but not its
+body, so a client that sends part of a body and stalls would hold the request for ever.
+Each part must follow the previous one within `idle_seconds`, or the answer is 408 in the
+same shape.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,11 +59,22 @@ class BodyTooLarge(Exception):
     """Raised from `receive` to stop the app reading a body that passed its cap."""
 
 
+class BodyStalled(Exception):
+    """Raised from `receive` when the next part of a body does not come in time."""
+
+
 class BodyLimit:
-    def __init__(self, app: ASGIApp, default_max_bytes: int, routes: Sequence[RouteLimit]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        default_max_bytes: int,
+        routes: Sequence[RouteLimit],
+        idle_seconds: float = 30.0,
+    ) -> None:
         self.app = app
         self.default = RouteLimit("/", default_max_bytes)
         self.routes = tuple(routes)
+        self.idle_seconds = idle_seconds
 
     def limit_for(self, path: str) -> RouteLimit:
         return next((r for r in self.routes if r.matches(path)), self.default)
@@ -85,11 +102,22 @@ class BodyLimit:
         received = 0
         started = False
         refused = False
+        body_done = False
 
         async def counted() -> Message:
-            nonlocal received, refused
-            incoming = await receive()
+            nonlocal received, refused, body_done
+            if body_done:  # after the body, receive waits for a disconnect: no limit
+                return await receive()
+            try:
+                async with asyncio.timeout(self.idle_seconds):
+                    incoming = await receive()
+            except TimeoutError:
+                if not started and not refused:
+                    refused = True
+                    await refuse(408, "The request body stopped arriving; send it again.")
+                raise BodyStalled() from None
             if incoming["type"] == "http.request":
+                body_done = not incoming.get("more_body", False)
                 received += len(incoming.get("body", b""))
                 if received > cap:
                     if not started and not refused:
@@ -108,6 +136,6 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, guarded)
-        except BodyTooLarge:
+        except (BodyTooLarge, BodyStalled):
             if not refused:
                 raise

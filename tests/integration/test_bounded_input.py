@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from config.settings import Settings
+from provisioning.access.passwords import PasswordHasher
 from tests.integration import documents as doc
 from tests.integration import integration_docs as idoc
-from tests.integration.conftest import ADMIN_PASSWORD, Api
+from tests.integration.conftest import ADMIN_PASSWORD, Api, running_api
 from tests.integration.scim_support import access_token, scim_peer
 
 MIB = 1024 * 1024
@@ -95,6 +99,26 @@ async def test_healthz_answers_while_a_large_request_streams_in(api: Api) -> Non
     )
     assert response.status_code == 413
     assert health == [200]
+
+
+async def test_a_body_that_stops_arriving_is_a_408(
+    settings: Settings, fast_hasher: PasswordHasher
+) -> None:
+    """Part of a body, then nothing: without a limit the request would wait for ever."""
+    stalled = asyncio.Event()
+
+    async def half_a_body() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ me { email '
+        await stalled.wait()  # never set: the client goes quiet
+        yield b'} }"}'
+
+    quick = dataclasses.replace(settings, body_idle_seconds=1)
+    async with running_api(quick, fast_hasher) as api:
+        response = await api.browser().post(
+            "/graphql", content=half_a_body(), headers={"content-type": "application/json"}
+        )
+    body = refused_with_request_id(response, 408)
+    assert "stopped arriving" in body["errors"][0]["message"], body
 
 
 @pytest.mark.parametrize(

@@ -144,8 +144,8 @@ async def test_a_database_that_never_answers_is_a_503_when_the_deadline_passes(
     settings: Settings, fast_hasher: PasswordHasher, mongo_client: AsyncMongoClient[Document]
 ) -> None:
     """A database that takes the command and sits on it (blockConnection) would hold the
-    request forever; ROSTER_DATABASE_TIMEOUT_SECONDS bounds all of a request's commands."""
-    quick = dataclasses.replace(settings, database_timeout_seconds=1)
+    request for ever; ROSTER_REQUEST_TIMEOUT_SECONDS bounds it."""
+    quick = dataclasses.replace(settings, request_timeout_seconds=1)
     async with running_api(quick, fast_hasher) as api:
         admin, _ = await api.admin_of("acme")
         stalled = {"blockConnection": True, "blockTimeMS": 20_000}
