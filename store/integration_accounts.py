@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
-from store.prefix import prefix_range
+from store.prefix import prefix_match, search_prefixes
 from store.types import DUPLICATE_KEY, Document
 
 # Enough for every racing writer of one batch to lose once; a loop past it is a bug.
@@ -93,6 +93,7 @@ def _profile_fields(profile: AccountProfile) -> Document:
         "last_name": profile.last_name,
         "match_keys": list(profile.match_keys),
         "search_terms": list(profile.search_terms),
+        "search_prefixes": search_prefixes(profile.search_terms),
     }
 
 
@@ -122,6 +123,12 @@ def _upsert(org_id: str, integration_id: str, activity: Activity, now: datetime)
         always["search_terms"] = {
             "$ifNull": ["$search_terms", {"$literal": list(activity.external_terms)}]
         }
+        always["search_prefixes"] = {
+            "$ifNull": [
+                "$search_prefixes",
+                {"$literal": search_prefixes(activity.external_terms)},
+            ]
+        }
     else:
         # $literal: a name or email that starts with "$" must stay a value.
         parts.append({"$cond": [newest, {"$literal": _profile_fields(activity.profile)}, {}]})
@@ -145,7 +152,7 @@ class UnlinkedFilter:
             "linked_user_id": None,
         }
         if self.search_prefix:
-            query["search_terms"] = prefix_range(self.search_prefix)
+            query.update(prefix_match(self.search_prefix))
         return query
 
 

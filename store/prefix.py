@@ -1,10 +1,66 @@
-"""Prefix search on a (multikey) index."""
+"""Prefix search on a (multikey) index.
+
+A range on an array field is met by any element for each bound (one term >= the low
+bound, another < the high one), so a list search over several terms cannot be a range.
+Each document stores, beside its `search_terms`, every prefix of every term up to
+PREFIX_LENGTH characters (`search_prefixes`), and a search is an equality on that array:
+exact, and ordered by the rest of the index. A longer search adds an $elemMatch range on
+the terms, which one term must meet whole.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
 from store.types import Document
+
+PREFIX_LENGTH = 24
+_BACKFILL_BATCH = 1000
 
 
 def prefix_range(prefix: str) -> Document:
-    """A range, not a regex: the embedded database's planner uses an index for a range only."""
+    """A range, not a regex: the embedded database's planner uses an index for a range only.
+
+    Exact only on a single-valued field (SCIM's `sw`); arrays are searched by prefix_match."""
     return {"$gte": prefix, "$lt": prefix + "\U0010ffff"}
+
+
+def search_prefixes(terms: Iterable[str]) -> list[str]:
+    """Every prefix (1 to PREFIX_LENGTH characters) of every term, once, sorted."""
+    found = {term[:n] for term in terms for n in range(1, min(len(term), PREFIX_LENGTH) + 1)}
+    return sorted(found)
+
+
+def prefix_match(prefix: str) -> Document:
+    """The query fields of a prefix search over `search_prefixes` (and `search_terms`)."""
+    query: Document = {"search_prefixes": prefix[:PREFIX_LENGTH]}
+    if len(prefix) > PREFIX_LENGTH:
+        query["search_terms"] = {"$elemMatch": prefix_range(prefix)}
+    return query
+
+
+async def backfill_prefixes(collection: AsyncCollection[Document]) -> int:
+    """Gives every document stored before `search_prefixes` existed its prefixes; run at
+    start-up after the indexes are ensured, idempotent. Returns how many it updated."""
+    cursor = collection.find(
+        {"search_prefixes": {"$exists": False}, "search_terms": {"$exists": True}},
+        {"_id": 1, "search_terms": 1},
+    )
+    batch: list[UpdateOne] = []
+    updated = 0
+    async for doc in cursor:
+        batch.append(
+            UpdateOne(
+                {"_id": doc["_id"], "search_prefixes": {"$exists": False}},
+                {"$set": {"search_prefixes": search_prefixes(doc.get("search_terms") or [])}},
+            )
+        )
+        if len(batch) >= _BACKFILL_BATCH:
+            updated += (await collection.bulk_write(batch, ordered=False)).modified_count
+            batch = []
+    if batch:
+        updated += (await collection.bulk_write(batch, ordered=False)).modified_count
+    return updated

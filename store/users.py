@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
-from store.prefix import prefix_range
+from store.prefix import prefix_match, search_prefixes
 from store.types import DUPLICATE_KEY, Document
 
 
@@ -108,6 +108,7 @@ def _document(record: UserRecord, search_terms: list[str]) -> Document:
     doc["roles"] = list(record.roles)
     doc["username_key"] = search_key(record.username)
     doc["search_terms"] = search_terms
+    doc["search_prefixes"] = search_prefixes(search_terms)
     return doc
 
 
@@ -133,7 +134,7 @@ class UserFilter:
         if self.seat:
             query["seat"] = self.seat
         if self.search_prefix:
-            query["search_terms"] = prefix_range(self.search_prefix)
+            query.update(prefix_match(self.search_prefix))
         return query
 
 
@@ -200,6 +201,7 @@ class Users:
             stored["roles"] = list(stored["roles"])
         if search_terms is not None:
             stored["search_terms"] = search_terms
+            stored["search_prefixes"] = search_prefixes(search_terms)
         try:
             before = await self._collection.find_one_and_update(
                 {"_id": oid, "org_id": org_id, **(only_if or {})},
