@@ -17,7 +17,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
-from store.prefix import prefix_match, search_prefixes
+from store.prefix import (
+    PREFIX_LENGTH,
+    filtered_count,
+    filtered_page,
+    has_term_starting,
+    prefix_match,
+    search_prefixes,
+)
 from store.types import DUPLICATE_KEY, Document
 
 # Enough for every racing writer of one batch to lose once; a loop past it is a bug.
@@ -155,6 +162,13 @@ class UnlinkedFilter:
             query.update(prefix_match(self.search_prefix))
         return query
 
+    @property
+    def filters_after_query(self) -> bool:
+        return bool(self.search_prefix and len(self.search_prefix) > PREFIX_LENGTH)
+
+    def keep(self, doc: Document) -> bool:
+        return not self.search_prefix or has_term_starting(doc, self.search_prefix)
+
 
 class IntegrationAccounts:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
@@ -219,10 +233,16 @@ class IntegrationAccounts:
         after = object_id(after_id)
         if after is not None:
             query["_id"] = {"$gt": after}
+        if where.filters_after_query:
+            docs = await filtered_page(self._collection, query, where.keep, limit)
+            return [_record(doc) for doc in docs]
         cursor = self._collection.find(query).sort("_id", 1).limit(limit)
         return [_record(doc) async for doc in cursor]
 
     async def count_unlinked(self, org_id: str, where: UnlinkedFilter) -> int:
+        if where.filters_after_query:
+            query = where.query(org_id)
+            return await filtered_count(self._collection, query, where.keep, ("search_terms",))
         return await self._collection.count_documents(where.query(org_id))
 
     async def unlinked_where(self, org_id: str, match_key: str, limit: int) -> list[AccountRecord]:

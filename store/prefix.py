@@ -10,7 +10,7 @@ the terms, which one term must meet whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -35,11 +35,44 @@ def search_prefixes(terms: Iterable[str]) -> list[str]:
 
 
 def prefix_match(prefix: str) -> Document:
-    """The query fields of a prefix search over `search_prefixes` (and `search_terms`)."""
-    query: Document = {"search_prefixes": prefix[:PREFIX_LENGTH]}
-    if len(prefix) > PREFIX_LENGTH:
-        query["search_terms"] = {"$elemMatch": prefix_range(prefix)}
-    return query
+    """The query field of a prefix search: an equality on `search_prefixes`, which an
+    index serves. A longer prefix also needs has_term_starting (applied by the store: the
+    embedded database's planner scans the collection for any field outside an index)."""
+    return {"search_prefixes": prefix[:PREFIX_LENGTH]}
+
+
+def has_term_starting(doc: Document, prefix: str) -> bool:
+    """Whether one of the document's search terms starts with the whole prefix."""
+    return any(term.startswith(prefix) for term in doc.get("search_terms") or ())
+
+
+async def filtered_page(
+    collection: AsyncCollection[Document],
+    query: Document,
+    keep: Callable[[Document], bool],
+    limit: int,
+) -> list[Document]:
+    """The first `limit` documents of the query, in _id order, that `keep` accepts: the
+    query is what an index answers, `keep` the rest of the filter."""
+    found: list[Document] = []
+    if limit <= 0:
+        return found
+    async for doc in collection.find(query).sort("_id", 1).batch_size(max(limit, 100)):
+        if keep(doc):
+            found.append(doc)
+            if len(found) >= limit:
+                break
+    return found
+
+
+async def filtered_count(
+    collection: AsyncCollection[Document],
+    query: Document,
+    keep: Callable[[Document], bool],
+    fields: Iterable[str],
+) -> int:
+    projection = {name: 1 for name in fields}
+    return sum([1 async for doc in collection.find(query, projection) if keep(doc)])
 
 
 async def backfill_prefixes(collection: AsyncCollection[Document]) -> int:

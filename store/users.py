@@ -13,7 +13,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
-from store.prefix import prefix_match, search_prefixes
+from store.prefix import (
+    PREFIX_LENGTH,
+    filtered_count,
+    filtered_page,
+    has_term_starting,
+    prefix_match,
+    search_prefixes,
+)
 from store.types import DUPLICATE_KEY, Document
 
 
@@ -128,14 +135,31 @@ class UserFilter:
     seat: str | None = None
 
     def query(self, org_id: str) -> Document:
+        """What an index answers: a search alone, or the status and seat without one."""
         query: Document = {"org_id": org_id}
+        if self.search_prefix:
+            query.update(prefix_match(self.search_prefix))
+            return query
         if self.status:
             query["status"] = self.status
         if self.seat:
             query["seat"] = self.seat
-        if self.search_prefix:
-            query.update(prefix_match(self.search_prefix))
         return query
+
+    @property
+    def filters_after_query(self) -> bool:
+        return bool(
+            self.search_prefix
+            and (self.status or self.seat or len(self.search_prefix) > PREFIX_LENGTH)
+        )
+
+    def keep(self, doc: Document) -> bool:
+        """The rest of the filter, for documents the query found."""
+        if self.status and doc.get("status") != self.status:
+            return False
+        if self.seat and doc.get("seat") != self.seat:
+            return False
+        return not self.search_prefix or has_term_starting(doc, self.search_prefix)
 
 
 class Users:
@@ -176,10 +200,16 @@ class Users:
         after = object_id(after_id)
         if after is not None:
             query["_id"] = {"$gt": after}
+        if where.filters_after_query:
+            docs = await filtered_page(self._collection, query, where.keep, limit)
+            return [_record(doc) for doc in docs]
         cursor = self._collection.find(query).sort("_id", 1).limit(limit)
         return [_record(doc) async for doc in cursor]
 
     async def count(self, org_id: str, where: UserFilter) -> int:
+        if where.filters_after_query:
+            fields = ("status", "seat", "search_terms")
+            return await filtered_count(self._collection, where.query(org_id), where.keep, fields)
         return await self._collection.count_documents(where.query(org_id))
 
     async def update(
