@@ -68,7 +68,9 @@ class IntegrationQuery:
     @strawberry.field(
         description="Admins, or a token with integrations:write. The unlinked accounts"
         " most likely to be this person's,"
-        " ranked; names not given are guessed from the email."
+        " ranked; names not given are guessed from the email. While typing, `email` may be"
+        " a partial email or name (3 characters or more): the accounts it starts, ranked"
+        " the same way."
     )
     async def suggest_integration_accounts(
         self,
