@@ -42,6 +42,17 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("org_id", ASCENDING), ("search_prefixes", ASCENDING), ("_id", ASCENDING)],
             name="org_search_prefixes",
         ),
+        # The Users page's tabs (a seat, a status, or both) without a search, in page order.
+        IndexModel(
+            [("org_id", ASCENDING), ("seat", ASCENDING), ("_id", ASCENDING)], name="org_seat"
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)], name="org_status"
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("status", ASCENDING), ("seat", ASCENDING), ("_id", ASCENDING)],
+            name="org_status_seat",
+        ),
         IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)], name="org_id_order"),
         # SCIM lookups: the query's fields are a prefix of one index, for the embedded
         # database's planner.

@@ -85,6 +85,19 @@ async def test_search_uses_the_index(api: Api) -> None:
         assert "COLLSCAN" not in plan
 
 
+async def test_the_tabs_without_a_search_use_an_index(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    await seed(api, admin)
+    for where in (
+        UserFilter(seat="OBSERVER"),
+        UserFilter(status="PENDING"),
+        UserFilter(status="PENDING", seat="OBSERVER"),
+    ):
+        cursor = api.deps.store.db["users"].find(where.query(org_id)).sort("_id", 1)
+        plan = str((await cursor.explain())["queryPlanner"]["winningPlan"])
+        assert "IXSCAN" in plan and "COLLSCAN" not in plan, plan
+
+
 async def test_a_search_longer_than_the_stored_prefixes_still_matches_one_term(api: Api) -> None:
     admin, _ = await api.admin_of("acme")
     for first, last, email in [
