@@ -73,6 +73,24 @@ class Integration:
         first: int = 50,
         after: str | None = None,
     ) -> IntegrationAccountConnection:
+        return await self._accounts(info, search, first, after, linked=False)
+
+    @strawberry.field(
+        description="The Linked tab: accounts linked to a user (`linkedUser`), searched and"
+        " paged as unlinkedAccounts, for the same callers."
+    )
+    async def linked_accounts(
+        self,
+        info: strawberry.Info,
+        search: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> IntegrationAccountConnection:
+        return await self._accounts(info, search, first, after, linked=True)
+
+    async def _accounts(
+        self, info: strawberry.Info, search: str | None, first: int, after: str | None, linked: bool
+    ) -> IntegrationAccountConnection:
         context = context_of(info)
         page = await integration_accounts.list_unlinked(
             context.deps,
@@ -81,6 +99,7 @@ class Integration:
             search=search,
             first=first,
             after_id=decode_cursor(after),
+            linked=linked,
         )
         edges = [
             IntegrationAccountEdge(cursor=encode_cursor(a.id), node=IntegrationAccount.of(a))

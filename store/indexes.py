@@ -166,8 +166,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [
                 ("org_id", ASCENDING),
                 ("integration_id", ASCENDING),
-                ("linked_user_id", ASCENDING),
                 ("search_prefixes", ASCENDING),
+                ("linked_user_id", ASCENDING),
                 ("_id", ASCENDING),
             ],
             name="org_integration_search_prefixes",

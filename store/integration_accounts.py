@@ -7,11 +7,12 @@ links are decided by the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -149,25 +150,36 @@ def _upsert(org_id: str, integration_id: str, activity: Activity, now: datetime)
 
 @dataclass(frozen=True)
 class UnlinkedFilter:
+    """An integration's unlinked accounts (its linked ones with `linked`), by search."""
+
     integration_id: str
     search_prefix: str | None = None
+    linked: bool = False
 
-    def query(self, org_id: str) -> Document:
-        query: Document = {
-            "org_id": org_id,
-            "integration_id": self.integration_id,
-            "linked_user_id": None,
-        }
+    def query(self, org_id: str, after: ObjectId | None = None) -> Document:
+        """What an index answers (org_integration_search_prefixes or
+        org_integration_linked_order); keep() applies the rest."""
+        query: Document = {"org_id": org_id, "integration_id": self.integration_id}
         if self.search_prefix:
             query.update(prefix_match(self.search_prefix))
+        # A range over the strings (every user id), so the index answers it.
+        query["linked_user_id"] = {"$gt": ""} if self.linked else None
+        if after is not None and not self.linked:
+            query["_id"] = {"$gt": after}
         return query
 
-    @property
-    def filters_after_query(self) -> bool:
-        return bool(self.search_prefix and len(self.search_prefix) > PREFIX_LENGTH)
+    def filters_after_query(self, after: ObjectId | None = None) -> bool:
+        long_search = bool(self.search_prefix and len(self.search_prefix) > PREFIX_LENGTH)
+        # The embedded planner takes one range per query: the linked range holds it.
+        return long_search or (self.linked and after is not None)
 
-    def keep(self, doc: Document) -> bool:
-        return not self.search_prefix or has_term_starting(doc, self.search_prefix)
+    def keeper(self, after: ObjectId | None = None) -> Callable[[Document], bool]:
+        def keep(doc: Document) -> bool:
+            if after is not None and doc["_id"] <= after:
+                return False
+            return not self.search_prefix or has_term_starting(doc, self.search_prefix)
+
+        return keep
 
 
 class IntegrationAccounts:
@@ -229,21 +241,20 @@ class IntegrationAccounts:
     async def page_unlinked(
         self, org_id: str, where: UnlinkedFilter, after_id: str | None, limit: int
     ) -> list[AccountRecord]:
-        query = where.query(org_id)
         after = object_id(after_id)
-        if after is not None:
-            query["_id"] = {"$gt": after}
-        if where.filters_after_query:
-            docs = await filtered_page(self._collection, query, where.keep, limit)
+        query = where.query(org_id, after)
+        if where.filters_after_query(after):
+            docs = await filtered_page(self._collection, query, where.keeper(after), limit)
             return [_record(doc) for doc in docs]
         cursor = self._collection.find(query).sort("_id", 1).limit(limit)
         return [_record(doc) async for doc in cursor]
 
     async def count_unlinked(self, org_id: str, where: UnlinkedFilter) -> int:
-        if where.filters_after_query:
-            query = where.query(org_id)
-            return await filtered_count(self._collection, query, where.keep, ("search_terms",))
-        return await self._collection.count_documents(where.query(org_id))
+        query = where.query(org_id)
+        if where.filters_after_query():
+            keep = where.keeper()
+            return await filtered_count(self._collection, query, keep, ("search_terms",))
+        return await self._collection.count_documents(query)
 
     async def unlinked_where(self, org_id: str, match_key: str, limit: int) -> list[AccountRecord]:
         """Unlinked accounts of every integration with this match key, by index."""

@@ -194,16 +194,18 @@ async def list_unlinked(
     search: str | None = None,
     first: int = 50,
     after_id: str | None = None,
+    linked: bool = False,
 ) -> AccountPage:
     """Search is a case- and accent-insensitive prefix of an email, a name or an external id.
-    Unlinked accounts are for whoever links them: admins and integrations:write tokens."""
+    Unlinked accounts (and, with `linked`, the linked ones: the Linked tab) are for whoever
+    links them: admins and integrations:write tokens."""
     org_id = require_integration_writer(caller)
     if not 0 <= first <= MAX_PAGE:
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
         )
     prefix = search_prefix(search)
-    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix)
+    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix, linked=linked)
     accounts = await deps.store.integration_accounts.page_unlinked(
         org_id, where, after_id, first + 1
     )

@@ -1,0 +1,92 @@
+"""An integration's Linked tab: its linked accounts, searchable and paged, each with its user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.integration import documents as doc
+from tests.integration import integration_docs as idoc
+from tests.integration.conftest import ADMIN_PASSWORD, Api
+
+T1 = "2024-05-01T10:00:00+00:00"
+LINKED = f"""query($key: String!, $search: String, $first: Int, $after: String) {{
+  integration(key: $key) {{
+    linkedAccounts(search: $search, first: $first, after: $after) {{
+      totalCount pageInfo {{ hasNextPage endCursor }}
+      edges {{ cursor node {{ {idoc.ACCOUNT} }} }} }}
+  }} }}"""
+
+
+async def linked(api: Api, client: httpx.AsyncClient, **args: Any) -> dict[str, Any]:
+    body = await api.gql(client, LINKED, {"key": "bullhorn", **args})
+    connection: dict[str, Any] = idoc.data(body, "integration")["linkedAccounts"]
+    return connection
+
+
+async def seeded(api: Api) -> tuple[httpx.AsyncClient, str]:
+    admin, org_id = await api.admin_of("acme")
+    await idoc.add_integration(api, admin, "bullhorn")
+    people = [("zoe.angstrom", "Zoë", "Ångström"), ("mary.berg", "Mary", "Berg")]
+    people += [(f"person{i}", f"Per{i}", "Son") for i in range(4)]
+    accounts = [
+        {"externalId": f"BH-{local}", "occurredAt": T1, "email": f"{local}@acme.example"}
+        for local, _, _ in people
+    ]
+    accounts.append({"externalId": "BH-free", "occurredAt": T1, "email": "zoe.free@acme.example"})
+    await idoc.record(api, admin, "bullhorn", accounts)
+    ids = await idoc.account_ids(api, admin, "bullhorn")
+    for local, _, _ in people:
+        created = await idoc.create_user(api, admin, f"{local}@acme.example", [ids[f"BH-{local}"]])
+        assert created["userErrors"] == [], created
+    return admin, org_id
+
+
+async def test_linked_accounts_are_searchable_and_paged_with_their_users(api: Api) -> None:
+    admin, _ = await seeded(api)
+    found = await linked(api, admin, search="ZOE")
+    assert [e["node"]["externalId"] for e in found["edges"]] == ["BH-zoe.angstrom"]
+    assert found["edges"][0]["node"]["linkedUser"]["email"] == "zoe.angstrom@acme.example"
+    assert found["totalCount"] == 1
+    assert (await linked(api, admin, search="berg"))["totalCount"] == 1
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await linked(api, admin, first=4, after=after)
+        assert page["totalCount"] == 6
+        seen += [e["node"]["externalId"] for e in page["edges"]]
+        assert all(e["node"]["linkedUser"] for e in page["edges"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 6 and "BH-free" not in seen
+    searched = await linked(api, admin, search="per", first=2)
+    rest = await linked(api, admin, search="per", first=2, after=searched["pageInfo"]["endCursor"])
+    assert searched["totalCount"] == rest["totalCount"] == 4
+    names = [e["node"]["externalId"] for e in searched["edges"] + rest["edges"]]
+    assert sorted(names) == [f"BH-person{i}" for i in range(4)]
+
+
+async def test_linked_accounts_follow_the_unlinked_rights_and_use_an_index(api: Api) -> None:
+    admin, org_id = await seeded(api)
+    body = await api.gql(
+        admin,
+        doc.CREATE_USER,
+        {"input": {"firstName": "Mem", "lastName": "Ber", "email": "m@acme.example"}},
+    )
+    member_id = body["data"]["createUser"]["user"]["id"]
+    await api.give_password(org_id, member_id, ADMIN_PASSWORD)
+    member = api.browser()
+    await api.sign_in(member, "acme", "m@acme.example", ADMIN_PASSWORD)
+    refused = await api.gql(member, LINKED, {"key": "bullhorn"})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    api.counter.clear()
+    await linked(api, admin, search="zoe")
+    await linked(api, admin)
+    finds = [q for c, q in api.counter.finds if c == "integration_accounts"]
+    assert finds
+    for query in finds:
+        plan = await api.deps.store.db["integration_accounts"].find(query).explain()
+        winning = str(plan["queryPlanner"]["winningPlan"])
+        assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
