@@ -188,6 +188,10 @@ class Users:
         doc = await self._collection.find_one({"org_id": org_id, "email": email})
         return _record(doc) if doc else None
 
+    async def get_many_by_email(self, org_id: str, emails: Sequence[str]) -> dict[str, UserRecord]:
+        cursor = self._collection.find({"org_id": org_id, "email": {"$in": list(emails)}})
+        return {doc["email"]: _record(doc) async for doc in cursor}
+
     async def find_by_username(self, org_id: str, username: str) -> UserRecord | None:
         key = search_key(username)
         doc = await self._collection.find_one({"org_id": org_id, "username_key": key})

@@ -29,7 +29,7 @@ from provisioning.errors import (
     ValidationFailed,
 )
 from provisioning.integrations.integrations import connected_integration, require_integration_writer
-from provisioning.integrations.linking import link_account
+from provisioning.integrations.linking import link_account, link_to_user_with_email
 from provisioning.integrations.names import account_names, match_keys
 from provisioning.search import fold, search_prefix, user_search_terms
 from provisioning.users.rules import Checker
@@ -305,6 +305,9 @@ async def create_user_from_account(
         raise NotFound("Integration account", field)
     if account.linked_user_id is not None:
         raise AlreadyLinked("The integration account is linked to another user.", field)
+    existing = await link_to_user_with_email(deps, caller, account, field)
+    if existing is not None:
+        return existing
     guessed_first, guessed_last = account_names(
         account.first_name, account.last_name, account.display_name, account.email
     )

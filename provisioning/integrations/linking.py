@@ -69,6 +69,31 @@ async def link_account(
     return linked, user
 
 
+async def link_to_user_with_email(
+    deps: Dependencies, caller: Caller, account: AccountRecord, field: tuple[str, ...]
+) -> UserRecord | None:
+    """Link/Create when the person exists: links the account to the organization's user
+    with its email and returns them; None if there is no such user (create one then)."""
+    org_id = caller.require(INTEGRATIONS_WRITE)
+    if not account.email:
+        return None
+    user = await deps.store.users.find_by_email(org_id, account.email.strip().lower())
+    if user is None:
+        return None
+    held = await deps.store.integration_accounts.linked_in_integration(
+        org_id, account.integration_id, user.id
+    )
+    if held is not None and held.id != account.id:
+        name = f"{user.first_name} {user.last_name}".strip()
+        raise AlreadyLinked(
+            f"{name} <{user.email}> already holds an account of this integration"
+            f" ({held.external_id}); unlink it first.",
+            field,
+        )
+    _, linked_user = await link_account(deps, caller, user.id, account.id, field)
+    return linked_user
+
+
 async def unlink_account(
     deps: Dependencies, caller: Caller, account_id: str
 ) -> tuple[AccountRecord, UserRecord | None]:

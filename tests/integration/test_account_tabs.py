@@ -90,3 +90,56 @@ async def test_linked_accounts_follow_the_unlinked_rights_and_use_an_index(api: 
         plan = await api.deps.store.db["integration_accounts"].find(query).explain()
         winning = str(plan["queryPlanner"]["winningPlan"])
         assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
+
+
+MATCHING = """query($key: String!) { integration(key: $key) {
+  unlinkedAccounts { edges { node { externalId matchingUser { id email } } } } } }"""
+
+
+async def test_link_create_links_the_user_who_has_the_email(api: Api) -> None:
+    admin, org_id = await seeded(api)
+    ann = await idoc.create_user(api, admin, "ann@acme.example")
+    await idoc.record(
+        api,
+        admin,
+        "bullhorn",
+        [{"externalId": "BH-ann", "occurredAt": T1, "email": "Ann@acme.example"}],
+    )
+    body = await api.gql(admin, MATCHING, {"key": "bullhorn"})
+    rows = {
+        e["node"]["externalId"]: e["node"]["matchingUser"]
+        for e in idoc.data(body, "integration")["unlinkedAccounts"]["edges"]
+    }
+    assert rows == {
+        "BH-ann": {"id": ann["user"]["id"], "email": "ann@acme.example"},
+        "BH-free": None,
+    }
+    users_before = await api.deps.store.db["users"].count_documents({"org_id": org_id})
+    ids = await idoc.account_ids(api, admin, "bullhorn")
+    body = await api.gql(admin, idoc.CREATE_FROM, {"input": {"accountId": ids["BH-ann"]}})
+    payload = idoc.data(body, "createUserFromIntegrationAccount")
+    assert payload["userErrors"] == []
+    assert payload["user"]["id"] == ann["user"]["id"]
+    assert payload["user"]["linkedAccounts"] == [{"id": ids["BH-ann"]}]
+    assert await api.deps.store.db["users"].count_documents({"org_id": org_id}) == users_before
+
+
+async def test_link_create_names_the_user_who_already_holds_an_account(api: Api) -> None:
+    admin, org_id = await seeded(api)
+    await idoc.record(
+        api,
+        admin,
+        "bullhorn",
+        [{"externalId": "BH-zoe-2", "occurredAt": T1, "email": "zoe.angstrom@acme.example"}],
+    )
+    ids = await idoc.account_ids(api, admin, "bullhorn")
+    users_before = await api.deps.store.db["users"].count_documents({"org_id": org_id})
+    body = await api.gql(admin, idoc.CREATE_FROM, {"input": {"accountId": ids["BH-zoe-2"]}})
+    payload = idoc.data(body, "createUserFromIntegrationAccount")
+    assert [e["code"] for e in payload["userErrors"]] == ["ALREADY_LINKED"]
+    assert "zoe.angstrom@acme.example" in payload["userErrors"][0]["message"]
+    assert payload["user"] is None
+    assert await api.deps.store.db["users"].count_documents({"org_id": org_id}) == users_before
+    created = await api.gql(admin, idoc.CREATE_FROM, {"input": {"accountId": ids["BH-free"]}})
+    made = idoc.data(created, "createUserFromIntegrationAccount")
+    assert made["userErrors"] == [] and made["user"]["email"] == "zoe.free@acme.example"
