@@ -143,3 +143,29 @@ async def test_link_create_names_the_user_who_already_holds_an_account(api: Api)
     created = await api.gql(admin, idoc.CREATE_FROM, {"input": {"accountId": ids["BH-free"]}})
     made = idoc.data(created, "createUserFromIntegrationAccount")
     assert made["userErrors"] == [] and made["user"]["email"] == "zoe.free@acme.example"
+
+
+PREVIEW = """query($ids: [ID!]!) { connectionStatusPreview(accountIds: $ids) {
+  linked integration { key } account { externalId } } }"""
+
+
+async def test_connection_status_preview_for_a_selection(api: Api) -> None:
+    admin, _ = await seeded(api)  # bullhorn is in use: its accounts are linked
+    await idoc.add_integration(api, admin, "cloudcall")  # not in use
+    await idoc.record(api, admin, "cloudcall", [{"externalId": "CC-1", "occurredAt": T1}])
+    bullhorn = await idoc.account_ids(api, admin, "bullhorn")
+    cloudcall = await idoc.account_ids(api, admin, "cloudcall")
+    body = await api.gql(admin, PREVIEW, {"ids": [bullhorn["BH-free"], cloudcall["CC-1"]]})
+    assert idoc.data(body, "connectionStatusPreview") == [
+        {"linked": True, "integration": {"key": "bullhorn"}, "account": {"externalId": "BH-free"}}
+    ]
+    body = await api.gql(admin, PREVIEW, {"ids": [cloudcall["CC-1"]]})
+    assert idoc.data(body, "connectionStatusPreview") == [
+        {"linked": False, "integration": {"key": "bullhorn"}, "account": None}
+    ]
+    unknown = await api.gql(admin, PREVIEW, {"ids": ["000000000000000000000000"]})
+    assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    too_many = await api.gql(admin, PREVIEW, {"ids": [cloudcall["CC-1"]] * 51})
+    assert too_many["errors"][0]["extensions"]["code"] == "INVALID"
+    anonymous = await api.gql(api.browser(), PREVIEW, {"ids": []})
+    assert anonymous["errors"][0]["extensions"]["code"] in {"UNAUTHENTICATED", "FORBIDDEN"}
