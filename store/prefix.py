@@ -3,9 +3,9 @@
 A range on an array field is met by any element for each bound (one term >= the low
 bound, another < the high one), so a list search over several terms cannot be a range.
 Each document stores, beside its `search_terms`, every prefix of every term up to
-PREFIX_LENGTH characters (`search_prefixes`), and a search is an equality on that array:
-exact, and ordered by the rest of the index. A longer search adds an $elemMatch range on
-the terms, which one term must meet whole.
+PREFIX_LENGTH characters (`search_prefixes`), and a search is an equality on that array,
+which one term must meet. A longer search is checked against the whole terms by the store
+(has_term_starting), as are other filters the embedded planner cannot take with it.
 """
 
 from __future__ import annotations
@@ -57,11 +57,15 @@ async def filtered_page(
     found: list[Document] = []
     if limit <= 0:
         return found
-    async for doc in collection.find(query).sort("_id", 1).batch_size(max(limit, 100)):
-        if keep(doc):
-            found.append(doc)
-            if len(found) >= limit:
-                break
+    cursor = collection.find(query).sort("_id", 1).batch_size(max(limit, 100))
+    try:
+        async for doc in cursor:
+            if keep(doc):
+                found.append(doc)
+                if len(found) >= limit:
+                    break
+    finally:
+        await cursor.close()
     return found
 
 
