@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -11,6 +11,7 @@ from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations import backfill, integrations, linking, matching, names
 from provisioning.users.write import KEEP
 from resolvers.edge import payload_on_domain_error
+from schema.connections import connection_preview_of
 from schema.context import context_of
 from schema.errors import user_errors
 from schema.integrations import (
@@ -25,6 +26,7 @@ from schema.integrations import (
     CreateUserFromIntegrationAccountInput,
     Integration,
     IntegrationAccount,
+    IntegrationConnection,
     IntegrationPayload,
     LinkIntegrationAccountInput,
     NameGuess,
@@ -68,7 +70,9 @@ class IntegrationQuery:
     @strawberry.field(
         description="Admins, or a token with integrations:write. The unlinked accounts"
         " most likely to be this person's,"
-        " ranked; names not given are guessed from the email."
+        " ranked; names not given are guessed from the email. While typing, `email` may be"
+        " a partial email or name (3 characters or more): the accounts it starts, ranked"
+        " the same way."
     )
     async def suggest_integration_accounts(
         self,
@@ -83,6 +87,21 @@ class IntegrationQuery:
             context.deps, context.caller, email, first_name, last_name, first
         )
         return [AccountSuggestion.of(s) for s in found]
+
+    @strawberry.field(
+        description="Admins, or a token with integrations:write. The create-user modal's"
+        " connection status: one row per integration in use in the organization, linked"
+        " where one of these selected accounts (at most 50) is of it."
+    )
+    async def connection_status_preview(
+        self,
+        info: strawberry.Info,
+        account_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="the integration accounts selected in the modal"),
+        ],
+    ) -> list[IntegrationConnection]:
+        return await connection_preview_of(info, [str(i) for i in account_ids])
 
     @strawberry.field(
         description="First and last name from an email (first.last@, first_last@,"

@@ -27,7 +27,6 @@ from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord
 
 # The key of the one-per-request "integrations in use" load.
-IN_USE = "in-use"
 
 
 @strawberry.enum
@@ -73,6 +72,24 @@ class Integration:
         first: int = 50,
         after: str | None = None,
     ) -> IntegrationAccountConnection:
+        return await self._accounts(info, search, first, after, linked=False)
+
+    @strawberry.field(
+        description="The Linked tab: accounts linked to a user (`linkedUser`), searched and"
+        " paged as unlinkedAccounts, for the same callers."
+    )
+    async def linked_accounts(
+        self,
+        info: strawberry.Info,
+        search: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> IntegrationAccountConnection:
+        return await self._accounts(info, search, first, after, linked=True)
+
+    async def _accounts(
+        self, info: strawberry.Info, search: str | None, first: int, after: str | None, linked: bool
+    ) -> IntegrationAccountConnection:
         context = context_of(info)
         page = await integration_accounts.list_unlinked(
             context.deps,
@@ -81,6 +98,7 @@ class Integration:
             search=search,
             first=first,
             after_id=decode_cursor(after),
+            linked=linked,
         )
         edges = [
             IntegrationAccountEdge(cursor=encode_cursor(a.id), node=IntegrationAccount.of(a))
@@ -155,6 +173,13 @@ class IntegrationAccount:
     @strawberry.field
     async def integration(self, info: strawberry.Info) -> Integration:
         return await _integration(info, self.integration_id)
+
+    @strawberry.field(description="Unlinked rows: the organization's user with this email.")
+    async def matching_user(self, info: strawberry.Info) -> User | None:
+        if self.linked_user_id is not None or not self.email:
+            return None
+        found = await context_of(info).loaders.users_by_email.load(self.email.strip().lower())
+        return User.of(found) if found else None
 
     @strawberry.field
     async def linked_user(self, info: strawberry.Info) -> User | None:
@@ -271,20 +296,6 @@ class BackfillRequestConnection:
 async def linked_accounts_of(info: strawberry.Info, user_id: str) -> list[IntegrationAccount]:
     records = await context_of(info).loaders.linked_accounts.load(user_id)
     return [IntegrationAccount.of(r) for r in records]
-
-
-async def connection_status_of(info: strawberry.Info, user_id: str) -> list[IntegrationConnection]:
-    loaders = context_of(info).loaders
-    in_use = await loaders.integrations_in_use.load(IN_USE)
-    mine = {a.integration_id: a for a in await loaders.linked_accounts.load(user_id)}
-    return [
-        IntegrationConnection(
-            integration=Integration.of(integration),
-            linked=integration.id in mine,
-            account=IntegrationAccount.of(mine[integration.id]) if integration.id in mine else None,
-        )
-        for integration in in_use
-    ]
 
 
 # ---------------------------------------------------------------- inputs and payloads

@@ -14,6 +14,7 @@ from provisioning.integrations.accounts import get_accounts
 from provisioning.integrations.integrations import get_integrations, integrations_in_use
 from provisioning.integrations.linking import linked_accounts
 from provisioning.licences import HeldLicence, licences_of_users
+from provisioning.users.queries import get_users_by_email
 from provisioning.users.write import get_users
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord
@@ -30,6 +31,9 @@ class Loaders:
         self.permission_types = self._catalog_loader(Catalog.PERMISSION_TYPES)
         self.companies = self._catalog_loader(Catalog.COMPANIES)
         self.users: DataLoader[str, UserRecord | None] = DataLoader(load_fn=self._load_users)
+        self.users_by_email: DataLoader[str, UserRecord | None] = DataLoader(
+            load_fn=self._load_users_by_email
+        )
         self.integrations: DataLoader[str, IntegrationRecord | None] = DataLoader(
             load_fn=self._load_integrations
         )
@@ -58,6 +62,10 @@ class Loaders:
     async def _load_users(self, ids: Sequence[str]) -> list[UserRecord | None]:
         found = await get_users(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
+
+    async def _load_users_by_email(self, emails: Sequence[str]) -> list[UserRecord | None]:
+        found = await get_users_by_email(self._deps, self._caller, list(emails))
+        return [found.get(e) for e in emails]
 
     async def _load_integrations(self, ids: Sequence[str]) -> list[IntegrationRecord | None]:
         found = await get_integrations(self._deps, self._caller, list(ids))

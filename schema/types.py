@@ -115,7 +115,7 @@ class User:
     async def connection_status(
         self, info: strawberry.Info
     ) -> list[Annotated[IntegrationConnection, strawberry.lazy("schema.integrations")]]:
-        from schema.integrations import connection_status_of
+        from schema.connections import connection_status_of
 
         return await connection_status_of(info, str(self.id))
 

@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError
 from store.ids import object_id
 from store.integration_accounts import AccountProfile
 from store.licences import CONFIRMED
+from store.prefix import search_prefixes
 from store.types import DUPLICATE_KEY, Document
 
 BATCH = 1000
@@ -75,6 +76,7 @@ class DirectoryRecords:
                     "last_name": profile.last_name,
                     "match_keys": list(profile.match_keys),
                     "search_terms": list(profile.search_terms),
+                    "search_prefixes": search_prefixes(profile.search_terms),
                 }
                 for external_id, user_id, profile in accounts[start : start + BATCH]
             ]

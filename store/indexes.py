@@ -10,6 +10,7 @@ from __future__ import annotations
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from store.prefix import backfill_prefixes
 from store.reference import key_names
 from store.types import Document
 
@@ -36,7 +37,22 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("org_id", ASCENDING), ("username_key", ASCENDING)], name="org_username_lookup"
         ),
-        IndexModel([("org_id", ASCENDING), ("search_terms", ASCENDING)], name="org_search"),
+        # A search is an equality on one prefix (store/prefix.py), then the page order.
+        IndexModel(
+            [("org_id", ASCENDING), ("search_prefixes", ASCENDING), ("_id", ASCENDING)],
+            name="org_search_prefixes",
+        ),
+        # The Users page's tabs (a seat, a status, or both) without a search, in page order.
+        IndexModel(
+            [("org_id", ASCENDING), ("seat", ASCENDING), ("_id", ASCENDING)], name="org_seat"
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)], name="org_status"
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("status", ASCENDING), ("seat", ASCENDING), ("_id", ASCENDING)],
+            name="org_status_seat",
+        ),
         IndexModel([("org_id", ASCENDING), ("_id", ASCENDING)], name="org_id_order"),
         # SCIM lookups: the query's fields are a prefix of one index, for the embedded
         # database's planner.
@@ -150,10 +166,11 @@ INDEXES: dict[str, list[IndexModel]] = {
             [
                 ("org_id", ASCENDING),
                 ("integration_id", ASCENDING),
+                ("search_prefixes", ASCENDING),
                 ("linked_user_id", ASCENDING),
-                ("search_terms", ASCENDING),
+                ("_id", ASCENDING),
             ],
-            name="org_integration_search",
+            name="org_integration_search_prefixes",
         ),
         IndexModel([("org_id", ASCENDING), ("linked_user_id", ASCENDING)], name="org_linked_user"),
         # By id, also for the conditional link and unlink (the planner wants every field).
@@ -284,8 +301,23 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+# Indexes replaced by others: dropped where an older database still has them.
+RETIRED: dict[str, list[str]] = {
+    "users": ["org_search"],
+    "integration_accounts": ["org_integration_search"],
+}
+
+
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)
+    for collection, names in RETIRED.items():
+        existing = {index["name"] async for index in await db[collection].list_indexes()}
+        for name in names:
+            if name in existing:
+                await db[collection].drop_index(name)
     # Departments stored before their names were keyed get their key, under the index.
     await key_names(db["departments"])
+    # Users and accounts stored before their search prefixes were, get them.
+    await backfill_prefixes(db["users"])
+    await backfill_prefixes(db["integration_accounts"])

@@ -7,17 +7,25 @@ links are decided by the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
-from store.prefix import prefix_range
+from store.prefix import (
+    PREFIX_LENGTH,
+    filtered_count,
+    filtered_page,
+    has_term_starting,
+    prefix_match,
+    search_prefixes,
+)
 from store.types import DUPLICATE_KEY, Document
 
 # Enough for every racing writer of one batch to lose once; a loop past it is a bug.
@@ -93,6 +101,7 @@ def _profile_fields(profile: AccountProfile) -> Document:
         "last_name": profile.last_name,
         "match_keys": list(profile.match_keys),
         "search_terms": list(profile.search_terms),
+        "search_prefixes": search_prefixes(profile.search_terms),
     }
 
 
@@ -122,6 +131,12 @@ def _upsert(org_id: str, integration_id: str, activity: Activity, now: datetime)
         always["search_terms"] = {
             "$ifNull": ["$search_terms", {"$literal": list(activity.external_terms)}]
         }
+        always["search_prefixes"] = {
+            "$ifNull": [
+                "$search_prefixes",
+                {"$literal": search_prefixes(activity.external_terms)},
+            ]
+        }
     else:
         # $literal: a name or email that starts with "$" must stay a value.
         parts.append({"$cond": [newest, {"$literal": _profile_fields(activity.profile)}, {}]})
@@ -135,18 +150,36 @@ def _upsert(org_id: str, integration_id: str, activity: Activity, now: datetime)
 
 @dataclass(frozen=True)
 class UnlinkedFilter:
+    """An integration's unlinked accounts (its linked ones with `linked`), by search."""
+
     integration_id: str
     search_prefix: str | None = None
+    linked: bool = False
 
-    def query(self, org_id: str) -> Document:
-        query: Document = {
-            "org_id": org_id,
-            "integration_id": self.integration_id,
-            "linked_user_id": None,
-        }
+    def query(self, org_id: str, after: ObjectId | None = None) -> Document:
+        """What an index answers (org_integration_search_prefixes or
+        org_integration_linked_order); keep() applies the rest."""
+        query: Document = {"org_id": org_id, "integration_id": self.integration_id}
         if self.search_prefix:
-            query["search_terms"] = prefix_range(self.search_prefix)
+            query.update(prefix_match(self.search_prefix))
+        # A range over the strings (every user id), so the index answers it.
+        query["linked_user_id"] = {"$gt": ""} if self.linked else None
+        if after is not None and not self.linked:
+            query["_id"] = {"$gt": after}
         return query
+
+    def filters_after_query(self, after: ObjectId | None = None) -> bool:
+        long_search = bool(self.search_prefix and len(self.search_prefix) > PREFIX_LENGTH)
+        # The embedded planner takes one range per query: the linked range holds it.
+        return long_search or (self.linked and after is not None)
+
+    def keeper(self, after: ObjectId | None = None) -> Callable[[Document], bool]:
+        def keep(doc: Document) -> bool:
+            if after is not None and doc["_id"] <= after:
+                return False
+            return not self.search_prefix or has_term_starting(doc, self.search_prefix)
+
+        return keep
 
 
 class IntegrationAccounts:
@@ -208,15 +241,20 @@ class IntegrationAccounts:
     async def page_unlinked(
         self, org_id: str, where: UnlinkedFilter, after_id: str | None, limit: int
     ) -> list[AccountRecord]:
-        query = where.query(org_id)
         after = object_id(after_id)
-        if after is not None:
-            query["_id"] = {"$gt": after}
+        query = where.query(org_id, after)
+        if where.filters_after_query(after):
+            docs = await filtered_page(self._collection, query, where.keeper(after), limit)
+            return [_record(doc) for doc in docs]
         cursor = self._collection.find(query).sort("_id", 1).limit(limit)
         return [_record(doc) async for doc in cursor]
 
     async def count_unlinked(self, org_id: str, where: UnlinkedFilter) -> int:
-        return await self._collection.count_documents(where.query(org_id))
+        query = where.query(org_id)
+        if where.filters_after_query():
+            keep = where.keeper()
+            return await filtered_count(self._collection, query, keep, ("search_terms",))
+        return await self._collection.count_documents(query)
 
     async def unlinked_where(self, org_id: str, match_key: str, limit: int) -> list[AccountRecord]:
         """Unlinked accounts of every integration with this match key, by index."""

@@ -13,7 +13,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
-from store.prefix import prefix_range
+from store.prefix import (
+    PREFIX_LENGTH,
+    filtered_count,
+    filtered_page,
+    has_term_starting,
+    prefix_match,
+    search_prefixes,
+)
 from store.types import DUPLICATE_KEY, Document
 
 
@@ -108,6 +115,7 @@ def _document(record: UserRecord, search_terms: list[str]) -> Document:
     doc["roles"] = list(record.roles)
     doc["username_key"] = search_key(record.username)
     doc["search_terms"] = search_terms
+    doc["search_prefixes"] = search_prefixes(search_terms)
     return doc
 
 
@@ -127,14 +135,31 @@ class UserFilter:
     seat: str | None = None
 
     def query(self, org_id: str) -> Document:
+        """What an index answers: a search alone, or the status and seat without one."""
         query: Document = {"org_id": org_id}
+        if self.search_prefix:
+            query.update(prefix_match(self.search_prefix))
+            return query
         if self.status:
             query["status"] = self.status
         if self.seat:
             query["seat"] = self.seat
-        if self.search_prefix:
-            query["search_terms"] = prefix_range(self.search_prefix)
         return query
+
+    @property
+    def filters_after_query(self) -> bool:
+        return bool(
+            self.search_prefix
+            and (self.status or self.seat or len(self.search_prefix) > PREFIX_LENGTH)
+        )
+
+    def keep(self, doc: Document) -> bool:
+        """The rest of the filter, for documents the query found."""
+        if self.status and doc.get("status") != self.status:
+            return False
+        if self.seat and doc.get("seat") != self.seat:
+            return False
+        return not self.search_prefix or has_term_starting(doc, self.search_prefix)
 
 
 class Users:
@@ -163,6 +188,10 @@ class Users:
         doc = await self._collection.find_one({"org_id": org_id, "email": email})
         return _record(doc) if doc else None
 
+    async def get_many_by_email(self, org_id: str, emails: Sequence[str]) -> dict[str, UserRecord]:
+        cursor = self._collection.find({"org_id": org_id, "email": {"$in": list(emails)}})
+        return {doc["email"]: _record(doc) async for doc in cursor}
+
     async def find_by_username(self, org_id: str, username: str) -> UserRecord | None:
         key = search_key(username)
         doc = await self._collection.find_one({"org_id": org_id, "username_key": key})
@@ -175,10 +204,16 @@ class Users:
         after = object_id(after_id)
         if after is not None:
             query["_id"] = {"$gt": after}
+        if where.filters_after_query:
+            docs = await filtered_page(self._collection, query, where.keep, limit)
+            return [_record(doc) for doc in docs]
         cursor = self._collection.find(query).sort("_id", 1).limit(limit)
         return [_record(doc) async for doc in cursor]
 
     async def count(self, org_id: str, where: UserFilter) -> int:
+        if where.filters_after_query:
+            fields = ("status", "seat", "search_terms")
+            return await filtered_count(self._collection, where.query(org_id), where.keep, fields)
         return await self._collection.count_documents(where.query(org_id))
 
     async def update(
@@ -200,6 +235,7 @@ class Users:
             stored["roles"] = list(stored["roles"])
         if search_terms is not None:
             stored["search_terms"] = search_terms
+            stored["search_prefixes"] = search_prefixes(search_terms)
         try:
             before = await self._collection.find_one_and_update(
                 {"_id": oid, "org_id": org_id, **(only_if or {})},

@@ -29,7 +29,7 @@ from provisioning.errors import (
     ValidationFailed,
 )
 from provisioning.integrations.integrations import connected_integration, require_integration_writer
-from provisioning.integrations.linking import link_account
+from provisioning.integrations.linking import link_account, link_to_user_with_email
 from provisioning.integrations.names import account_names, match_keys
 from provisioning.search import fold, search_prefix, user_search_terms
 from provisioning.users.activation import activate
@@ -196,16 +196,18 @@ async def list_unlinked(
     search: str | None = None,
     first: int = 50,
     after_id: str | None = None,
+    linked: bool = False,
 ) -> AccountPage:
     """Search is a case- and accent-insensitive prefix of an email, a name or an external id.
-    Unlinked accounts are for whoever links them: admins and integrations:write tokens."""
+    Unlinked accounts (and, with `linked`, the linked ones: the Linked tab) are for whoever
+    links them: admins and integrations:write tokens."""
     org_id = require_integration_writer(caller)
     if not 0 <= first <= MAX_PAGE:
         raise ValidationFailed(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
         )
     prefix = search_prefix(search)
-    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix)
+    where = UnlinkedFilter(integration_id=integration_id, search_prefix=prefix, linked=linked)
     accounts = await deps.store.integration_accounts.page_unlinked(
         org_id, where, after_id, first + 1
     )
@@ -309,6 +311,9 @@ async def create_user_from_account(
         raise NotFound("Integration account", field)
     if account.linked_user_id is not None:
         raise AlreadyLinked("The integration account is linked to another user.", field)
+    existing = await link_to_user_with_email(deps, caller, account, field)
+    if existing is not None:
+        return existing
     guessed_first, guessed_last = account_names(
         account.first_name, account.last_name, account.display_name, account.email
     )

@@ -15,6 +15,8 @@ from store.integration_accounts import AccountRecord, UserAlreadyHasAccount
 from store.users import UserRecord
 
 ACCOUNT_FIELD = ("input", "accountId")
+# Accounts selected in the create-user modal: one per integration, so a few at most.
+MAX_SELECTED = 50
 
 
 def _linked_elsewhere(field: tuple[str, ...]) -> AlreadyLinked:
@@ -67,6 +69,48 @@ async def link_account(
         metadata={"integration_id": linked.integration_id, "external_id": linked.external_id},
     )
     return linked, user
+
+
+async def link_to_user_with_email(
+    deps: Dependencies, caller: Caller, account: AccountRecord, field: tuple[str, ...]
+) -> UserRecord | None:
+    """Link/Create when the person exists: links the account to the organization's user
+    with its email and returns them; None if there is no such user (create one then)."""
+    org_id = caller.require(INTEGRATIONS_WRITE)
+    if not account.email:
+        return None
+    user = await deps.store.users.find_by_email(org_id, account.email.strip().lower())
+    if user is None:
+        return None
+    held = await deps.store.integration_accounts.linked_in_integration(
+        org_id, account.integration_id, user.id
+    )
+    if held is not None and held.id != account.id:
+        name = f"{user.first_name} {user.last_name}".strip()
+        raise AlreadyLinked(
+            f"{name} <{user.email}> already holds an account of this integration"
+            f" ({held.external_id}); unlink it first.",
+            field,
+        )
+    _, linked_user = await link_account(deps, caller, user.id, account.id, field)
+    return linked_user
+
+
+async def selected_accounts(
+    deps: Dependencies, caller: Caller, account_ids: list[str]
+) -> list[AccountRecord]:
+    """The accounts selected for a user not created yet, in the order given (for whoever
+    may see unlinked accounts: admins and integrations:write tokens)."""
+    org_id = caller.require(INTEGRATIONS_WRITE)
+    if len(account_ids) > MAX_SELECTED:
+        raise ValidationFailed(
+            Problem("INVALID", f"At most {MAX_SELECTED} accounts.", ("accountIds",))
+        )
+    found = await deps.store.integration_accounts.get_many(org_id, account_ids)
+    for index, account_id in enumerate(account_ids):
+        if account_id not in found:
+            raise NotFound("Integration account", ("accountIds", str(index)))
+    return [found[account_id] for account_id in account_ids]
 
 
 async def unlink_account(

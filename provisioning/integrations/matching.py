@@ -24,8 +24,9 @@ from provisioning.integrations.names import (
     match_keys,
     name_fold,
 )
+from provisioning.search import MAX_SEARCH_LENGTH, fold
 from provisioning.users.rules import Checker
-from store.integration_accounts import AccountRecord
+from store.integration_accounts import AccountRecord, UnlinkedFilter
 
 # Each lookup is bounded, so that a common name costs the same in any size of integration.
 CANDIDATES_PER_LOOKUP = 50
@@ -42,6 +43,10 @@ FIRST_TYPO = "close name: first name differs by a typo"
 FIRST_SHORT = "close name: first name is a short form"
 LAST_INITIAL = "close name: last initial matches"
 LAST_TYPO = "close name: last name differs by a typo"
+EMAIL_PREFIX = "email starts with the text typed"
+NAME_PREFIX = "name starts with the text typed"
+# A partial email or name: shorter matches too much to rank.
+MIN_PARTIAL = 3
 
 WEIGHTS = {
     EXACT_EMAIL: 0.9,
@@ -53,6 +58,8 @@ WEIGHTS = {
     FIRST_SHORT: 0.35,
     LAST_INITIAL: 0.3,
     LAST_TYPO: 0.4,
+    EMAIL_PREFIX: 0.5,
+    NAME_PREFIX: 0.4,
 }
 
 
@@ -185,6 +192,12 @@ def rank(suggestions: Iterable[Suggestion], limit: int) -> list[Suggestion]:
     ]
 
 
+def _is_email(text: str) -> bool:
+    """An address whole enough to be checked as one (the partial path takes the rest)."""
+    local, at, domain = text.strip().rpartition("@")
+    return bool(at and local and "." in domain and not domain.endswith("."))
+
+
 def candidate_lookups(person: Person) -> list[str]:
     """The match keys to look up, each answered by the index: the person's own, and the
     whole name swapped."""
@@ -192,6 +205,58 @@ def candidate_lookups(person: Person) -> list[str]:
     if person.first and person.last:
         lookups.append(f"name:{person.last} {person.first}")
     return lookups
+
+
+def _partial_person(text: str) -> Person:
+    """Who a partial email or name is: a whole name's words give the first and last name."""
+    words = [] if "@" in text else text.split()
+    first, last = (words[0], " ".join(words[1:])) if len(words) > 1 else ("", "")
+    return Person(email="", local="", domain="", first=first, last=last)
+
+
+def score_partial(text: str, person: Person, account: AccountRecord) -> Suggestion | None:
+    """As score(), for a partial email or name (folded): prefix reasons, then name ones."""
+    reasons: list[str] = []
+    if account.email and account.email.lower().startswith(text):
+        reasons.append(EMAIL_PREFIX)
+    first, last = account_names(
+        account.first_name, account.last_name, account.display_name, account.email
+    )
+    names = (fold(f"{first or ''} {last or ''}"), fold(account.display_name or ""))
+    if any(name and name.startswith(text) for name in names):
+        reasons.append(NAME_PREFIX)
+    reasons += _name_reasons(person, name_fold(first), name_fold(last))
+    if not reasons:
+        return None
+    doubt = math.prod(1 - WEIGHTS[reason] for reason in reasons)
+    return Suggestion(account=account, score=round(1 - doubt, 4), reasons=tuple(reasons))
+
+
+async def suggest_partial(
+    deps: Dependencies, org_id: str, text: str, first: int
+) -> list[Suggestion]:
+    """Unlinked accounts a partial email or name starts, by each integration's search
+    index, and by the name lookups a whole first and last name allow; ranked as suggest."""
+    person = _partial_person(text)
+    accounts = deps.store.integration_accounts
+    integrations = await deps.store.integrations.list(org_id)
+    lookups = [
+        accounts.page_unlinked(
+            org_id,
+            UnlinkedFilter(integration_id=i.id, search_prefix=text),
+            None,
+            CANDIDATES_PER_LOOKUP,
+        )
+        for i in integrations
+    ]
+    if person.first and person.last:
+        keys = [f"name:{person.first} {person.last}", f"name:{person.last} {person.first}"]
+        keys += list(match_keys(None, person.first, person.last))
+        lookups += [accounts.unlinked_where(org_id, k, CANDIDATES_PER_LOOKUP) for k in keys]
+    found = await asyncio.gather(*lookups)
+    candidates = {account.id: account for batch in found for account in batch}
+    scored = (score_partial(text, person, account) for account in candidates.values())
+    return rank((s for s in scored if s is not None), first)
 
 
 async def suggest(
@@ -205,9 +270,12 @@ async def suggest(
     # Suggestions show unlinked accounts: for whoever may list them (list_unlinked).
     org_id = require_integration_writer(caller)
     check = Checker(prefix=())
-    normalised = check.email(email)
     if not 0 <= first <= MAX_SUGGESTIONS:
         check.fail("first", "INVALID", f"first must be between 0 and {MAX_SUGGESTIONS}.")
+    text = fold(email) if len(email) <= MAX_SEARCH_LENGTH else ""
+    if not check.problems and len(text) >= MIN_PARTIAL and not _is_email(email):
+        return await suggest_partial(deps, org_id, text, first)
+    normalised = check.email(email)
     if normalised is None and not check.problems:
         check.fail("email", "REQUIRED", "Email is required.")
     if check.problems or normalised is None:

@@ -32,6 +32,16 @@ async def get_users(
     return await deps.store.users.get_many(org_id, user_ids)
 
 
+async def get_users_by_email(
+    deps: Dependencies, caller: Caller, emails: list[str]
+) -> dict[str, UserRecord]:
+    """Users by (normalised) email, for a caller who may read users; nobody otherwise."""
+    org_id = caller.require_signed_in()
+    if not caller.may(USERS_READ) or not emails:
+        return {}
+    return await deps.store.users.get_many_by_email(org_id, emails)
+
+
 async def list_users(
     deps: Dependencies,
     caller: Caller,

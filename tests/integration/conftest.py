@@ -36,6 +36,7 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.commands: list[str] = []
         self.collections: list[str] = []
+        self.finds: list[tuple[str, dict[str, Any]]] = []  # (collection, filter), for explain
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         collection = event.command.get(event.command_name)
@@ -43,6 +44,8 @@ class CommandCounter(monitoring.CommandListener):
             return
         self.commands.append(event.command_name)
         self.collections.append(collection if isinstance(collection, str) else "")
+        if event.command_name == "find" and isinstance(collection, str):
+            self.finds.append((collection, dict(event.command.get("filter", {}))))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -55,6 +58,7 @@ class CommandCounter(monitoring.CommandListener):
     def clear(self) -> None:
         self.commands.clear()
         self.collections.clear()
+        self.finds.clear()
 
     def data_commands(self) -> list[str]:
         return [c for c in self.commands if c not in self.IGNORED]

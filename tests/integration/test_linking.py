@@ -233,13 +233,14 @@ async def test_link_create_makes_the_user_from_the_account(api: Api) -> None:
     assert idoc.codes(await create_from(ids["cc-1"])) == ["REQUIRED"]
 
 
-async def test_link_create_with_an_email_in_use_is_email_taken(api: Api) -> None:
+async def test_link_create_with_an_email_in_use_links_that_user(api: Api) -> None:
+    # Issue 16: the person exists, so Link/Create links them (test_account_tabs.py).
     admin, _, ids = await seeded(api)
-    await idoc.create_user(api, admin, "jane.doe@acme.example")
+    jane = (await idoc.create_user(api, admin, "jane.doe@acme.example"))["user"]["id"]
     body = await api.gql(admin, idoc.CREATE_FROM, {"input": {"accountId": ids["bh-1"]}})
-    errors = idoc.data(body, "createUserFromIntegrationAccount")["userErrors"]
-    assert [(e["field"], e["code"]) for e in errors] == [(["input", "accountId"], "EMAIL_TAKEN")]
-    assert "bh-1" in await idoc.account_ids(api, admin, "bullhorn")
+    payload = idoc.data(body, "createUserFromIntegrationAccount")
+    assert payload["userErrors"] == [] and payload["user"]["id"] == jane
+    assert "bh-1" not in await idoc.account_ids(api, admin, "bullhorn")
 
 
 async def test_connection_status_lists_integrations_in_use(api: Api) -> None:

@@ -91,10 +91,56 @@ async def test_linked_accounts_are_not_suggested_and_first_limits(api: Api) -> N
     found = await suggest(api, admin, email="john.smith@acme.example", n=2)
     assert [s["account"]["externalId"] for s in found] == ["local", "cc-name"]
     assert found[0]["best"]
-    bad = await api.gql(admin, idoc.SUGGEST, {"email": "not an email"})
+    bad = await api.gql(admin, idoc.SUGGEST, {"email": "jo"})
     assert bad["errors"][0]["extensions"]["code"] == "INVALID"
     too_many = await api.gql(admin, idoc.SUGGEST, {"email": "a@b.example", "n": 51})
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+async def test_a_partial_email_suggests_the_accounts_it_starts(api: Api) -> None:
+    admin = await seeded(api)
+    found = await suggest(api, admin, email="John.Sm")
+    assert [s["account"]["externalId"] for s in found] == ["exact", "local"]
+    assert all(s["reasons"] == [matching.EMAIL_PREFIX] for s in found)
+    assert not any(s["best"] for s in found)  # a tie in bullhorn
+    one = await suggest(api, admin, email="john.smith@gm")
+    assert [(s["account"]["externalId"], s["best"]) for s in one] == [("local", True)]
+
+
+async def test_a_partial_name_suggests_by_name_ranked_as_a_whole_name_is(api: Api) -> None:
+    admin = await seeded(api)
+    found = await suggest(api, admin, email="Jöhn Smi")
+    assert [s["account"]["externalId"] for s in found] == ["exact", "local", "cc-name"]
+    assert all(s["reasons"] == [matching.NAME_PREFIX] for s in found)
+    whole = await suggest(api, admin, email="john smith")
+    by_id = {s["account"]["externalId"]: s for s in whole}
+    assert by_id["cc-name"]["reasons"] == [matching.NAME_PREFIX, matching.SAME_NAME]
+    assert by_id["cc-typo"]["reasons"] == [matching.LAST_TYPO]
+    assert by_id["initial"]["reasons"] == [matching.FIRST_INITIAL]
+    assert [s["account"]["externalId"] for s in whole if s["best"]] == ["cc-name"]
+    assert whole[0]["account"]["externalId"] in {"exact", "local", "cc-name"}
+    assert "stranger" not in by_id
+    assert await suggest(api, admin, email="nobody here") == []
+
+
+async def test_a_partial_search_leaves_out_linked_accounts_and_uses_an_index(api: Api) -> None:
+    admin = await seeded(api)
+    ids = await idoc.account_ids(api, admin, "bullhorn")
+    created = await idoc.create_user(api, admin, "john.smith@acme.example", [ids["exact"]])
+    assert created["userErrors"] == []
+    found = await suggest(api, admin, email="john.smi")
+    assert [s["account"]["externalId"] for s in found] == ["local"]
+    api.counter.clear()
+    await suggest(api, admin, email="john.smi")
+    plans = [
+        await api.deps.store.db[collection].find(query).explain()
+        for collection, query in api.counter.finds
+        if collection == "integration_accounts"
+    ]
+    assert plans
+    for plan in plans:
+        winning = str(plan["queryPlanner"]["winningPlan"])
+        assert "IXSCAN" in winning and "COLLSCAN" not in winning, winning
 
 
 async def test_every_candidate_lookup_uses_an_index(api: Api) -> None:
