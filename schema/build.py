@@ -1,32 +1,28 @@
-"""The Schema's extensions: limits, caches, error masking, introspection. The root types
-come from resolvers/ (resolvers.root), which builds the Schema with build_schema."""
+"""The Schema's one extension: limits, caches, error masking, introspection, timing. The
+root types come from resolvers/ (resolvers.root), which builds the Schema with
+build_schema."""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from config.settings import Settings
 from provisioning.errors import DomainError
-from schema.input_limits import InputLimits
-from schema.operation_metrics import OperationMetrics
+from schema.documents import Documents, Prepared
+from schema.input_limits import check_input
+from schema.operation_metrics import observe_operation
 from store.availability import is_unavailable
 
 log = logging.getLogger("roster.graphql")
@@ -101,6 +97,41 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class RosterOperation(MaskUnexpectedErrors):
+    """Everything the edge does around one operation, as one extension, since each
+    extension costs its hooks on every request: the request's own limits (the document's
+    length, the variables, their text), the document parsed and validated once per text
+    (its token, depth, alias and introspection limits with it), the masking of unexpected
+    errors and the operation's timing. No hook runs per field."""
+
+    def __init__(self, documents: Documents, max_query_chars: int) -> None:
+        super().__init__()
+        self.documents = documents
+        self.max_query_chars = max_query_chars
+        self.prepared: Prepared | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        check_input(self.execution_context, self.max_query_chars)
+        yield from super().on_operation()  # masks the result's unexpected errors
+        observe_operation(self.execution_context, time.perf_counter() - started)
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            self.prepared = self.documents.prepare(context.query)
+            context.graphql_document = self.prepared.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        if self.prepared is not None:
+            context = self.execution_context
+            context.pre_execution_errors = self.documents.validate(
+                context.schema._schema, self.prepared
+            )
+        yield
+
+
 # graphql-core's suggestions ("Did you mean 'email'?", "... the enum value 'FULL'?") name
 # fields, arguments and values of the schema: with introspection off they would tell it.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -112,12 +143,18 @@ def hide_suggestions(error: GraphQLError) -> None:
 
 class RosterSchema(strawberry.Schema):
     def __init__(
-        self, query: type, mutation: type, extensions: list[Any], suggestions: bool = True
+        self,
+        query: type,
+        mutation: type,
+        extensions: list[Any],
+        documents: Documents,
+        suggestions: bool = True,
     ) -> None:
         # StrawberryConfig's switch covers only unknown fields, and strawberry passes no
         # hide_suggestions to graphql-core's validate or execute: the rest is done below.
         config = StrawberryConfig(disable_field_suggestions=not suggestions)
         super().__init__(query=query, mutation=mutation, extensions=extensions, config=config)
+        self.documents = documents
         self.suggestions = suggestions
 
     def process_errors(
@@ -131,27 +168,22 @@ class RosterSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings, query: type, mutation: type) -> strawberry.Schema:
-    # The limit rules are built once: fresh rule classes per request would give
-    # ValidationCache a new key every time, so it would never hit (strawberry#4635).
-    limit_rules = [
+    rules = [
+        *specified_rules,
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    # Factories, not instances: each request gets its own extension objects.
-    extensions: list[Any] = [
-        partial(InputLimits, max_query_chars=settings.max_query_chars),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(AddValidationRules, limit_rules),
-        partial(ParserCache, maxsize=CACHE_SIZE),
-        partial(ValidationCache, maxsize=CACHE_SIZE),
-        MaskUnexpectedErrors,
-        OperationMetrics,
-    ]
     if not settings.introspection:
-        extensions.append(DisableIntrospection)
+        rules.append(NoSchemaIntrospectionCustomRule)
+    documents = Documents(max_tokens=settings.max_tokens, rules=rules, maxsize=CACHE_SIZE)
+    # A factory, not an instance: each request gets its own extension object.
+    extensions: list[Any] = [
+        partial(RosterOperation, documents, max_query_chars=settings.max_query_chars)
+    ]
     return RosterSchema(
         query=query,
         mutation=mutation,
         extensions=extensions,
+        documents=documents,
         suggestions=settings.field_suggestions,
     )

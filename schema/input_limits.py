@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 
 def has_lone_surrogate(text: str) -> bool:
@@ -45,30 +45,26 @@ def _values(value: Any) -> Iterator[tuple[Any, tuple[str, ...]]]:
                 pending.extend(item)
 
 
-class InputLimits(SchemaExtension):
-    def __init__(self, max_query_chars: int) -> None:
-        self.max_query_chars = max_query_chars
-
-    def on_operation(self) -> Iterator[None]:
-        query = self.execution_context.query or ""
-        if len(query) > self.max_query_chars:
+def check_input(context: ExecutionContext, max_query_chars: int) -> None:
+    """Raises a typed GraphQLError for a request over a limit; run before parsing."""
+    query = context.query or ""
+    if len(query) > max_query_chars:
+        raise GraphQLError(
+            f"The document is longer than {max_query_chars} characters:"
+            " pass long values as variables.",
+            extensions={"code": "QUERY_TOO_LARGE"},
+        )
+    lone_surrogate = has_lone_surrogate(query)
+    for count, (value, keys) in enumerate(_values(context.variables)):
+        if count > MAX_INPUT_VALUES:
             raise GraphQLError(
-                f"The document is longer than {self.max_query_chars} characters:"
-                " pass long values as variables.",
+                f"The variables hold more than {MAX_INPUT_VALUES} values.",
                 extensions={"code": "QUERY_TOO_LARGE"},
             )
-        lone_surrogate = has_lone_surrogate(query)
-        for count, (value, keys) in enumerate(_values(self.execution_context.variables)):
-            if count > MAX_INPUT_VALUES:
-                raise GraphQLError(
-                    f"The variables hold more than {MAX_INPUT_VALUES} values.",
-                    extensions={"code": "QUERY_TOO_LARGE"},
-                )
-            texts = (value, *keys) if isinstance(value, str) else keys
-            lone_surrogate = lone_surrogate or any(map(has_lone_surrogate, texts))
-        if lone_surrogate:
-            raise GraphQLError(
-                "The request contains text that is not valid Unicode (a lone surrogate).",
-                extensions={"code": "INVALID"},
-            )
-        yield
+        texts = (value, *keys) if isinstance(value, str) else keys
+        lone_surrogate = lone_surrogate or any(map(has_lone_surrogate, texts))
+    if lone_surrogate:
+        raise GraphQLError(
+            "The request contains text that is not valid Unicode (a lone surrogate).",
+            extensions={"code": "INVALID"},
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
+from functools import cached_property, partial
 
 from strawberry.dataloader import DataLoader
 
@@ -23,31 +23,56 @@ from store.users import UserRecord
 
 
 class Loaders:
+    """Each loader is made when a request first uses it: most requests use one or two."""
+
     def __init__(self, deps: Dependencies, caller: Caller) -> None:
         self._deps = deps
         self._caller = caller
-        self.departments = self._catalog_loader(Catalog.DEPARTMENTS)
-        self.job_profiles = self._catalog_loader(Catalog.JOB_PROFILES)
-        self.permission_types = self._catalog_loader(Catalog.PERMISSION_TYPES)
-        self.companies = self._catalog_loader(Catalog.COMPANIES)
-        self.users: DataLoader[str, UserRecord | None] = DataLoader(load_fn=self._load_users)
-        self.users_by_email: DataLoader[str, UserRecord | None] = DataLoader(
-            load_fn=self._load_users_by_email
-        )
-        self.integrations: DataLoader[str, IntegrationRecord | None] = DataLoader(
-            load_fn=self._load_integrations
-        )
-        self.integration_accounts: DataLoader[str, AccountRecord | None] = DataLoader(
-            load_fn=self._load_integration_accounts
-        )
-        self.linked_accounts: DataLoader[str, list[AccountRecord]] = DataLoader(
-            load_fn=self._load_linked_accounts
-        )
-        self.licences: DataLoader[str, list[HeldLicence]] = DataLoader(load_fn=self._load_licences)
-        # One key: the organization's integrations in use, read once per request.
-        self.integrations_in_use: DataLoader[str, list[IntegrationRecord]] = DataLoader(
-            load_fn=self._load_integrations_in_use
-        )
+
+    @cached_property
+    def departments(self) -> DataLoader[str, ReferenceRecord | None]:
+        return self._catalog_loader(Catalog.DEPARTMENTS)
+
+    @cached_property
+    def job_profiles(self) -> DataLoader[str, ReferenceRecord | None]:
+        return self._catalog_loader(Catalog.JOB_PROFILES)
+
+    @cached_property
+    def permission_types(self) -> DataLoader[str, ReferenceRecord | None]:
+        return self._catalog_loader(Catalog.PERMISSION_TYPES)
+
+    @cached_property
+    def companies(self) -> DataLoader[str, ReferenceRecord | None]:
+        return self._catalog_loader(Catalog.COMPANIES)
+
+    @cached_property
+    def users(self) -> DataLoader[str, UserRecord | None]:
+        return DataLoader(load_fn=self._load_users)
+
+    @cached_property
+    def users_by_email(self) -> DataLoader[str, UserRecord | None]:
+        return DataLoader(load_fn=self._load_users_by_email)
+
+    @cached_property
+    def integrations(self) -> DataLoader[str, IntegrationRecord | None]:
+        return DataLoader(load_fn=self._load_integrations)
+
+    @cached_property
+    def integration_accounts(self) -> DataLoader[str, AccountRecord | None]:
+        return DataLoader(load_fn=self._load_integration_accounts)
+
+    @cached_property
+    def linked_accounts(self) -> DataLoader[str, list[AccountRecord]]:
+        return DataLoader(load_fn=self._load_linked_accounts)
+
+    @cached_property
+    def licences(self) -> DataLoader[str, list[HeldLicence]]:
+        return DataLoader(load_fn=self._load_licences)
+
+    @cached_property
+    def integrations_in_use(self) -> DataLoader[str, list[IntegrationRecord]]:
+        """One key: the organization's integrations in use, read once per request."""
+        return DataLoader(load_fn=self._load_integrations_in_use)
 
     def _catalog_loader(self, catalog: Catalog) -> DataLoader[str, ReferenceRecord | None]:
         return DataLoader(load_fn=partial(self._load_catalog, catalog))

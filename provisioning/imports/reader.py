@@ -43,6 +43,11 @@ MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # read-only mode still loads these 
 # escaped, as &quot; is), plus its markup: a longer run between tags is refused unread.
 MAX_CELL_XML_BYTES = MAX_CELL_CHARS * 6 + 512
 _CHUNK = 1024 * 1024
+# A row element's start tag (with or without a namespace prefix). Counted while the sheets
+# are inflated for the expansion check: a sheet cannot give more non-blank rows than it
+# has row elements, so the count bounds the rows without parsing the sheet.
+_ROW_TAG = re.compile(rb"<(?:[^\s<>/:]{1,64}:)?row[\s>/]")
+_ROW_TAG_CARRY = 80  # longer than any match, so that one cut between chunks is seen
 
 
 @dataclass(frozen=True)
@@ -177,11 +182,12 @@ def _cell_parts(name: str) -> bool:
     return "sharedstrings" in lowered or lowered.startswith("xl/worksheets/")
 
 
-def check_expansion(archive: zipfile.ZipFile, max_rows: int) -> None:
+def check_expansion(archive: zipfile.ZipFile, max_rows: int) -> dict[str, int]:
     """Refuses a workbook that expands to more than `max_rows` rows can need, by the sizes
     its members declare and then by what they actually inflate to (streaming, so that a
     member that lies about its size is caught as it passes the limit); and one whose
-    sheets hold a cell longer than any row may have."""
+    sheets hold a cell longer than any row may have. Returns the row elements of each
+    sheet (by member name), counted on the way."""
     members = archive.infolist()
     limit = expansion_limit(max_rows)
     too_much = refused(
@@ -192,9 +198,12 @@ def check_expansion(archive: zipfile.ZipFile, max_rows: int) -> None:
     if sum(m.file_size for m in members) > limit or shared > MAX_SHARED_STRINGS_BYTES:
         raise too_much
     expanded = 0
+    row_tags: dict[str, int] = {}
     for member in members:
         cells = _cell_parts(member.filename)
+        sheet = member.filename.lower().startswith("xl/worksheets/")
         run = 0  # bytes since the last "<": the text of one cell, in a sheet
+        carry = b""
         with archive.open(member) as stream:
             while chunk := stream.read(_CHUNK):
                 expanded += len(chunk)
@@ -202,6 +211,13 @@ def check_expansion(archive: zipfile.ZipFile, max_rows: int) -> None:
                     raise too_much
                 if cells:
                     run = _longest_text(chunk, run)
+                if sheet:
+                    data = carry + chunk
+                    # A tag wholly in the carried bytes was counted with the last chunk.
+                    found = sum(1 for m in _ROW_TAG.finditer(data) if m.end() > len(carry))
+                    row_tags[member.filename] = row_tags.get(member.filename, 0) + found
+                    carry = data[-_ROW_TAG_CARRY:]
+    return row_tags
 
 
 def _longest_text(chunk: bytes, run: int) -> int:
@@ -265,7 +281,7 @@ class SheetReader:
                     raise refused(
                         "Macro-enabled workbooks are refused: save it as .xlsx, without macros."
                     )
-                check_expansion(archive, self._max_rows)
+                row_tags = check_expansion(archive, self._max_rows)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
             raise refused("This file is not a readable .xlsx workbook.") from error
         self._source.seek(0)
@@ -287,6 +303,9 @@ class SheetReader:
         first = next(self._rows, None)
         header, keys = map_header([cell_text(v) for v in first or ()])
         max_row = sheet.max_row if isinstance(sheet.max_row, int) else None
+        if max_row is None:
+            # No recorded size: its row elements bound it (the header is one of them).
+            max_row = row_tags.get(getattr(sheet, "_worksheet_path", ""), 0) or None
         self.info = FileInfo(XLSX, header, keys, max(0, (max_row or 1) - 1))
 
     def _open_csv(self, start: bytes) -> None:

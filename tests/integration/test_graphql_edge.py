@@ -155,20 +155,20 @@ async def test_cors_names_its_origins(settings: Settings, fast_hasher: PasswordH
         assert "access-control-allow-origin" not in refused.headers
 
 
-async def test_a_repeated_query_is_validated_once(api: Api) -> None:
-    from strawberry.extensions.validation_cache import _get_validate_cache
-
-    from schema.build import CACHE_SIZE
-
-    cache: Any = _get_validate_cache(CACHE_SIZE)  # an lru_cache wrapper
+async def test_a_repeated_query_is_parsed_and_validated_once(api: Api) -> None:
+    app: Any = api.transport.app
+    graphql = next(route.endpoint for route in app.app.routes if route.path == "/graphql")
+    documents = graphql.schema.documents
     client = api.browser()
     query = f"{{ me {{ id }} __typename }} # {uuid.uuid4()}"
     await api.gql(client, query)
-    before = cache.cache_info()
+    hits, misses = documents.cache_info()
+    prepared = documents.prepare(query)
+    validated = prepared.errors
+    assert validated == []
     await api.gql(client, query)
-    after = cache.cache_info()
-    assert after.hits == before.hits + 1
-    assert after.misses == before.misses
+    assert documents.cache_info() == (hits + 2, misses)  # our lookup above, and the request
+    assert prepared.errors is validated  # not validated again
 
 
 async def test_graphql_response_media_type_and_request_errors(api: Api) -> None:

@@ -270,3 +270,29 @@ def test_the_created_event_of_an_import_is_the_one_create_user_records() -> None
     )
     assert created_changes(record) == diff({}, audit_view(record))
     assert "password_hash" not in created_changes(record)
+
+
+def streamed_workbook(rows: list[list[str]], blank_rows: int = 0) -> bytes:
+    """A workbook as openpyxl's write-only mode saves it: no recorded size."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Users")
+    sheet.append(["Email", "First name", "Last name"])
+    for row in rows:
+        sheet.append(row)
+    for _ in range(blank_rows):
+        sheet.append([None, None, None])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_inspect_bounds_a_workbook_without_a_recorded_size_by_its_rows() -> None:
+    data = streamed_workbook([[f"p{i}@example.com", "Ada", "L"] for i in range(7)])
+    assert inspect(io.BytesIO(data), 7).estimated_rows == 7
+    with pytest.raises(ValidationFailed, match="more than 6 rows"):
+        inspect(io.BytesIO(data), 6)
+
+
+def test_blank_rows_past_the_limit_are_counted_out_not_refused() -> None:
+    data = streamed_workbook([[f"p{i}@example.com", "Ada", "L"] for i in range(3)], 10)
+    assert inspect(io.BytesIO(data), 5).estimated_rows == 3
