@@ -14,7 +14,7 @@ Turning a field off needs no read: the runs just stop changing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +31,9 @@ from store.sync_configs import SyncConfigRecord
 
 DIRECTORY, PROVISIONING = "DIRECTORY", "PROVISIONING"
 ID_FIELD = ("input", "integrationId")
+# How far ahead of Roster's clock a cursor may be set: a peer's clock skew, not more (a
+# cursor in the future would let every later change pass unread).
+CURSOR_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,13 @@ async def reset_sync_cursor(
     """Moves the cursor (back, to re-process; null: the next run reads everything)."""
     org_id = caller.require(SYNC_RUN)
     integration = await integration_of(deps, org_id, integration_id)
+    if to is not None and to.tzinfo is None:
+        to = to.replace(tzinfo=UTC)  # an offset-less date is read as UTC
+    if to is not None and to > deps.clock() + CURSOR_SKEW:
+        raise invalid(
+            "The cursor cannot be set in the future: every change until then would be skipped.",
+            ("input", "to"),
+        )
     before = await deps.store.sync_configs.set_cursor(org_id, integration_id, to)
     if before is None:
         raise invalid("Configure the integration's SCIM connection first.", ID_FIELD)
