@@ -232,6 +232,25 @@ async def sync_runs_of(
     )
 
 
+async def sync_errors_of(
+    info: strawberry.Info,
+    integration_id: str,
+    unresolved: bool | None,
+    first: int,
+    after: str | None,
+) -> SyncErrorConnection:
+    context = context_of(info)
+    page = await runs.list_integration_errors(
+        context.deps, context.caller, integration_id, unresolved, first, decode_cursor(after)
+    )
+    edges = [SyncErrorEdge(cursor=encode_cursor(e.id), node=SyncError.of(e)) for e in page.errors]
+    return SyncErrorConnection(
+        edges=edges,
+        page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
+        total_count=page.total,
+    )
+
+
 async def cursor_of(info: strawberry.Info, integration_id: str) -> datetime | None:
     context = context_of(info)
     found = await configuration.cursors(context.deps, context.caller, [integration_id])
