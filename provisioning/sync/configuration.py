@@ -46,6 +46,7 @@ class SyncSettings:
     product_key: Any = KEEP
     sync_phone: Any = KEEP
     department_attribute: Any = KEEP
+    requires_email: Any = KEEP
 
 
 def invalid(message: str, field: tuple[str, ...]) -> ValidationFailed:
@@ -78,6 +79,7 @@ def _config_view(record: SyncConfigRecord | None) -> dict[str, Any]:
         "company_attribute": record.company_attribute,
         "product_key": record.product_key,
         "sync_phone": record.sync_phone,
+        "requires_email": record.requires_email,
         "department_attribute": record.department_attribute,
         "full_read_due": record.full_read_due,
     }
@@ -145,6 +147,11 @@ async def configure_sync(
     department_attribute = current.department_attribute if current else None
     if settings.department_attribute is not KEEP:
         department_attribute = (settings.department_attribute or "").strip() or None
+    requires_email = current.requires_email if current else False
+    if settings.requires_email is not KEEP:
+        requires_email = bool(settings.requires_email)
+    if requires_email and integration.kind != PROVISIONING:
+        check.fail("requiresEmail", "INVALID", "Only a PROVISIONING integration pushes users.")
     if integration.kind == PROVISIONING:
         # An app is sent Roster's phone and department, always: nothing to choose there.
         if sync_phone:
@@ -178,6 +185,7 @@ async def configure_sync(
         product_key=product_key,
         sync_phone=sync_phone,
         department_attribute=department_attribute,
+        requires_email=requires_email,
         next_run_at=next_run,
         full_read_due=now if full_read else None,
     )

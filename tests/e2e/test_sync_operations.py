@@ -124,3 +124,43 @@ async def test_the_cursor_cannot_be_moved_into_the_future(api: Api) -> None:
     back = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     taken = await data(api, admin, RESET, {"input": {"integrationId": integration_id, "to": back}})
     assert taken["resetSyncCursor"]["userErrors"] == [], taken
+
+
+async def test_an_app_that_requires_an_email_is_not_sent_users_without_one(
+    api: Api, scim_process: ScimServer
+) -> None:
+    app = scim_process.tenant()
+    admin, _ = await api.admin_of("acme")
+    await data(api, admin, POOL, {"input": {"productKey": "upvise", "name": "Upvise", "seats": 9}})
+    upvise = await directory_integration(
+        api,
+        admin,
+        app.base_url,
+        key="upvise",
+        kind="PROVISIONING",
+        productKey="upvise",
+        requiresEmail=True,
+    )
+    created = await data(
+        api,
+        admin,
+        CREATE_USER,
+        {
+            "input": {
+                "firstName": "Nomail",
+                "lastName": "Smith",
+                "phone": "+14155550123",
+                "username": "nomail",
+            }
+        },
+    )
+    assert created["createUser"]["userErrors"] == [], created
+    nomail = created["createUser"]["user"]["id"]
+    await data(api, admin, ASSIGN, {"input": {"userId": nomail, "productKey": "upvise"}})
+    await _licensed_user(api, admin, "olga@acme.example")
+
+    run = await run_sync(api, admin, upvise)
+    assert (run["created"], run["failed"]) == (1, 1), run
+    error = run["errors"]["edges"][0]["node"]
+    assert (error["code"], error["user"]["id"]) == ("MISSING_EMAIL", nomail)
+    assert [u["userName"] for u in app.users()] == ["olga@acme.example"]
