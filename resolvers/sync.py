@@ -61,6 +61,7 @@ class SyncMutation:
             product_key=_given(input.product_key),
             sync_phone=_given(input.sync_phone),
             department_attribute=_given(input.department_attribute),
+            requires_email=_given(input.requires_email),
         )
         await configuration.configure_sync(
             context.deps, context.caller, str(input.integration_id), settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -15,9 +16,11 @@ from schema.enums import Seat
 from schema.errors import UserError
 from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
+    SyncErrorConnection,
     SyncRunConnection,
     SyncSettings,
     cursor_of,
+    sync_errors_of,
     sync_runs_of,
     sync_settings_of,
 )
@@ -115,6 +118,23 @@ class Integration:
         self, info: strawberry.Info, first: int = 20, after: str | None = None
     ) -> SyncRunConnection:
         return await sync_runs_of(info, str(self.id), first, after)
+
+    @strawberry.field(
+        description="DIRECTORY and PROVISIONING: the sync errors of every run, newest first"
+    )
+    async def sync_errors(
+        self,
+        info: strawberry.Info,
+        unresolved: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only those not resolved; false: only resolved; null: all"
+            ),
+        ] = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> SyncErrorConnection:
+        return await sync_errors_of(info, str(self.id), unresolved, first, after)
 
     @strawberry.field(description='"last updated" watermark of incremental sync')
     async def cursor(self, info: strawberry.Info) -> datetime | None:

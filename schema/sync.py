@@ -201,6 +201,10 @@ class SyncSettings:
     product_key: str | None = strawberry.field(
         description="PROVISIONING: the product whose licence holders are provisioned"
     )
+    requires_email: bool = strawberry.field(
+        description="PROVISIONING: whether the app requires an email (users without one are a"
+        " MISSING_EMAIL sync error, not pushed)"
+    )
 
     @classmethod
     def of(cls, record: SyncConfigRecord) -> SyncSettings:
@@ -214,6 +218,7 @@ class SyncSettings:
             sync_phone=record.sync_phone,
             department_attribute=record.department_attribute,
             product_key=record.product_key,
+            requires_email=record.requires_email,
         )
 
 
@@ -226,6 +231,25 @@ async def sync_runs_of(
     )
     edges = [SyncRunEdge(cursor=encode_cursor(r.id), node=SyncRun.of(r)) for r in page.runs]
     return SyncRunConnection(
+        edges=edges,
+        page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
+        total_count=page.total,
+    )
+
+
+async def sync_errors_of(
+    info: strawberry.Info,
+    integration_id: str,
+    unresolved: bool | None,
+    first: int,
+    after: str | None,
+) -> SyncErrorConnection:
+    context = context_of(info)
+    page = await runs.list_integration_errors(
+        context.deps, context.caller, integration_id, unresolved, first, decode_cursor(after)
+    )
+    edges = [SyncErrorEdge(cursor=encode_cursor(e.id), node=SyncError.of(e)) for e in page.errors]
+    return SyncErrorConnection(
         edges=edges,
         page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
         total_count=page.total,
@@ -265,6 +289,10 @@ class ConfigureSyncInput:
     company_attribute: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="a SCIM attribute path (default the enterprise extension's organization)",
+    )
+    requires_email: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="PROVISIONING: true when the app requires an email (default false)",
     )
     sync_phone: bool | None = strawberry.field(
         default=strawberry.UNSET,

@@ -290,6 +290,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("org_id", ASCENDING), ("run_id", ASCENDING), ("_id", ASCENDING)], name="org_run"
         ),
+        IndexModel(
+            [("org_id", ASCENDING), ("integration_id", ASCENDING), ("_id", ASCENDING)],
+            name="org_integration",
+        ),
     ],
     "outbox": [
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),

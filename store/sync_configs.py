@@ -43,6 +43,7 @@ class SyncConfigRecord:
     product_key: str | None = None
     sync_phone: bool = False
     department_attribute: str | None = None
+    requires_email: bool = False
     cursor: datetime | None = None
     full_read_due: datetime | None = None
     next_run_at: datetime | None = None
@@ -59,6 +60,7 @@ _SETTINGS = (
     "product_key",
     "sync_phone",
     "department_attribute",
+    "requires_email",
 )
 
 
@@ -75,6 +77,7 @@ def _record(doc: Document) -> SyncConfigRecord:
         product_key=doc.get("product_key"),
         sync_phone=bool(doc.get("sync_phone", False)),
         department_attribute=doc.get("department_attribute"),
+        requires_email=bool(doc.get("requires_email", False)),
         cursor=doc.get("cursor"),
         full_read_due=doc.get("full_read_due"),
         next_run_at=doc.get("next_run_at"),

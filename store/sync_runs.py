@@ -192,3 +192,33 @@ class SyncRuns:
 
     async def count_errors(self, org_id: str, run_id: str) -> int:
         return await self._errors.count_documents({"org_id": org_id, "run_id": run_id})
+
+    async def integration_errors_page(
+        self,
+        org_id: str,
+        integration_id: str,
+        unresolved: bool | None,
+        before_id: str | None,
+        limit: int,
+    ) -> list[SyncErrorRecord]:
+        """An integration's errors across its runs, newest first."""
+        query = _integration_errors(org_id, integration_id, unresolved)
+        before = object_id(before_id)
+        if before is not None:
+            query["_id"] = {"$lt": before}
+        cursor = self._errors.find(query).sort("_id", -1).limit(limit)
+        return [_error(doc) async for doc in cursor]
+
+    async def count_integration_errors(
+        self, org_id: str, integration_id: str, unresolved: bool | None
+    ) -> int:
+        return await self._errors.count_documents(
+            _integration_errors(org_id, integration_id, unresolved)
+        )
+
+
+def _integration_errors(org_id: str, integration_id: str, unresolved: bool | None) -> Document:
+    query: Document = {"org_id": org_id, "integration_id": integration_id}
+    if unresolved is not None:
+        query["resolved_at"] = None if unresolved else {"$ne": None}
+    return query

@@ -14,7 +14,7 @@ Turning a field off needs no read: the runs just stop changing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +31,9 @@ from store.sync_configs import SyncConfigRecord
 
 DIRECTORY, PROVISIONING = "DIRECTORY", "PROVISIONING"
 ID_FIELD = ("input", "integrationId")
+# How far ahead of Roster's clock a cursor may be set: a peer's clock skew, not more (a
+# cursor in the future would let every later change pass unread).
+CURSOR_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class SyncSettings:
     product_key: Any = KEEP
     sync_phone: Any = KEEP
     department_attribute: Any = KEEP
+    requires_email: Any = KEEP
 
 
 def invalid(message: str, field: tuple[str, ...]) -> ValidationFailed:
@@ -75,6 +79,7 @@ def _config_view(record: SyncConfigRecord | None) -> dict[str, Any]:
         "company_attribute": record.company_attribute,
         "product_key": record.product_key,
         "sync_phone": record.sync_phone,
+        "requires_email": record.requires_email,
         "department_attribute": record.department_attribute,
         "full_read_due": record.full_read_due,
     }
@@ -142,6 +147,11 @@ async def configure_sync(
     department_attribute = current.department_attribute if current else None
     if settings.department_attribute is not KEEP:
         department_attribute = (settings.department_attribute or "").strip() or None
+    requires_email = current.requires_email if current else False
+    if settings.requires_email is not KEEP:
+        requires_email = bool(settings.requires_email)
+    if requires_email and integration.kind != PROVISIONING:
+        check.fail("requiresEmail", "INVALID", "Only a PROVISIONING integration pushes users.")
     if integration.kind == PROVISIONING:
         # An app is sent Roster's phone and department, always: nothing to choose there.
         if sync_phone:
@@ -175,6 +185,7 @@ async def configure_sync(
         product_key=product_key,
         sync_phone=sync_phone,
         department_attribute=department_attribute,
+        requires_email=requires_email,
         next_run_at=next_run,
         full_read_due=now if full_read else None,
     )
@@ -208,6 +219,13 @@ async def reset_sync_cursor(
     """Moves the cursor (back, to re-process; null: the next run reads everything)."""
     org_id = caller.require(SYNC_RUN)
     integration = await integration_of(deps, org_id, integration_id)
+    if to is not None and to.tzinfo is None:
+        to = to.replace(tzinfo=UTC)  # an offset-less date is read as UTC
+    if to is not None and to > deps.clock() + CURSOR_SKEW:
+        raise invalid(
+            "The cursor cannot be set in the future: every change until then would be skipped.",
+            ("input", "to"),
+        )
     before = await deps.store.sync_configs.set_cursor(org_id, integration_id, to)
     if before is None:
         raise invalid("Configure the integration's SCIM connection first.", ID_FIELD)

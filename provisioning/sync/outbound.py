@@ -29,6 +29,7 @@ from datetime import datetime
 from provisioning.audit import record_event
 from provisioning.integrations.accounts import profile_of
 from provisioning.sync.mapping import (
+    MISSING_EMAIL,
     REMOTE_EMAIL_EXISTS,
     REMOTE_REJECTED,
     outbound_patch,
@@ -112,6 +113,15 @@ async def push_users(
 
 async def _create(state: RunState, user: UserRecord, department: str | None) -> None:
     deps, peer = state.deps, state.peer
+    if not user.email and state.config.requires_email:
+        await state.error(
+            "",
+            MISSING_EMAIL,
+            f"{state.integration.name} requires an email and {user.id} has none: add one,"
+            " then retry.",
+            user_id=user.id,
+        )
+        return
     if user.email:
         clash = await peer.find_users(
             f"emails.value eq {quoted(user.email)} or userName eq {quoted(user.email)}"

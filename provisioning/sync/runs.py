@@ -239,3 +239,22 @@ async def list_errors(
     errors = await deps.store.sync_runs.errors_page(org_id, run_id, after_id, first + 1)
     total = await deps.store.sync_runs.count_errors(org_id, run_id)
     return ErrorPage(errors[:first], len(errors) > first, total)
+
+
+async def list_integration_errors(
+    deps: Dependencies,
+    caller: Caller,
+    integration_id: str,
+    unresolved: bool | None,
+    first: int,
+    before_id: str | None,
+) -> ErrorPage:
+    """An integration's sync errors across its runs, newest first (the runs' rights)."""
+    org_id = caller.require(SYNC_RUN)
+    if not 0 <= first <= MAX_PAGE:
+        raise invalid(f"first must be between 0 and {MAX_PAGE}.", ("first",))
+    errors = await deps.store.sync_runs.integration_errors_page(
+        org_id, integration_id, unresolved, before_id, first + 1
+    )
+    total = await deps.store.sync_runs.count_integration_errors(org_id, integration_id, unresolved)
+    return ErrorPage(errors[:first], len(errors) > first, total)
