@@ -14,7 +14,7 @@ from provisioning.errors import NotFound, Problem, ValidationFailed
 from provisioning.users.rules import Checker
 from provisioning.users.write import KEEP, OBSERVER
 from store.ids import new_id
-from store.organizations import OrganizationRecord, SlugTaken
+from store.organizations import OrganizationRecord, SeatsInUse, SlugTaken
 from store.reference import ReferenceRecord
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -114,7 +114,8 @@ async def update_settings(
 ) -> OrganizationRecord:
     """Change the organization's name, default language or full-seat limit (None: unlimited).
 
-    A limit below the seats in use is allowed: it blocks new full seats, it takes none away.
+    A limit below the full seats in use is refused (SEATS_IN_USE with the count): it would
+    leave the organization over its limit with no seat to take away.
     """
     org_id = caller.require_admin()
     check = Checker()
@@ -135,7 +136,17 @@ async def update_settings(
     current = await get_organization(deps, caller)
     if not changes:
         return current
-    result = await deps.store.organizations.update(org_id, changes)
+    try:
+        result = await deps.store.organizations.update(org_id, changes)
+    except SeatsInUse as error:
+        raise ValidationFailed(
+            Problem(
+                "SEATS_IN_USE",
+                f"The seat limit cannot be below the {error.used} full seats in use;"
+                " make some users observers first.",
+                ("input", "seatLimit"),
+            )
+        ) from error
     if result is None:
         raise NotFound("Organization")
     before, after = result

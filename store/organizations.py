@@ -13,6 +13,14 @@ from store.ids import object_id
 from store.types import Document
 
 
+class SeatsInUse(Exception):
+    """A seat limit below the full seats the organization uses now."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
 @dataclass(frozen=True)
 class OrganizationRecord:
     id: str
@@ -77,10 +85,20 @@ class Organizations:
     async def update(
         self, org_id: str, changes: Document
     ) -> tuple[OrganizationRecord, OrganizationRecord] | None:
+        """Apply `changes`; a seat limit is set only if it is not below the full seats in use,
+        in the same conditional update that reserve_full_seats races with."""
+        query: Document = {"_id": object_id(org_id)}
+        limit = changes.get("seat_limit")
+        if limit is not None:
+            query["full_seats_used"] = {"$lte": limit}
         doc = await self._collection.find_one_and_update(
-            {"_id": object_id(org_id)}, {"$set": changes}, return_document=ReturnDocument.BEFORE
+            query, {"$set": changes}, return_document=ReturnDocument.BEFORE
         )
         if doc is None:
+            if limit is not None:
+                current = await self._collection.find_one({"_id": object_id(org_id)})
+                if current is not None:
+                    raise SeatsInUse(current.get("full_seats_used", 0))
             return None
         return _record(doc), _record({**doc, **changes})
 
