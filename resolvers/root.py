@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 
 from config.settings import Settings
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
+from resolvers.catalog import CatalogMutation
 from resolvers.communication import CommunicationMutation
 from resolvers.imports import ImportMutation, ImportQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
@@ -49,6 +50,7 @@ Mutation = merge_types(
         SignupMutation,
         ImportMutation,
         ScimMutation,
+        CatalogMutation,
     ),
 )
 

@@ -17,6 +17,13 @@ class ErrorCode(Enum):
     MANAGED_EXTERNALLY = "MANAGED_EXTERNALLY"
     SEAT_LIMIT = "SEAT_LIMIT"
     SEATS_IN_USE = "SEATS_IN_USE"
+    IN_USE = strawberry.enum_value(
+        "IN_USE", description="retire: users still reference the entry (the message counts them)"
+    )
+    RETIRED = strawberry.enum_value(
+        "RETIRED", description="the catalog entry is retired: it takes no new users"
+    )
+    NAME_TAKEN = "NAME_TAKEN"
     SIGNUP_DISABLED = "SIGNUP_DISABLED"
     TOKEN_INVALID = "TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
     RATE_LIMITED = "RATE_LIMITED"

@@ -61,7 +61,8 @@ def _taken(error: DuplicateValue) -> EmailTaken | UsernameTaken:
 async def check_references(
     deps: Dependencies, org_id: str, check: Checker, references: dict[str, str | None]
 ) -> None:
-    """Department, job profile, permission type and company must exist in this organization."""
+    """Department, job profile, permission type and company must exist in this organization,
+    and not be retired (a retired entry keeps its users but takes no new ones)."""
     collections = {
         "department_id": (deps.store.departments, "departmentId", "Department"),
         "job_profile_id": (deps.store.job_profiles, "jobProfileId", "Job profile"),
@@ -70,12 +71,14 @@ async def check_references(
     }
     wanted = [(name, value) for name, value in references.items() if value is not None]
     found = await asyncio.gather(
-        *(collections[name][0].exists(org_id, value) for name, value in wanted)
+        *(collections[name][0].get(org_id, value) for name, value in wanted)
     )
-    for (name, _), exists in zip(wanted, found, strict=True):
-        if not exists:
-            _, field, label = collections[name]
+    for (name, _), entry in zip(wanted, found, strict=True):
+        _, field, label = collections[name]
+        if entry is None:
             check.fail(field, "NOT_FOUND", f"{label} not found in this organization.")
+        elif entry.retired:
+            check.fail(field, "RETIRED", f"{label} {entry.name!r} is retired: it takes no users.")
 
 
 def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
@@ -291,7 +294,8 @@ async def update_user(
         if name in given
     }
     values.update(references)
-    await check_references(deps, org_id, check, references)
+    new_references = {k: v for k, v in references.items() if v != getattr(current, k)}
+    await check_references(deps, org_id, check, new_references)
     merged = dataclasses.replace(current, **values)
     if not check.problems:
         check.contact(merged.email, merged.username, merged.phone)
