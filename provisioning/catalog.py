@@ -8,6 +8,8 @@ with the count (IN_USE), or moves those users to a replacement, one audited upda
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from provisioning.audit import diff, record_event
@@ -16,6 +18,7 @@ from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
 from provisioning.users.rules import Checker
 from store.ids import new_id
+from store.integrations import IntegrationRecord
 from store.reference import NameTaken, ReferenceData, ReferenceRecord
 
 
@@ -174,3 +177,21 @@ async def retire_entry(
         metadata={"replacement_id": replacement_id, "users_moved": moved},
     )  # fmt: skip
     return result[1]
+
+
+@dataclass(frozen=True)
+class CompanySync:
+    """Which directory integration manages a company, and when it last read that directory."""
+
+    integration_key: str
+    integration: IntegrationRecord | None
+    last_synced_at: datetime | None
+
+
+async def company_sync(deps: Dependencies, caller: Caller, managed_by: str) -> CompanySync:
+    org_id = caller.require_signed_in()
+    integration = await deps.store.integrations.get_by_key(org_id, managed_by)
+    if integration is None:
+        return CompanySync(managed_by, None, None)
+    cursors = await deps.store.sync_configs.cursors(org_id, [integration.id])
+    return CompanySync(managed_by, integration, cursors.get(integration.id))

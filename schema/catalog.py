@@ -3,10 +3,12 @@ and their loading by id through the request's DataLoaders."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 import strawberry
 
+from provisioning.catalog import company_sync
 from schema.context import context_of
 from schema.errors import UserError
 from store.reference import ReferenceRecord
@@ -77,6 +79,7 @@ class Company:
     name: str
     kind: str = strawberry.field(description="OWN for the organization itself, else PARTNER")
     retired: bool = strawberry.field(default=False, description=RETIRED)
+    managed_by_key: strawberry.Private[str | None] = None
 
     @classmethod
     def of(cls, record: ReferenceRecord) -> Company:
@@ -85,7 +88,37 @@ class Company:
             name=record.name,
             kind=record.kind or "PARTNER",
             retired=record.retired,
+            managed_by_key=record.managed_by,
         )
+
+    @strawberry.field(
+        description="The directory integration that manages this company (its people come"
+        " from there; no manual user may join it), and when it last synced. Null if none."
+    )
+    async def sync(self, info: strawberry.Info) -> CompanySync | None:
+        if self.managed_by_key is None:
+            return None
+        context = context_of(info)
+        found = await company_sync(context.deps, context.caller, self.managed_by_key)
+        return CompanySync(
+            integration_key=found.integration_key,
+            integration_id=strawberry.ID(found.integration.id) if found.integration else None,
+            integration_name=found.integration.name if found.integration else None,
+            last_synced_at=found.last_synced_at,
+        )
+
+
+@strawberry.type(description="A company's entry in the Sync list.")
+class CompanySync:
+    integration_key: str = strawberry.field(description="The managing integration's key.")
+    integration_id: strawberry.ID | None = strawberry.field(
+        description="Null if that integration was deleted."
+    )
+    integration_name: str | None
+    last_synced_at: datetime | None = strawberry.field(
+        description="Where the integration's last run read the directory up to; null before"
+        " its first run."
+    )
 
 
 @strawberry.enum(description="The organization's catalogs that users reference.")

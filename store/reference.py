@@ -45,6 +45,7 @@ class ReferenceRecord:
     name: str
     kind: str | None = None
     retired: bool = False
+    managed_by: str | None = None  # companies: the key of the directory integration
 
 
 def _record(doc: Document) -> ReferenceRecord:
@@ -54,6 +55,7 @@ def _record(doc: Document) -> ReferenceRecord:
         name=doc["name"],
         kind=doc.get("kind"),
         retired=bool(doc.get("retired", False)),
+        managed_by=doc.get("managed_by"),
     )
 
 

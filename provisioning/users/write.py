@@ -79,6 +79,13 @@ async def check_references(
             check.fail(field, "NOT_FOUND", f"{label} not found in this organization.")
         elif entry.retired:
             check.fail(field, "RETIRED", f"{label} {entry.name!r} is retired: it takes no users.")
+        elif entry.managed_by is not None:
+            check.fail(
+                field,
+                "MANAGED_EXTERNALLY",
+                f"{label} {entry.name!r} is managed by the directory {entry.managed_by!r}:"
+                " its people come from there.",
+            )
 
 
 def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:

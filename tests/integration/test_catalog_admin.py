@@ -116,3 +116,44 @@ async def test_catalog_is_admin_only_and_the_own_company_is_kept(api: Api) -> No
         api, admin, RETIRE, "retireCatalogEntry", catalog="COMPANY", id=partner["entry"]["id"]
     )
     assert gone["userErrors"] == [] and gone["entry"]["retired"] is True
+
+
+COMPANIES = """{ organization { companies { id name
+  sync { integrationKey integrationId integrationName lastSyncedAt } } } }"""
+
+
+async def test_a_directory_company_is_the_directorys(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    # What an inbound run does when the directory names a company the organization lacks.
+    created = await api.deps.store.directory.insert_companies(
+        org_id, ["Initech"], "hr-directory", api.deps.clock()
+    )
+    initech = created["Initech"]
+    partner = await _entry(
+        api, admin, CREATE, "createCatalogEntry", catalog="COMPANY", name="Globex"
+    )
+    listed = await api.gql(admin, COMPANIES)
+    sync = {c["name"]: c["sync"] for c in listed["data"]["organization"]["companies"]}
+    assert sync["Initech"] == {
+        "integrationKey": "hr-directory",
+        "integrationId": None,
+        "integrationName": None,
+        "lastSyncedAt": None,
+    }
+    assert sync["Globex"] is None
+
+    manual = await create(
+        api, admin, email="i@acme.example", firstName="I", lastName="I", companyId=initech
+    )
+    assert [e["code"] for e in manual["userErrors"]] == ["MANAGED_EXTERNALLY"]
+    assert "hr-directory" in manual["userErrors"][0]["message"]
+    ok = await create(
+        api, admin, email="g@acme.example", firstName="G", lastName="G",
+        companyId=partner["entry"]["id"],
+    )  # fmt: skip
+    assert ok["userErrors"] == []
+    moved = await api.gql(
+        admin, doc.UPDATE_USER, {"input": {"userId": ok["user"]["id"], "companyId": initech}}
+    )
+    codes = [e["code"] for e in moved["data"]["updateUser"]["userErrors"]]
+    assert codes == ["MANAGED_EXTERNALLY"]
