@@ -16,6 +16,7 @@ from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
+from resolvers.roles import RoleMutation
 from resolvers.scim import ScimMutation
 from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
@@ -51,6 +52,7 @@ Mutation = merge_types(
         ImportMutation,
         ScimMutation,
         CatalogMutation,
+        RoleMutation,
     ),
 )
 

@@ -13,6 +13,7 @@ from schema.communication import CommunicationSettings, communication_settings_o
 from schema.context import context_of
 from schema.integrations import Integration
 from schema.licences import LicencePool, licence_pools_of
+from schema.roles import Role, roles_of
 from schema.scim import ScimSettings
 from schema.signup import SignupSettings, signup_settings_of
 from store.organizations import OrganizationRecord
@@ -37,6 +38,9 @@ class Organization:
     slug: str
     name: str
     settings: OrganizationSettings
+    roles: list[Role] = strawberry.field(
+        description="The roles users may hold: built-in first, then the organization's own."
+    )
 
     @classmethod
     def of(cls, record: OrganizationRecord) -> Organization:
@@ -47,6 +51,7 @@ class Organization:
             settings=OrganizationSettings(
                 default_language=record.default_language, seat_limit=record.seat_limit
             ),
+            roles=roles_of(record.roles),
         )
 
     @strawberry.field

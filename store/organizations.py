@@ -31,6 +31,8 @@ class OrganizationRecord:
     seat_limit: int | None
     full_seats_used: int
     created_at: datetime
+    # Organization-defined roles beside the built-in ones: name -> retired.
+    roles: tuple[tuple[str, bool], ...] = ()
 
 
 class SlugTaken(Exception):
@@ -47,6 +49,7 @@ def _record(doc: Document) -> OrganizationRecord:
         seat_limit=doc.get("seat_limit"),
         full_seats_used=doc.get("full_seats_used", 0),
         created_at=doc["created_at"],
+        roles=tuple((r["name"], bool(r.get("retired", False))) for r in doc.get("roles", [])),
     )
 
 
@@ -101,6 +104,23 @@ class Organizations:
                     raise SeatsInUse(current.get("full_seats_used", 0))
             return None
         return _record(doc), _record({**doc, **changes})
+
+    async def replace_roles(
+        self,
+        org_id: str,
+        before: tuple[tuple[str, bool], ...],
+        after: tuple[tuple[str, bool], ...],
+    ) -> bool:
+        """Set the organization's roles to `after` if they are still `before` (else False)."""
+        stored = [{"name": name, "retired": retired} for name, retired in after]
+        if before:
+            was: Document = {"roles": [{"name": n, "retired": r} for n, r in before]}
+        else:
+            was = {"$or": [{"roles": {"$exists": False}}, {"roles": []}]}
+        result = await self._collection.update_one(
+            {"_id": object_id(org_id), **was}, {"$set": {"roles": stored}}
+        )
+        return result.modified_count == 1
 
     async def reserve_full_seats(self, org_id: str, count: int = 1) -> bool:
         """Take `count` full seats if the limit allows; one conditional update, race-free."""

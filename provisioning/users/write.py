@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioning.access.principal import ADMIN, ROLES, USERS_WRITE
+from provisioning.access.principal import ADMIN, MEMBER, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -44,6 +44,7 @@ from provisioning.users.model import (
     unchanged_condition,
 )
 from provisioning.users.queries import get_user, get_users, list_users
+from provisioning.users.roles import check_roles
 from provisioning.users.rules import Checker
 from store.ids import new_id
 from store.organizations import OrganizationRecord
@@ -88,13 +89,6 @@ async def check_references(
             )
 
 
-def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [role for role in roles if role not in ROLES]
-    if unknown:
-        check.fail("roles", "INVALID", f"Unknown roles {unknown}; known roles are {list(ROLES)}.")
-    return tuple(dict.fromkeys(role for role in roles if role in ROLES))
-
-
 # Roles that grant rights: only a caller holding admin rights gives or takes them away.
 PRIVILEGED_ROLES = frozenset({ADMIN})
 
@@ -116,8 +110,13 @@ def check_rights(
     if holds_admin:
         return
     held = set(before.roles) if before is not None else set()
-    if roles is not None and (held ^ set(roles)) & PRIVILEGED_ROLES:
+    changed = held ^ set(roles) if roles is not None else set()
+    if changed & PRIVILEGED_ROLES:
         check.fail("roles", "FORBIDDEN", "Only an organization admin may grant or remove ADMIN.")
+    elif changed - {MEMBER}:
+        # An organization's own role grants no Roster right, but the applications that read
+        # users grant access by it: it is a right there, so only an admin gives it.
+        check.fail("roles", "FORBIDDEN", "Only an organization admin may grant or remove roles.")
     if sets_password:
         check.fail("password", "FORBIDDEN", "Only an organization admin may set a password.")
     if email_changes and held & PRIVILEGED_ROLES:
@@ -152,7 +151,7 @@ def check_new_user(
     if not any(p.field and p.field[-1] in ("email", "username", "phone") for p in check.problems):
         check.contact(email, username, phone)
     language = check.language(draft.language, organization.default_language)
-    roles = _check_roles(check, draft.roles)
+    roles = check_roles(check, draft.roles, organization)
     check_rights(
         check,
         holds_admin,
@@ -281,7 +280,10 @@ async def update_user(
     if "external_id" in given:
         values["external_id"] = given["external_id"] or None
     if "roles" in given:
-        values["roles"] = _check_roles(check, tuple(given["roles"] or ()))
+        organization = await deps.store.organizations.get(org_id)
+        values["roles"] = check_roles(
+            check, tuple(given["roles"] or ()), organization, current.roles
+        )
         if (
             caller.user_id == user_id
             and "ADMIN" in current.roles
