@@ -11,6 +11,7 @@ from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
+from provisioning.users.required import REQUIRABLE
 from provisioning.users.rules import Checker
 from provisioning.users.write import KEEP, OBSERVER
 from store.ids import new_id
@@ -111,6 +112,7 @@ async def update_settings(
     name: Any = KEEP,
     default_language: Any = KEEP,
     seat_limit: Any = KEEP,
+    required_fields: Any = KEEP,
 ) -> OrganizationRecord:
     """Change the organization's name, default language or full-seat limit (None: unlimited).
 
@@ -131,6 +133,13 @@ async def update_settings(
         if seat_limit is not None and seat_limit < 0:
             check.fail("seatLimit", "INVALID", "The seat limit cannot be negative.")
         changes["seat_limit"] = seat_limit
+    if required_fields is not KEEP:
+        unknown = set(required_fields or ()) - set(REQUIRABLE)
+        if unknown:
+            check.fail(
+                "requiredFields", "INVALID", f"Fields cannot be required: {sorted(unknown)}."
+            )
+        changes["required_fields"] = sorted(set(required_fields or ()))
     if check.problems:
         raise ValidationFailed(*check.problems)
     current = await get_organization(deps, caller)
@@ -166,4 +175,5 @@ def _settings_view(record: OrganizationRecord) -> dict[str, Any]:
         "name": record.name,
         "default_language": record.default_language,
         "seat_limit": record.seat_limit,
+        "required_fields": list(record.required_fields),
     }

@@ -24,6 +24,10 @@ class ErrorCode(Enum):
         "RETIRED", description="the catalog entry is retired: it takes no new users"
     )
     NAME_TAKEN = "NAME_TAKEN"
+    MISSING_DEFAULT_DEPARTMENT = "MISSING_DEFAULT_DEPARTMENT"
+    MISSING_DEFAULT_JOB_PROFILE = "MISSING_DEFAULT_JOB_PROFILE"
+    MISSING_DEFAULT_PERMISSION_TYPE = "MISSING_DEFAULT_PERMISSION_TYPE"
+    MISSING_DEFAULT_LANGUAGE = "MISSING_DEFAULT_LANGUAGE"
     SIGNUP_DISABLED = "SIGNUP_DISABLED"
     TOKEN_INVALID = "TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
     RATE_LIMITED = "RATE_LIMITED"
@@ -74,3 +78,11 @@ class UserSource(Enum):
     INTEGRATION = "INTEGRATION"
     DIRECTORY = "DIRECTORY"
     SCIM = "SCIM"
+
+
+@strawberry.enum(description="A field an organization may require of every new user.")
+class RequiredField(Enum):
+    DEPARTMENT = "department"
+    JOB_PROFILE = "job_profile"
+    PERMISSION_TYPE = "permission_type"
+    LANGUAGE = "language"

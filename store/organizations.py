@@ -33,6 +33,8 @@ class OrganizationRecord:
     created_at: datetime
     # Organization-defined roles beside the built-in ones: name -> retired.
     roles: tuple[tuple[str, bool], ...] = ()
+    # The fields every new user must have: department, job_profile, permission_type, language.
+    required_fields: tuple[str, ...] = ()
 
 
 class SlugTaken(Exception):
@@ -49,6 +51,7 @@ def _record(doc: Document) -> OrganizationRecord:
         seat_limit=doc.get("seat_limit"),
         full_seats_used=doc.get("full_seats_used", 0),
         created_at=doc["created_at"],
+        required_fields=tuple(doc.get("required_fields", [])),
         roles=tuple((r["name"], bool(r.get("retired", False))) for r in doc.get("roles", [])),
     )
 

@@ -44,6 +44,7 @@ from provisioning.users.model import (
     unchanged_condition,
 )
 from provisioning.users.queries import get_user, get_users, list_users
+from provisioning.users.required import check_required
 from provisioning.users.roles import check_roles
 from provisioning.users.rules import Checker
 from store.ids import new_id
@@ -151,6 +152,7 @@ def check_new_user(
     if not any(p.field and p.field[-1] in ("email", "username", "phone") for p in check.problems):
         check.contact(email, username, phone)
     language = check.language(draft.language, organization.default_language)
+    check_required(check, draft, organization)
     roles = check_roles(check, draft.roles, organization)
     check_rights(
         check,

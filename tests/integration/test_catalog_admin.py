@@ -157,3 +157,34 @@ async def test_a_directory_company_is_the_directorys(api: Api) -> None:
     )
     codes = [e["code"] for e in moved["data"]["updateUser"]["userErrors"]]
     assert codes == ["MANAGED_EXTERNALLY"]
+
+
+REQUIRE = """mutation($input: OrganizationSettingsInput!) {
+  updateOrganizationSettings(input: $input) {
+  organization { settings { requiredFields } } userErrors { field code message } } }"""
+
+
+async def test_required_fields_are_supplied_or_defaulted_or_refused(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    set_ = await api.gql(
+        admin, REQUIRE, {"input": {"requiredFields": ["DEPARTMENT", "LANGUAGE", "JOB_PROFILE"]}}
+    )
+    payload = set_["data"]["updateOrganizationSettings"]
+    assert payload["userErrors"] == []
+    assert payload["organization"]["settings"]["requiredFields"] == [
+        "DEPARTMENT", "JOB_PROFILE", "LANGUAGE",
+    ]  # fmt: skip
+    org = await organization(api, admin)
+    department, job = org["departments"][0]["id"], org["jobProfiles"][0]["id"]
+    missing = await create(api, admin, email="r@acme.example", firstName="R", lastName="R")
+    codes = sorted(e["code"] for e in missing["userErrors"])
+    assert codes == ["MISSING_DEFAULT_DEPARTMENT", "MISSING_DEFAULT_JOB_PROFILE"]
+    assert missing["user"] is None
+    users = await api.gql(admin, doc.USERS, {"search": "r@acme"})
+    assert users["data"]["users"]["totalCount"] == 0
+    # The language comes from the organization's default; the rest from the request.
+    made = await create(
+        api, admin, email="r@acme.example", firstName="R", lastName="R",
+        departmentId=department, jobProfileId=job,
+    )  # fmt: skip
+    assert made["userErrors"] == [] and made["user"]["language"] == "en"
