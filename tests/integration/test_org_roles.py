@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
+from tests.integration.scim_support import scim_peer
 from tests.integration.test_partner_access import bearer, partner
 from tests.integration.test_users import create
 
@@ -96,3 +97,15 @@ async def test_an_api_client_may_not_give_an_organization_role(api: Api) -> None
     assert [e["code"] for e in errors] == ["FORBIDDEN"]
     plain = await bearer(api, token, doc.CREATE_USER, {"input": {**fields, "roles": ["MEMBER"]}})
     assert plain.json()["data"]["createUser"]["userErrors"] == []
+
+
+async def test_scim_reads_a_users_roles(api: Api) -> None:
+    peer = await scim_peer(api)
+    await _call(api, peer.admin, CREATE_ROLE, "createRole", name="OneOffice")
+    made = await create(
+        api, peer.admin, email="s@acme.example", firstName="S", lastName="S",
+        roles=["MEMBER", "OneOffice"],
+    )  # fmt: skip
+    read = await peer.get(f"/Users/{made['user']['id']}")
+    assert read.status_code == 200
+    assert [r["value"] for r in read.json()["roles"]] == ["MEMBER", "OneOffice"]
