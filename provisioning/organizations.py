@@ -11,10 +11,11 @@ from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, ValidationFailed
+from provisioning.users.required import REQUIRABLE
 from provisioning.users.rules import Checker
 from provisioning.users.write import KEEP, OBSERVER
 from store.ids import new_id
-from store.organizations import OrganizationRecord, SlugTaken
+from store.organizations import OrganizationRecord, SeatsInUse, SlugTaken
 from store.reference import ReferenceRecord
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -111,10 +112,12 @@ async def update_settings(
     name: Any = KEEP,
     default_language: Any = KEEP,
     seat_limit: Any = KEEP,
+    required_fields: Any = KEEP,
 ) -> OrganizationRecord:
     """Change the organization's name, default language or full-seat limit (None: unlimited).
 
-    A limit below the seats in use is allowed: it blocks new full seats, it takes none away.
+    A limit below the full seats in use is refused (SEATS_IN_USE with the count): it would
+    leave the organization over its limit with no seat to take away.
     """
     org_id = caller.require_admin()
     check = Checker()
@@ -130,12 +133,29 @@ async def update_settings(
         if seat_limit is not None and seat_limit < 0:
             check.fail("seatLimit", "INVALID", "The seat limit cannot be negative.")
         changes["seat_limit"] = seat_limit
+    if required_fields is not KEEP:
+        unknown = set(required_fields or ()) - set(REQUIRABLE)
+        if unknown:
+            check.fail(
+                "requiredFields", "INVALID", f"Fields cannot be required: {sorted(unknown)}."
+            )
+        changes["required_fields"] = sorted(set(required_fields or ()))
     if check.problems:
         raise ValidationFailed(*check.problems)
     current = await get_organization(deps, caller)
     if not changes:
         return current
-    result = await deps.store.organizations.update(org_id, changes)
+    try:
+        result = await deps.store.organizations.update(org_id, changes)
+    except SeatsInUse as error:
+        raise ValidationFailed(
+            Problem(
+                "SEATS_IN_USE",
+                f"The seat limit cannot be below the {error.used} full seats in use;"
+                " make some users observers first.",
+                ("input", "seatLimit"),
+            )
+        ) from error
     if result is None:
         raise NotFound("Organization")
     before, after = result
@@ -155,4 +175,5 @@ def _settings_view(record: OrganizationRecord) -> dict[str, Any]:
         "name": record.name,
         "default_language": record.default_language,
         "seat_limit": record.seat_limit,
+        "required_fields": list(record.required_fields),
     }

@@ -169,5 +169,10 @@ class FoundationMutation:
             name=_given(input.name),
             default_language=_given(input.default_language),
             seat_limit=_given(input.seat_limit),
+            required_fields=_given(
+                [f.value for f in input.required_fields]
+                if isinstance(input.required_fields, list)
+                else input.required_fields
+            ),
         )
         return OrganizationPayload(organization=Organization.of(record))

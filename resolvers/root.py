@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 
 from config.settings import Settings
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
+from resolvers.catalog import CatalogMutation
 from resolvers.communication import CommunicationMutation
 from resolvers.imports import ImportMutation, ImportQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
@@ -15,6 +16,7 @@ from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
 from resolvers.query import FoundationQuery
+from resolvers.roles import RoleMutation
 from resolvers.scim import ScimMutation
 from resolvers.signup import SignupMutation, SignupQuery
 from resolvers.sso import SsoMutation, SsoQuery
@@ -49,6 +51,8 @@ Mutation = merge_types(
         SignupMutation,
         ImportMutation,
         ScimMutation,
+        CatalogMutation,
+        RoleMutation,
     ),
 )
 

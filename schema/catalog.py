@@ -3,40 +3,50 @@ and their loading by id through the request's DataLoaders."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import Enum
+
 import strawberry
 
+from provisioning.catalog import company_sync
 from schema.context import context_of
+from schema.errors import UserError
 from store.reference import ReferenceRecord
+
+RETIRED = "Retired: still shown on the users that have it, but given to no new user."
 
 
 @strawberry.type
 class Department:
     id: strawberry.ID
     name: str
+    retired: bool = strawberry.field(default=False, description=RETIRED)
 
     @classmethod
     def of(cls, record: ReferenceRecord) -> Department:
-        return cls(id=strawberry.ID(record.id), name=record.name)
+        return cls(id=strawberry.ID(record.id), name=record.name, retired=record.retired)
 
 
 @strawberry.type
 class JobProfile:
     id: strawberry.ID
     name: str
+    retired: bool = strawberry.field(default=False, description=RETIRED)
 
     @classmethod
     def of(cls, record: ReferenceRecord) -> JobProfile:
-        return cls(id=strawberry.ID(record.id), name=record.name)
+        return cls(id=strawberry.ID(record.id), name=record.name, retired=record.retired)
 
 
 @strawberry.type
 class PermissionType:
     id: strawberry.ID
     name: str
+    retired: bool = strawberry.field(default=False, description=RETIRED)
 
     @classmethod
     def of(cls, record: ReferenceRecord) -> PermissionType:
-        return cls(id=strawberry.ID(record.id), name=record.name)
+        return cls(id=strawberry.ID(record.id), name=record.name, retired=record.retired)
 
 
 async def load_department(info: strawberry.Info, department_id: str | None) -> Department | None:
@@ -68,7 +78,96 @@ class Company:
     id: strawberry.ID
     name: str
     kind: str = strawberry.field(description="OWN for the organization itself, else PARTNER")
+    retired: bool = strawberry.field(default=False, description=RETIRED)
+    managed_by_key: strawberry.Private[str | None] = None
 
     @classmethod
     def of(cls, record: ReferenceRecord) -> Company:
-        return cls(id=strawberry.ID(record.id), name=record.name, kind=record.kind or "PARTNER")
+        return cls(
+            id=strawberry.ID(record.id),
+            name=record.name,
+            kind=record.kind or "PARTNER",
+            retired=record.retired,
+            managed_by_key=record.managed_by,
+        )
+
+    @strawberry.field(
+        description="The directory integration that manages this company (its people come"
+        " from there; no manual user may join it), and when it last synced. Null if none."
+    )
+    async def sync(self, info: strawberry.Info) -> CompanySync | None:
+        if self.managed_by_key is None:
+            return None
+        context = context_of(info)
+        found = await company_sync(context.deps, context.caller, self.managed_by_key)
+        return CompanySync(
+            integration_key=found.integration_key,
+            integration_id=strawberry.ID(found.integration.id) if found.integration else None,
+            integration_name=found.integration.name if found.integration else None,
+            last_synced_at=found.last_synced_at,
+        )
+
+
+@strawberry.type(description="A company's entry in the Sync list.")
+class CompanySync:
+    integration_key: str = strawberry.field(description="The managing integration's key.")
+    integration_id: strawberry.ID | None = strawberry.field(
+        description="Null if that integration was deleted."
+    )
+    integration_name: str | None
+    last_synced_at: datetime | None = strawberry.field(
+        description="Where the integration's last run read the directory up to; null before"
+        " its first run."
+    )
+
+
+@strawberry.enum(description="The organization's catalogs that users reference.")
+class CatalogKind(Enum):
+    DEPARTMENT = "departments"
+    JOB_PROFILE = "job_profiles"
+    PERMISSION_TYPE = "permission_types"
+    COMPANY = "companies"
+
+
+@strawberry.type(description="One entry of a catalog: a department, job profile, ...")
+class CatalogEntry:
+    id: strawberry.ID
+    catalog: CatalogKind
+    name: str
+    retired: bool = strawberry.field(description=RETIRED)
+
+    @classmethod
+    def of(cls, catalog: CatalogKind, record: ReferenceRecord) -> CatalogEntry:
+        return cls(
+            id=strawberry.ID(record.id), catalog=catalog, name=record.name, retired=record.retired
+        )
+
+
+@strawberry.type
+class CatalogEntryPayload:
+    entry: CatalogEntry | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateCatalogEntryInput:
+    catalog: CatalogKind
+    name: str = strawberry.field(description="Unique in the catalog, case and spacing aside.")
+
+
+@strawberry.input
+class RenameCatalogEntryInput:
+    catalog: CatalogKind
+    id: strawberry.ID
+    name: str = strawberry.field(description="Unique in the catalog, case and spacing aside.")
+
+
+@strawberry.input
+class RetireCatalogEntryInput:
+    catalog: CatalogKind
+    id: strawberry.ID
+    replacement_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Moves the entry's users here (one audited update each). Without it,"
+        " retiring an entry that users still have is refused with IN_USE and their count.",
+    )

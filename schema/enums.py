@@ -20,6 +20,18 @@ class ErrorCode(Enum):
     FORBIDDEN = "FORBIDDEN"
     MANAGED_EXTERNALLY = "MANAGED_EXTERNALLY"
     SEAT_LIMIT = "SEAT_LIMIT"
+    SEATS_IN_USE = "SEATS_IN_USE"
+    IN_USE = strawberry.enum_value(
+        "IN_USE", description="retire: users still reference the entry (the message counts them)"
+    )
+    RETIRED = strawberry.enum_value(
+        "RETIRED", description="the catalog entry is retired: it takes no new users"
+    )
+    NAME_TAKEN = "NAME_TAKEN"
+    MISSING_DEFAULT_DEPARTMENT = "MISSING_DEFAULT_DEPARTMENT"
+    MISSING_DEFAULT_JOB_PROFILE = "MISSING_DEFAULT_JOB_PROFILE"
+    MISSING_DEFAULT_PERMISSION_TYPE = "MISSING_DEFAULT_PERMISSION_TYPE"
+    MISSING_DEFAULT_LANGUAGE = "MISSING_DEFAULT_LANGUAGE"
     SIGNUP_DISABLED = "SIGNUP_DISABLED"
     TOKEN_INVALID = "TOKEN_INVALID"  # noqa: S105 - an error code, not a secret
     RATE_LIMITED = "RATE_LIMITED"
@@ -51,3 +63,11 @@ class ErrorCode(Enum):
 strawberry.enum(UserStatus)
 strawberry.enum(Seat)
 strawberry.enum(UserSource)
+
+
+@strawberry.enum(description="A field an organization may require of every new user.")
+class RequiredField(Enum):
+    DEPARTMENT = "department"
+    JOB_PROFILE = "job_profile"
+    PERMISSION_TYPE = "permission_type"
+    LANGUAGE = "language"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.enums import Seat
+from schema.enums import RequiredField, Seat
 
 
 @strawberry.input
@@ -90,4 +90,9 @@ class OrganizationSettingsInput:
     default_language: str | None = strawberry.UNSET
     seat_limit: int | None = strawberry.field(
         default=strawberry.UNSET, description="null removes the limit"
+    )
+    required_fields: list[RequiredField] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The fields every new user must have, from its source or a default;"
+        " a user that lacks one is refused with MISSING_DEFAULT_<FIELD>.",
     )

@@ -11,8 +11,10 @@ from provisioning.scim.settings import get_scim_settings
 from schema.catalog import Company, Department, JobProfile, PermissionType
 from schema.communication import CommunicationSettings, communication_settings_of
 from schema.context import context_of
+from schema.enums import RequiredField
 from schema.integrations import Integration
 from schema.licences import LicencePool, licence_pools_of
+from schema.roles import Role, roles_of
 from schema.scim import ScimSettings
 from schema.signup import SignupSettings, signup_settings_of
 from store.organizations import OrganizationRecord
@@ -29,6 +31,9 @@ class SeatUsage:
 class OrganizationSettings:
     default_language: str
     seat_limit: int | None
+    required_fields: list[RequiredField] = strawberry.field(
+        default_factory=list, description="The fields every new user must have."
+    )
 
 
 @strawberry.type
@@ -37,6 +42,9 @@ class Organization:
     slug: str
     name: str
     settings: OrganizationSettings
+    roles: list[Role] = strawberry.field(
+        description="The roles users may hold: built-in first, then the organization's own."
+    )
 
     @classmethod
     def of(cls, record: OrganizationRecord) -> Organization:
@@ -45,8 +53,11 @@ class Organization:
             slug=record.slug,
             name=record.name,
             settings=OrganizationSettings(
-                default_language=record.default_language, seat_limit=record.seat_limit
+                default_language=record.default_language,
+                seat_limit=record.seat_limit,
+                required_fields=[RequiredField(f) for f in record.required_fields],
             ),
+            roles=roles_of(record.roles),
         )
 
     @strawberry.field

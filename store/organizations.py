@@ -13,6 +13,14 @@ from store.ids import object_id
 from store.types import Document
 
 
+class SeatsInUse(Exception):
+    """A seat limit below the full seats the organization uses now."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
 @dataclass(frozen=True)
 class OrganizationRecord:
     id: str
@@ -23,6 +31,10 @@ class OrganizationRecord:
     seat_limit: int | None
     full_seats_used: int
     created_at: datetime
+    # Organization-defined roles beside the built-in ones: name -> retired.
+    roles: tuple[tuple[str, bool], ...] = ()
+    # The fields every new user must have: department, job_profile, permission_type, language.
+    required_fields: tuple[str, ...] = ()
 
 
 class SlugTaken(Exception):
@@ -39,6 +51,8 @@ def _record(doc: Document) -> OrganizationRecord:
         seat_limit=doc.get("seat_limit"),
         full_seats_used=doc.get("full_seats_used", 0),
         created_at=doc["created_at"],
+        required_fields=tuple(doc.get("required_fields", [])),
+        roles=tuple((r["name"], bool(r.get("retired", False))) for r in doc.get("roles", [])),
     )
 
 
@@ -77,12 +91,39 @@ class Organizations:
     async def update(
         self, org_id: str, changes: Document
     ) -> tuple[OrganizationRecord, OrganizationRecord] | None:
+        """Apply `changes`; a seat limit is set only if it is not below the full seats in use,
+        in the same conditional update that reserve_full_seats races with."""
+        query: Document = {"_id": object_id(org_id)}
+        limit = changes.get("seat_limit")
+        if limit is not None:
+            query["full_seats_used"] = {"$lte": limit}
         doc = await self._collection.find_one_and_update(
-            {"_id": object_id(org_id)}, {"$set": changes}, return_document=ReturnDocument.BEFORE
+            query, {"$set": changes}, return_document=ReturnDocument.BEFORE
         )
         if doc is None:
+            if limit is not None:
+                current = await self._collection.find_one({"_id": object_id(org_id)})
+                if current is not None:
+                    raise SeatsInUse(current.get("full_seats_used", 0))
             return None
         return _record(doc), _record({**doc, **changes})
+
+    async def replace_roles(
+        self,
+        org_id: str,
+        before: tuple[tuple[str, bool], ...],
+        after: tuple[tuple[str, bool], ...],
+    ) -> bool:
+        """Set the organization's roles to `after` if they are still `before` (else False)."""
+        stored = [{"name": name, "retired": retired} for name, retired in after]
+        if before:
+            was: Document = {"roles": [{"name": n, "retired": r} for n, r in before]}
+        else:
+            was = {"$or": [{"roles": {"$exists": False}}, {"roles": []}]}
+        result = await self._collection.update_one(
+            {"_id": object_id(org_id), **was}, {"$set": {"roles": stored}}
+        )
+        return result.modified_count == 1
 
     async def reserve_full_seats(self, org_id: str, count: int = 1) -> bool:
         """Take `count` full seats if the limit allows; one conditional update, race-free."""

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bson import ObjectId
-from pymongo import UpdateOne
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from store.ids import object_id
 from store.types import DUPLICATE_KEY, Document
@@ -44,11 +44,18 @@ class ReferenceRecord:
     org_id: str
     name: str
     kind: str | None = None
+    retired: bool = False
+    managed_by: str | None = None  # companies: the key of the directory integration
 
 
 def _record(doc: Document) -> ReferenceRecord:
     return ReferenceRecord(
-        id=str(doc["_id"]), org_id=doc["org_id"], name=doc["name"], kind=doc.get("kind")
+        id=str(doc["_id"]),
+        org_id=doc["org_id"],
+        name=doc["name"],
+        kind=doc.get("kind"),
+        retired=bool(doc.get("retired", False)),
+        managed_by=doc.get("managed_by"),
     )
 
 
@@ -87,6 +94,35 @@ class ReferenceData:
             return {}
         cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}})
         return {str(doc["_id"]): _record(doc) async for doc in cursor}
+
+    async def get(self, org_id: str, item_id: str) -> ReferenceRecord | None:
+        oid = object_id(item_id)
+        if oid is None:
+            return None
+        doc = await self._collection.find_one({"org_id": org_id, "_id": oid})
+        return _record(doc) if doc else None
+
+    async def change(
+        self, org_id: str, item_id: str, changes: Document
+    ) -> tuple[ReferenceRecord, ReferenceRecord] | None:
+        """Rename (`name`) or retire (`retired`) one entry; (before, after), None if absent."""
+        oid = object_id(item_id)
+        if oid is None:
+            return None
+        stored = dict(changes)
+        if "name" in stored:
+            stored["name_key"] = name_key(stored["name"])
+        try:
+            before = await self._collection.find_one_and_update(
+                {"org_id": org_id, "_id": oid},
+                {"$set": stored},
+                return_document=ReturnDocument.BEFORE,
+            )
+        except DuplicateKeyError as error:
+            raise NameTaken(str(stored.get("name", ""))) from error
+        if before is None:
+            return None
+        return _record(before), _record({**before, **stored})
 
     async def exists(self, org_id: str, item_id: str) -> bool:
         oid = object_id(item_id)

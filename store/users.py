@@ -278,6 +278,11 @@ class Users:
         )
         return _record(doc) if doc else None
 
+    async def ids_referencing(self, org_id: str, field: str, value: str) -> list[str]:
+        """The users whose `field` (department_id, company_id...) is `value`."""
+        cursor = self._collection.find({"org_id": org_id, field: value}, {"_id": 1})
+        return [str(doc["_id"]) async for doc in cursor]
+
     async def count_by_seat(self, org_id: str, seat: str) -> int:
         return await self._collection.count_documents({"org_id": org_id, "seat": seat})
 

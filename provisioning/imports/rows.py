@@ -49,7 +49,7 @@ async def load_reference_names(store: Store, org_id: str) -> ReferenceNames:
         store.companies.list(org_id),
     )
     departments, job_profiles, permission_types, companies = (
-        {name_key(r.name): r.id for r in records} for records in lists
+        {name_key(r.name): r.id for r in records if not r.retired} for records in lists
     )
     return ReferenceNames(departments, job_profiles, permission_types, companies)
 

@@ -45,10 +45,12 @@ async def template_lists(deps: Dependencies, caller: Caller) -> TemplateLists:
     org_id = caller.require(IMPORTS_WRITE)
     store = deps.store
     return TemplateLists(
-        departments=[r.name for r in await store.departments.list(org_id)],
-        job_profiles=[r.name for r in await store.job_profiles.list(org_id)],
-        permission_types=[r.name for r in await store.permission_types.list(org_id)],
-        companies=[r.name for r in await store.companies.list(org_id)],
+        departments=[r.name for r in await store.departments.list(org_id) if not r.retired],
+        job_profiles=[r.name for r in await store.job_profiles.list(org_id) if not r.retired],
+        permission_types=[
+            r.name for r in await store.permission_types.list(org_id) if not r.retired
+        ],
+        companies=[r.name for r in await store.companies.list(org_id) if not r.retired],
     )
 
 

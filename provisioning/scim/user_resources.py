@@ -38,6 +38,7 @@ from scim2_models import (
     Name,
     PatchOp,
     PhoneNumber,
+    Role,
     User,
 )
 
@@ -95,6 +96,8 @@ def to_resource(record: UserRecord, names: Names, base_url: str) -> ScimUser:
             else None
         ),
         preferred_language=(record.language if record.language != names.default_language else None),
+        # Read-only in SCIM: roles are given by admins over GraphQL (check_rights).
+        roles=[Role(value=role) for role in record.roles] or None,
         meta=Meta(
             resource_type="User",
             created=record.created_at,

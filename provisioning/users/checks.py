@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from provisioning.access.principal import ADMIN, ROLES
+from provisioning.access.principal import ADMIN, MEMBER
 from provisioning.dependencies import Dependencies
 from provisioning.users.model import SEATS, UserDraft
+from provisioning.users.required import check_required
+from provisioning.users.roles import check_roles
 from provisioning.users.rules import Checker
 from store.organizations import OrganizationRecord
 from store.users import UserRecord
@@ -20,7 +22,8 @@ PRIVILEGED_ROLES = frozenset({ADMIN})
 async def check_references(
     deps: Dependencies, org_id: str, check: Checker, references: dict[str, str | None]
 ) -> None:
-    """Department, job profile, permission type and company must exist in this organization."""
+    """Department, job profile, permission type and company must exist in this organization,
+    and not be retired (a retired entry keeps its users but takes no new ones)."""
     collections = {
         "department_id": (deps.store.departments, "departmentId", "Department"),
         "job_profile_id": (deps.store.job_profiles, "jobProfileId", "Job profile"),
@@ -29,19 +32,21 @@ async def check_references(
     }
     wanted = [(name, value) for name, value in references.items() if value is not None]
     found = await asyncio.gather(
-        *(collections[name][0].exists(org_id, value) for name, value in wanted)
+        *(collections[name][0].get(org_id, value) for name, value in wanted)
     )
-    for (name, _), exists in zip(wanted, found, strict=True):
-        if not exists:
-            _, field, label = collections[name]
+    for (name, _), entry in zip(wanted, found, strict=True):
+        _, field, label = collections[name]
+        if entry is None:
             check.fail(field, "NOT_FOUND", f"{label} not found in this organization.")
-
-
-def check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [role for role in roles if role not in ROLES]
-    if unknown:
-        check.fail("roles", "INVALID", f"Unknown roles {unknown}; known roles are {list(ROLES)}.")
-    return tuple(dict.fromkeys(role for role in roles if role in ROLES))
+        elif entry.retired:
+            check.fail(field, "RETIRED", f"{label} {entry.name!r} is retired: it takes no users.")
+        elif entry.managed_by is not None:
+            check.fail(
+                field,
+                "MANAGED_EXTERNALLY",
+                f"{label} {entry.name!r} is managed by the directory {entry.managed_by!r}:"
+                " its people come from there.",
+            )
 
 
 def check_rights(
@@ -63,8 +68,13 @@ def check_rights(
     if holds_admin:
         return
     held = set(before.roles) if before is not None else set()
-    if roles is not None and (held ^ set(roles)) & PRIVILEGED_ROLES:
+    changed = held ^ set(roles) if roles is not None else set()
+    if changed & PRIVILEGED_ROLES:
         check.fail("roles", "FORBIDDEN", "Only an organization admin may grant or remove ADMIN.")
+    elif changed - {MEMBER}:
+        # An organization's own role grants no Roster right, but the applications that read
+        # users grant access by it: it is a right there, so only an admin gives it.
+        check.fail("roles", "FORBIDDEN", "Only an organization admin may grant or remove roles.")
     if sets_password:
         check.fail("password", "FORBIDDEN", "Only an organization admin may set a password.")
     if email_changes and held & PRIVILEGED_ROLES:
@@ -103,7 +113,8 @@ def check_new_user(
     if not any(p.field and p.field[-1] in ("email", "username", "phone") for p in check.problems):
         check.contact(email, username, phone)
     language = check.language(draft.language, organization.default_language)
-    roles = check_roles(check, draft.roles)
+    check_required(check, draft, organization)
+    roles = check_roles(check, draft.roles, organization)
     check_rights(
         check,
         holds_admin,

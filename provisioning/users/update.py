@@ -28,9 +28,10 @@ from provisioning.errors import (
     ValidationFailed,
 )
 from provisioning.sync.ownership import refuse_directory_fields
-from provisioning.users.checks import check_references, check_rights, check_roles
+from provisioning.users.checks import check_references, check_rights
 from provisioning.users.create import search_terms
 from provisioning.users.model import KEEP, UserChanges, audit_view, unchanged_condition
+from provisioning.users.roles import check_roles
 from provisioning.users.rules import Checker
 from store.users import DuplicateValue, UserRecord
 
@@ -139,7 +140,10 @@ async def update_user(
     if changes.external_id is not KEEP:
         values["external_id"] = changes.external_id or None
     if changes.roles is not KEEP:
-        values["roles"] = check_roles(check, tuple(changes.roles or ()))
+        organization = await deps.store.organizations.get(org_id)
+        values["roles"] = check_roles(
+            check, tuple(changes.roles or ()), organization, current.roles
+        )
         if caller.user_id == user_id and ADMIN in current.roles and ADMIN not in values["roles"]:
             check.fail("roles", "FORBIDDEN", "You cannot remove your own ADMIN role.")
     email_changes = "email" in values and values["email"] != current.email
@@ -164,7 +168,9 @@ async def update_user(
         if value is not KEEP
     }
     values.update(references)
-    await check_references(deps, org_id, check, references)
+    # Only references that change: a user may stay in an entry retired since.
+    changing = {k: v for k, v in references.items() if v != getattr(current, k)}
+    await check_references(deps, org_id, check, changing)
     merged = dataclasses.replace(current, **values)
     if not check.problems:
         check.contact(merged.email, merged.username, merged.phone)

@@ -32,7 +32,7 @@ from scim2_models import (
     Sort,
     User,
 )
-from scim2_models.annotations import Required
+from scim2_models.annotations import Mutability, Required
 
 from provisioning.scim.access import MAX_COUNT
 
@@ -138,6 +138,11 @@ def schemas(
             },
             # Every Roster user is active or not; a missing active on a POST means true.
             "active": required,
+            # Read-only: only an organization admin gives roles (over GraphQL).
+            "roles": {
+                "mutability": Mutability.read_only,
+                "sub_attributes": {"value": {"mutability": Mutability.read_only}},
+            },
         },
         base_url,
     )

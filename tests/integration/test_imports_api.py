@@ -350,3 +350,23 @@ async def test_another_organizations_admin_sees_nothing_of_a_job(api: Api) -> No
       importJob { id } userErrors { code } } }"""
     refused = await api.gql(other, resume, {"input": {"id": job["id"]}})
     assert [e["code"] for e in refused["data"]["resumeImport"]["userErrors"]] == ["NOT_FOUND"]
+
+
+async def test_an_import_row_without_a_required_field_is_refused_whole(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    required = await api.gql(
+        admin,
+        """mutation($input: OrganizationSettingsInput!) {
+          updateOrganizationSettings(input: $input) { userErrors { code } } }""",
+        {"input": {"requiredFields": ["DEPARTMENT"]}},
+    )
+    assert required["data"]["updateOrganizationSettings"]["userErrors"] == []
+    rows = [person(1, department="Sales"), person(2)]
+    payload = await started(await upload(admin, xlsx_bytes(rows)))
+    job = await finished(api, admin, payload["importJob"]["id"])
+    assert (job["created"], job["failed"]) == (1, 1)
+    assert [(e["node"]["row"], e["node"]["code"]) for e in job["rowErrors"]["edges"]] == [
+        (3, "MISSING_DEFAULT_DEPARTMENT")
+    ]
+    users = await api.gql(admin, "{ users(first: 50) { totalCount } }")
+    assert users["data"]["users"]["totalCount"] == 2  # the admin and the one with a department
