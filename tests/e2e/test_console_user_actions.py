@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 FINN = "finn@acme.example"
 OLGA = "olga@acme.example"
+PHONE = "+44 20 7946 0000"
 SEATS = "query { organization { seats { full limit } } }"
 SET_LIMIT = """
 mutation ($input: OrganizationSettingsInput!) {
@@ -32,7 +33,7 @@ mutation ($input: OrganizationSettingsInput!) {
 }
 """
 USERS = """
-query ($search: String) { users(search: $search) { edges { node { email seat status } } } }
+query ($search: String) { users(search: $search) { edges { node { email phone seat status } } } }
 """
 
 
@@ -74,6 +75,15 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
                 {"click": "Set one-time password"},
                 {"waitText": "It is shown only once"},
                 {"check": "one-time-password-shown"},
+                {"click": "Edit"},
+                {"fill": "Email", "value": OLGA},
+                {"fill": "Phone", "value": PHONE},
+                {"click": "Save"},
+                {"waitText": "Another user in this organization has that email."},
+                {"check": "edit-field-error"},
+                {"fill": "Email", "value": FINN},
+                {"click": "Save"},
+                {"waitText": "Finn Example's details are saved."},
                 {"press": "Escape"},
                 {"focused": "dialog-closed"},
                 {"click": f"Manage {OLGA}"},
@@ -110,7 +120,9 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
         )
         with stack.admin() as admin:
             finn = stack.gql(admin, USERS, {"search": "finn"})["users"]["edges"]
-            assert [edge["node"]["seat"] for edge in finn] == ["FULL"]
+            assert [(edge["node"]["seat"], edge["node"]["phone"]) for edge in finn] == [
+                ("FULL", PHONE.replace(" ", ""))  # Roster stores E.164
+            ]
             assert stack.gql(admin, USERS, {"search": "olga"})["users"]["edges"] == []
         assert "/accept-invitation#token=" in stack.mail_link(OLGA, "/accept-invitation")
     assert_accessible(report)
@@ -120,4 +132,8 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
     assert report["focus"]["dialog-closed"] == f"Manage {FINN}"  # back on the row's button
     after = report["text"]["after-delete"]
     assert "Olga Example is deleted." in after and OLGA not in after
+    edited = report["text"]["edit-field-error"]
+    assert "Email\nAnother user in this organization has that email." in edited.replace(
+        "\n\n", "\n"
+    )
     assert re.fullmatch(r"[A-Za-z2-9]{20}", password.group(1))

@@ -6,6 +6,7 @@ import { messageOf, request } from '../api';
 import { graphql } from '../gql';
 import type { Seat, UserStatus, UsersQuery } from '../gql/graphql';
 import { Alert } from '../ui';
+import { UserEdit } from './user-edit';
 
 type UserRow = UsersQuery['users']['edges'][number]['node'];
 type Outcome = { userErrors: readonly { message: string }[]; user?: { status: UserStatus; seat: Seat } | null };
@@ -114,6 +115,7 @@ export function UserActions({ user: row, onClose }: { user: UserRow; onClose: (c
   const [notice, setNotice] = useState<string | null>(null);
   const [password, setPassword] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [changed, setChanged] = useState(false);
   // Said on the Users page once the dialog closes (a deleted user's dialog closes itself).
   const [gone, setGone] = useState<string | null>(null);
@@ -191,7 +193,18 @@ export function UserActions({ user: row, onClose }: { user: UserRow; onClose: (c
           <output aria-label="One-time password">{password}</output>
         </div>
       )}
-      {confirm ? (
+      {editing ? (
+        <UserEdit
+          userId={user.id}
+          onDone={(saved) => {
+            setEditing(false);
+            if (saved) {
+              setChanged(true);
+              setNotice(`${name}'s details are saved.`);
+            }
+          }}
+        />
+      ) : confirm ? (
         <div class="confirm">
           <p>{confirm.text}</p>
           <div class="actions">
@@ -243,6 +256,9 @@ export function UserActions({ user: row, onClose }: { user: UserRow; onClose: (c
               Disable
             </button>
           )}
+          <button type="button" disabled={busy} onClick={() => setEditing(true)}>
+            Edit
+          </button>
           <button type="button" disabled={busy} onClick={onePassword}>
             Set one-time password
           </button>
