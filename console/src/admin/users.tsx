@@ -3,6 +3,7 @@ import { messageOf, request } from '../api';
 import { graphql } from '../gql';
 import type { Seat, UsersQuery, UserStatus } from '../gql/graphql';
 import { Alert } from '../ui';
+import { UserActions } from './user-actions';
 
 const UsersList = graphql(`
   query Users($search: String, $status: UserStatus, $seat: Seat, $first: Int!, $after: String) {
@@ -59,6 +60,11 @@ export function Users() {
   const [result, setResult] = useState<UsersQuery['users'] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const after = cursors[cursors.length - 1] ?? null;
+  type Row = UsersQuery['users']['edges'][number]['node'];
+  const [acting, setActing] = useState<Row | null>(null);
+  // Bumped after an action changed a user, so the list is fetched again.
+  const [version, setVersion] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
     setCursors([null]);
@@ -76,7 +82,7 @@ export function Users() {
     return () => {
       live = false;
     };
-  }, [tab, term, after]);
+  }, [tab, term, after, version]);
 
   const page = cursors.length;
   const rows = result?.edges ?? [];
@@ -112,6 +118,7 @@ export function Users() {
         </div>
       </div>
       <Alert message={error} />
+      <Alert message={notice} tone="info" />
       <section id="users-panel" role="tabpanel" aria-labelledby={`tab-${tab.key}`}>
         <p class="count" aria-live="polite">
           {result ? `${result.totalCount} ${result.totalCount === 1 ? 'user' : 'users'}` : 'Loading…'}
@@ -126,6 +133,9 @@ export function Users() {
               <th scope="col">Seat</th>
               <th scope="col">Roles</th>
               <th scope="col">Last sign-in</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -139,6 +149,11 @@ export function Users() {
                 <td>{user.seat === 'FULL' ? 'full' : 'observer'}</td>
                 <td>{user.roles.join(', ').toLowerCase()}</td>
                 <td>{user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString() : 'never'}</td>
+                <td>
+                  <button type="button" aria-label={`Manage ${user.email ?? user.username}`} onClick={() => setActing(user)}>
+                    Manage
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -158,6 +173,17 @@ export function Users() {
           </button>
         </nav>
       </section>
+      {acting && (
+        <UserActions
+          key={acting.id}
+          user={acting}
+          onClose={(changed, message) => {
+            setActing(null);
+            setNotice(message);
+            if (changed) setVersion((count) => count + 1);
+          }}
+        />
+      )}
     </main>
   );
 }
