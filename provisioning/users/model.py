@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from provisioning.access.principal import ADMIN
 from provisioning.errors import ChangedMeanwhile
 from store.users import UserRecord
+
+# Roles that grant rights: only a caller holding admin rights gives or takes them away,
+# and only they may disable or delete someone holding them (no lock-out by users:write).
+PRIVILEGED_ROLES = frozenset({ADMIN})
 
 PENDING, INVITED, ACTIVE, DISABLED = "PENDING", "INVITED", "ACTIVE", "DISABLED"
 STATUSES = (PENDING, INVITED, ACTIVE, DISABLED)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioning.access.principal import ADMIN, ROLES, USERS_WRITE
+from provisioning.access.principal import ROLES, USERS_WRITE
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -34,6 +34,7 @@ from provisioning.users.model import (
     OBSERVER,
     PENDING,
     PERSONAL_FIELDS,
+    PRIVILEGED_ROLES,
     SEATS,
     SOURCES,
     STATUSES,
@@ -83,10 +84,6 @@ def _check_roles(check: Checker, roles: tuple[str, ...]) -> tuple[str, ...]:
     if unknown:
         check.fail("roles", "INVALID", f"Unknown roles {unknown}; known roles are {list(ROLES)}.")
     return tuple(dict.fromkeys(role for role in roles if role in ROLES))
-
-
-# Roles that grant rights: only a caller holding admin rights gives or takes them away.
-PRIVILEGED_ROLES = frozenset({ADMIN})
 
 
 def check_rights(
