@@ -293,6 +293,14 @@ async def test_home_realm_discovery_and_login_by_hint(api: Api, provider: FakePr
     assert option["password"] is True
     none = await api.gql(anonymous, LOGIN_OPTIONS, {"org": "acme", "email": "x@gmail.example"})
     assert none["data"]["loginOptions"]["provider"] is None
+    # A sign-in page needs a button, not the provider's configuration: anyone may ask.
+    leaky = await api.gql(
+        anonymous,
+        """query($org: String!, $email: String!) { loginOptions(organization: $org,
+             email: $email) { provider { issuer clientId emailDomains } } }""",
+        {"org": "acme", "email": "x@acme.example"},
+    )
+    assert leaky.get("data") is None and leaky["errors"], leaky
     ambiguous = await anonymous.get("/auth/acme/login")
     assert ambiguous.status_code == 404
     done, _ = await sso(anonymous, "acme", login_hint="grace@acme.example")
