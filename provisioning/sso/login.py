@@ -12,13 +12,14 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.audit import audit_event, record_events
+from provisioning.audit import audit_event, diff, record_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
 from provisioning.sso.invitations import BindingRefused, bind_invited_user
 from provisioning.sync.ownership import directory_owned
+from provisioning.users.model import INVITED, PENDING, audit_view
 from provisioning.users.write import ACTIVE, DISABLED, UserDraft, create_user, delete_user
 from store.audit import AuditRecord
 from store.identities import IdentityRecord
@@ -146,6 +147,25 @@ async def _wait_for_binding(
     return None
 
 
+async def _activated(deps: Dependencies, caller: Caller, user: UserRecord) -> UserRecord:
+    """A user not yet active (created, invited) whom a linking sign-in proves: ACTIVE."""
+    if user.status not in (PENDING, INVITED):
+        return user
+    result = await deps.store.users.update(
+        user.org_id,
+        user.id,
+        {"status": ACTIVE, "updated_at": deps.clock()},
+        only_if={"status": user.status},
+    )
+    if result is None:  # changed meanwhile (disabled, say): as it is now
+        return await deps.store.users.get(user.org_id, user.id) or user
+    before, after = result
+    await record_event(
+        deps, caller, "user.activated", "User", user.id, diff(audit_view(before), audit_view(after))
+    )
+    return after
+
+
 async def _link_or_create(
     deps: Dependencies, provider: IdentityProviderRecord, profile: Profile, caller: Caller
 ) -> tuple[UserRecord, bool]:
@@ -154,7 +174,7 @@ async def _link_or_create(
     if profile.email and provider.link_by_verified_email and profile.email_verified:
         existing = await deps.store.users.find_by_email(org_id, profile.email)
         if existing is not None and existing.email_verified:
-            return existing, False
+            return await _activated(deps, caller, existing), False
     if not provider.jit:
         raise SsoFailure(
             "NOT_PROVISIONED",

@@ -247,7 +247,13 @@ async def test_link_by_verified_email_only_when_both_sides_are_verified(
     browser = api.browser()
     done, _ = await sso(browser, "acme")
     assert done.status_code == 303
-    assert (await api.gql(browser, doc.ME))["data"]["me"]["id"] == user_id
+    me = (await api.gql(browser, doc.ME))["data"]["me"]
+    # The created user was PENDING: the first sign-in that proves them activates them.
+    assert (me["id"], me["status"]) == (user_id, "ACTIVE")
+    actions = [
+        e["action"] async for e in api.deps.store.db["audit_events"].find({"target_id": user_id})
+    ]
+    assert {"user.activated", "identity.linked"} <= set(actions), actions
 
 
 async def test_the_provider_may_rotate_its_key_between_logins(
