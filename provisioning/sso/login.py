@@ -147,6 +147,14 @@ async def _wait_for_binding(
     return None
 
 
+async def _has_identity_at(
+    deps: Dependencies, user: UserRecord, provider: IdentityProviderRecord
+) -> bool:
+    """Whether the user already signs in at this provider (as another subject)."""
+    identities = await deps.store.identities.for_user(user.org_id, user.id)
+    return any(identity.issuer == provider.issuer for identity in identities)
+
+
 async def _activated(deps: Dependencies, caller: Caller, user: UserRecord) -> UserRecord:
     """A user not yet active (created, invited) whom a linking sign-in proves: ACTIVE."""
     if user.status not in (PENDING, INVITED):
@@ -173,7 +181,11 @@ async def _link_or_create(
     org_id = provider.org_id
     if profile.email and provider.link_by_verified_email and profile.email_verified:
         existing = await deps.store.users.find_by_email(org_id, profile.email)
-        if existing is not None and existing.email_verified:
+        if (
+            existing is not None
+            and existing.email_verified
+            and not await _has_identity_at(deps, existing, provider)
+        ):
             return await _activated(deps, caller, existing), False
     if not provider.jit:
         raise SsoFailure(

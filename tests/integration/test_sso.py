@@ -254,6 +254,12 @@ async def test_link_by_verified_email_only_when_both_sides_are_verified(
         e["action"] async for e in api.deps.store.db["audit_events"].find({"target_id": user_id})
     ]
     assert {"user.activated", "identity.linked"} <= set(actions), actions
+    # Another subject at the same provider with that email: the user already has their
+    # identity there, so it is not linked a second time.
+    provider.next_user = {**GRACE, "sub": "okta|someone-else"}
+    done, _ = await sso(api.browser(), "acme")
+    assert done.status_code == 409 and done.json()["error"] == "EMAIL_TAKEN"
+    assert await count(api, "identities") == 1
 
 
 async def test_the_provider_may_rotate_its_key_between_logins(
