@@ -31,6 +31,16 @@ class SignedIn:
     user: UserRecord
     expires_in_seconds: int
 
+    @property
+    def principal(self) -> Principal:
+        """Who the rest of the request that signed in acts as: this session's user."""
+        return Principal(
+            org_id=self.user.org_id,
+            user_id=self.user.id,
+            roles=frozenset(self.user.roles),
+            session_hash=token_hash(self.token),
+        )
+
 
 async def verify_login(
     deps: Dependencies, organization_slug: str, login: str, password: str, client_address: str

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import strawberry
 
 from provisioning.invitations import invitations, messages, password_reset
 from provisioning.invitations.invitations import INVITE
-from provisioning.sessions import SignedIn
 from provisioning.sso.invitations import ContinueWithSso
 from provisioning.users import one_time_passwords
 from resolvers.edge import payload_on_domain_error
+from resolvers.sessions import signed_in_payload
 from schema.context import Context, context_of
 from schema.invitations import (
     AcceptInvitationInput,
@@ -28,12 +26,6 @@ from schema.types import User
 def client_address(context: Context) -> str:
     client = context.request.client
     return client.host if client else "unknown"
-
-
-def signed_in_payload(context: Context, signed_in: SignedIn) -> SessionPayload:
-    context.session_cookie.set(signed_in.token, signed_in.expires_in_seconds)
-    expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
-    return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
 
 
 @payload_on_domain_error

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import strawberry
@@ -9,6 +8,7 @@ from provisioning import organizations, sessions
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.users import write as users
 from resolvers.edge import payload_on_domain_error
+from resolvers.sessions import signed_in_payload
 from schema.context import Context, context_of
 from schema.inputs import (
     CreateUserInput,
@@ -61,9 +61,7 @@ class FoundationMutation:
             request_id=context.request_id,
             replaces_token=context.session_token,
         )
-        context.session_cookie.set(signed_in.token, signed_in.expires_in_seconds)
-        expires_at = context.deps.clock() + timedelta(seconds=signed_in.expires_in_seconds)
-        return SessionPayload(user=User.of(signed_in.user), expires_at=expires_at)
+        return signed_in_payload(context, signed_in)
 
     @strawberry.mutation(description="Ends the current session.")
     async def sign_out(self, info: strawberry.Info) -> OkPayload:

@@ -51,11 +51,14 @@ class SsoQuery:
     ) -> LoginOption:
         context = context_of(info)
         options = await identity_providers.login_options(context.deps, organization, email)
+        record, slug = options.provider, organization.strip().lower()
         provider = (
-            IdentityProvider.of(
-                options.provider, organization.strip().lower(), context.settings.public_url
+            SignInProvider(
+                id=strawberry.ID(record.id),
+                name=record.name,
+                login_url=IdentityProvider.of(record, slug, context.settings.public_url).login_url,
             )
-            if options.provider
+            if record
             else None
         )
         return LoginOption(provider=provider, password=options.password)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from config.settings import Settings
+from provisioning.access.principal import Principal
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from schema.loaders import Loaders
@@ -43,6 +44,12 @@ class Context:
     session_token: str | None
     session_cookie: SessionCookie
     metrics: EdgeMetrics
+
+    def act_as(self, principal: Principal) -> None:
+        """After a sign-in in this request: its remaining fields (the payload's user and its
+        department...) are read as the signed-in person, with loaders of their own."""
+        self.caller = Caller(principal, self.request_id)
+        self.loaders = Loaders(self.deps, self.caller)
 
 
 def context_of(info: strawberry.Info) -> Context:

@@ -108,8 +108,9 @@ class SignInOptions:
 
 @strawberry.type
 class LoginOption:
-    provider: IdentityProvider | None = strawberry.field(
-        description="the provider to use for this email, if its domain has one"
+    provider: SignInProvider | None = strawberry.field(
+        description="the provider to use for this email, if its domain has one (its button"
+        " only: a public answer never carries a provider's configuration)"
     )
     password: bool
 

@@ -12,14 +12,14 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.audit import audit_event, record_events
+from provisioning.audit import audit_event, diff, record_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
 from provisioning.sso.invitations import BindingRefused, bind_invited_user
 from provisioning.sync.ownership import directory_owned
-from provisioning.users.model import UserSource
+from provisioning.users.model import INVITED, PENDING, UserSource, audit_view
 from provisioning.users.write import (
     ACTIVE,
     DISABLED,
@@ -154,6 +154,33 @@ async def _wait_for_binding(
     return None
 
 
+async def _has_identity_at(
+    deps: Dependencies, user: UserRecord, provider: IdentityProviderRecord
+) -> bool:
+    """Whether the user already signs in at this provider (as another subject)."""
+    identities = await deps.store.identities.for_user(user.org_id, user.id)
+    return any(identity.issuer == provider.issuer for identity in identities)
+
+
+async def _activated(deps: Dependencies, caller: Caller, user: UserRecord) -> UserRecord:
+    """A user not yet active (created, invited) whom a linking sign-in proves: ACTIVE."""
+    if user.status not in (PENDING, INVITED):
+        return user
+    result = await deps.store.users.update(
+        user.org_id,
+        user.id,
+        {"status": ACTIVE, "updated_at": deps.clock()},
+        only_if={"status": user.status},
+    )
+    if result is None:  # changed meanwhile (disabled, say): as it is now
+        return await deps.store.users.get(user.org_id, user.id) or user
+    before, after = result
+    await record_event(
+        deps, caller, "user.activated", "User", user.id, diff(audit_view(before), audit_view(after))
+    )
+    return after
+
+
 async def _link_or_create(
     deps: Dependencies, provider: IdentityProviderRecord, profile: Profile, caller: Caller
 ) -> tuple[UserRecord, bool]:
@@ -161,8 +188,12 @@ async def _link_or_create(
     org_id = provider.org_id
     if profile.email and provider.link_by_verified_email and profile.email_verified:
         existing = await deps.store.users.find_by_email(org_id, profile.email)
-        if existing is not None and existing.email_verified:
-            return existing, False
+        if (
+            existing is not None
+            and existing.email_verified
+            and not await _has_identity_at(deps, existing, provider)
+        ):
+            return await _activated(deps, caller, existing), False
     if not provider.jit:
         raise SsoFailure(
             "NOT_PROVISIONED",

@@ -6,17 +6,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from provisioning.access.principal import ADMIN, MEMBER
+from provisioning.access.principal import MEMBER
 from provisioning.dependencies import Dependencies
-from provisioning.users.model import SEATS, UserDraft
+from provisioning.users.model import PRIVILEGED_ROLES, SEATS, UserDraft
 from provisioning.users.required import check_required
 from provisioning.users.roles import check_roles
 from provisioning.users.rules import Checker
 from store.organizations import OrganizationRecord
 from store.users import UserRecord
-
-# Roles that grant rights: only a caller holding admin rights gives or takes them away.
-PRIVILEGED_ROLES = frozenset({ADMIN})
 
 
 async def check_references(

@@ -24,6 +24,7 @@ from provisioning.users.model import (
     FULL,
     OBSERVER,
     PERSONAL_FIELDS,
+    PRIVILEGED_ROLES,
     SEATS,
     audit_view,
     unchanged_condition,
@@ -71,6 +72,12 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
     return after
 
 
+def check_rights_over(caller: Caller, target: UserRecord, action: str) -> None:
+    """As check_rights (write.py): an admin is disabled or deleted only by admin rights."""
+    if not caller.is_admin and set(target.roles) & PRIVILEGED_ROLES:
+        raise Forbidden(f"Only an organization admin may {action} an admin.")
+
+
 async def disable_user(
     deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
 ) -> UserRecord:
@@ -81,6 +88,7 @@ async def disable_user(
     current = await deps.store.users.get(org_id, user_id)
     if current is None:
         raise NotFound("User", ("input", "userId"))
+    check_rights_over(caller, current, "disable")
     unchanged = unchanged_condition(current, unchanged_since)
     result = None
     if current.status != DISABLED:
@@ -156,8 +164,13 @@ async def delete_user(
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot delete yourself.")
-    only_if = None if unchanged_since is None else {"updated_at": unchanged_since}
-    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if)
+    current = await deps.store.users.get(org_id, user_id)
+    if current is not None:
+        check_rights_over(caller, current, "delete")
+    only_if: dict[str, object] = {} if unchanged_since is None else {"updated_at": unchanged_since}
+    if not caller.is_admin:  # one granted ADMIN meanwhile stays
+        only_if["roles"] = {"$nin": sorted(PRIVILEGED_ROLES)}
+    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if or None)
     if deleted is None:
         if unchanged_since is not None:
             raise ChangedMeanwhile()

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any, Final
 
+from provisioning.access.principal import ADMIN
 from provisioning.errors import ChangedMeanwhile
 from store.users import UserRecord
 
@@ -55,6 +56,9 @@ SOURCES = tuple(UserSource)
 # The organization's own directory or identity provider: the emails they set are trusted
 # (DESIGN.md, Identity rules).
 TRUSTED_EMAIL_SOURCES = frozenset({UserSource.DIRECTORY, UserSource.SCIM})
+# Roles that grant rights: only a caller holding admin rights gives or takes them away,
+# and only they may disable or delete someone holding them (no lock-out by users:write).
+PRIVILEGED_ROLES = frozenset({ADMIN})
 MAX_PAGE = 100
 
 # Never copied into the audit trail.

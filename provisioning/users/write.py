@@ -5,7 +5,6 @@ users/model.py; all re-exported here)."""
 from __future__ import annotations
 
 from provisioning.users.checks import (
-    PRIVILEGED_ROLES,
     CheckedUser,
     check_new_user,
     check_references,
@@ -23,6 +22,7 @@ from provisioning.users.model import (
     OBSERVER,
     PENDING,
     PERSONAL_FIELDS,
+    PRIVILEGED_ROLES,
     SEATS,
     SOURCES,
     STATUSES,

@@ -336,3 +336,30 @@ async def test_a_token_for_a_scope_the_client_lacks_is_invalid_scope(api: Api) -
         {"input": {"firstName": "N", "lastName": "O", "email": "n@o.example"}},
     )
     assert [e["code"] for e in created.json()["data"]["createUser"]["userErrors"]] == [FORBIDDEN]
+
+
+async def test_a_users_write_token_cannot_disable_or_delete_an_admin(api: Api) -> None:
+    admin, org_id, token = await partner(api, ["users:write"])
+    real_admin = await admin_id(api, org_id)
+    disabled = await as_token(api, token, doc.DISABLE, {"input": {"userId": real_admin}})
+    assert codes(disabled["disableUser"]) == [FORBIDDEN], disabled
+    deleted = await as_token(api, token, doc.DELETE, {"input": {"userId": real_admin}})
+    assert codes(deleted["deleteUser"]) == [FORBIDDEN], deleted
+    stored = await api.deps.store.users.get(org_id, real_admin)
+    assert stored is not None and stored.status == "ACTIVE"
+    assert (await api.gql(admin, "{ me { id } }"))["data"]["me"] == {"id": real_admin}
+    # A member is theirs to disable and delete; an admin-scoped token may do both to admins.
+    created = await as_token(
+        api,
+        token,
+        doc.CREATE_USER,
+        {"input": {"firstName": "Mo", "lastName": "Ember", "email": "mo@acme.example"}},
+    )
+    member = created["createUser"]["user"]["id"]
+    disabled = await as_token(api, token, doc.DISABLE, {"input": {"userId": member}})
+    assert disabled["disableUser"]["user"]["status"] == "DISABLED"
+    deleted = await as_token(api, token, doc.DELETE, {"input": {"userId": member}})
+    assert deleted["deleteUser"]["deletedId"] == member
+    admin_token = await token_of(api, admin, ["admin"])
+    disabled = await as_token(api, admin_token, doc.DISABLE, {"input": {"userId": real_admin}})
+    assert disabled["disableUser"]["user"]["status"] == "DISABLED"

@@ -255,7 +255,19 @@ async def test_link_by_verified_email_only_when_both_sides_are_verified(
     browser = api.browser()
     done, _ = await sso(browser, "acme")
     assert done.status_code == 303
-    assert (await api.gql(browser, doc.ME))["data"]["me"]["id"] == user_id
+    me = (await api.gql(browser, doc.ME))["data"]["me"]
+    # The created user was PENDING: the first sign-in that proves them activates them.
+    assert (me["id"], me["status"]) == (user_id, "ACTIVE")
+    actions = [
+        e["action"] async for e in api.deps.store.db["audit_events"].find({"target_id": user_id})
+    ]
+    assert {"user.activated", "identity.linked"} <= set(actions), actions
+    # Another subject at the same provider with that email: the user already has their
+    # identity there, so it is not linked a second time.
+    provider.next_user = {**GRACE, "sub": "okta|someone-else"}
+    done, _ = await sso(api.browser(), "acme")
+    assert done.status_code == 409 and done.json()["error"] == "EMAIL_TAKEN"
+    assert await count(api, "identities") == 1
 
 
 async def test_the_provider_may_rotate_its_key_between_logins(
@@ -301,6 +313,14 @@ async def test_home_realm_discovery_and_login_by_hint(api: Api, provider: FakePr
     assert option["password"] is True
     none = await api.gql(anonymous, LOGIN_OPTIONS, {"org": "acme", "email": "x@gmail.example"})
     assert none["data"]["loginOptions"]["provider"] is None
+    # A sign-in page needs a button, not the provider's configuration: anyone may ask.
+    leaky = await api.gql(
+        anonymous,
+        """query($org: String!, $email: String!) { loginOptions(organization: $org,
+             email: $email) { provider { issuer clientId emailDomains } } }""",
+        {"org": "acme", "email": "x@acme.example"},
+    )
+    assert leaky.get("data") is None and leaky["errors"], leaky
     ambiguous = await anonymous.get("/auth/acme/login")
     assert ambiguous.status_code == 404
     done, _ = await sso(anonymous, "acme", login_hint="grace@acme.example")
