@@ -26,14 +26,15 @@ async def activate(
     explicitly, a failure is the caller's error and the invitation the caller's act;
     otherwise the organization's setting acts (a failure is logged and skipped). No public
     URL in `deps` (links would lead nowhere): nothing is sent. The invited users, by id."""
-    if send is False or deps.public_url is None or not users:
-        return {}
-    org_id = users[0].org_id
+    pending = [u for u in users if u.status == PENDING]
+    if send is False or deps.public_url is None or not pending:
+        return {}  # (an SSO sign-in's user is ACTIVE: no read of the settings)
+    org_id = pending[0].org_id
     if send is None:
         if not (await communication_settings(deps, org_id)).send_on_create:
             return {}
         caller = Caller(principal=None, request_id=caller.request_id, org_id_override=org_id)
-    ids = [u.id for u in users if u.status == PENDING]
+    ids = [u.id for u in pending]
     still = await deps.store.users.get_many(org_id, ids) if ids else {}
     invited: dict[str, UserRecord] = {}
     for user_id in ids:
