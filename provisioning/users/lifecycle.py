@@ -26,8 +26,8 @@ from provisioning.users.model import (
     PERSONAL_FIELDS,
     SEATS,
     audit_view,
-    unchanged_condition,
 )
+from provisioning.users.status import change_status
 from store.users import UserRecord
 
 
@@ -72,79 +72,50 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
 
 
 async def disable_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    unchanged_since: datetime | None = None,
+    source: str = "ADMIN",
 ) -> UserRecord:
-    """`unchanged_since`: as for update_user; a user already disabled is left as is."""
+    """`unchanged_since`: as for update_user; a user already disabled is left as is (their
+    sessions are revoked again)."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot disable yourself.")
-    current = await deps.store.users.get(org_id, user_id)
-    if current is None:
-        raise NotFound("User", ("input", "userId"))
-    unchanged = unchanged_condition(current, unchanged_since)
-    result = None
-    if current.status != DISABLED:
-        result = await deps.store.users.update(
-            org_id,
-            user_id,
-            {
-                "status": DISABLED,
-                "status_before_disable": current.status,
-                "updated_at": deps.clock(),
-            },
-            only_if={"status": current.status, **unchanged},
-        )
-        if result is None and unchanged:
-            raise ChangedMeanwhile()
-    # Sessions go whether or not this call changed the status: a retry must still revoke.
-    await deps.store.sessions.delete_for_user(org_id, user_id)
-    if result is None:
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    before, after = result
-    await record_event(
-        deps,
-        caller,
-        "user.disabled",
-        "User",
-        user_id,
-        diff(audit_view(before), audit_view(after)),
+    made = await change_status(
+        deps, caller, org_id, [user_id], DISABLED, source=source, unchanged_since=unchanged_since
     )
-    return after
+    return made[user_id].after if user_id in made else await _latest(deps, org_id, user_id)
 
 
 async def enable_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    unchanged_since: datetime | None = None,
+    source: str = "ADMIN",
 ) -> UserRecord:
     """`unchanged_since`: as for update_user; a user not disabled is left as is."""
     org_id = caller.require(USERS_WRITE)
-    current = await deps.store.users.get(org_id, user_id)
-    if current is None:
-        raise NotFound("User", ("input", "userId"))
-    unchanged = unchanged_condition(current, unchanged_since)
-    if current.status != DISABLED:
-        return current
-    restored = current.status_before_disable or ACTIVE
-    result = await deps.store.users.update(
+    made = await change_status(
+        deps,
+        caller,
         org_id,
-        user_id,
-        {"status": restored, "updated_at": deps.clock()},
-        only_if={"status": DISABLED, **unchanged},
+        [user_id],
+        ACTIVE,
+        source=source,
+        only_from=(DISABLED,),
+        unchanged_since=unchanged_since,
     )
-    if result is None:
-        if unchanged:
-            raise ChangedMeanwhile()
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    before, after = result
-    await record_event(
-        deps, caller, "user.enabled", "User", user_id, diff(audit_view(before), audit_view(after))
-    )
-    return after
+    return made[user_id].after if user_id in made else await _latest(deps, org_id, user_id)
+
+
+async def _latest(deps: Dependencies, org_id: str, user_id: str) -> UserRecord:
+    latest = await deps.store.users.get(org_id, user_id)
+    if latest is None:
+        raise NotFound("User", ("input", "userId"))
+    return latest
 
 
 async def delete_user(
