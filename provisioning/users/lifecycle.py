@@ -25,6 +25,7 @@ from provisioning.users.model import (
     OBSERVER,
     PERSONAL_FIELDS,
     SEATS,
+    UserSource,
     audit_view,
 )
 from provisioning.users.status import change_status
@@ -76,7 +77,7 @@ async def disable_user(
     caller: Caller,
     user_id: str,
     unchanged_since: datetime | None = None,
-    source: str = "ADMIN",
+    source: str = UserSource.MANUAL,
 ) -> UserRecord:
     """`unchanged_since`: as for update_user; a user already disabled is left as is (their
     sessions are revoked again)."""
@@ -94,7 +95,7 @@ async def enable_user(
     caller: Caller,
     user_id: str,
     unchanged_since: datetime | None = None,
-    source: str = "ADMIN",
+    source: str = UserSource.MANUAL,
 ) -> UserRecord:
     """`unchanged_since`: as for update_user; a user not disabled is left as is."""
     org_id = caller.require(USERS_WRITE)
