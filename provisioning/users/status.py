@@ -58,10 +58,13 @@ async def change_status(
 ) -> dict[str, Transition]:
     """Move each user to `to`, only from a status in `only_from` (any other when None).
     Leaving DISABLED restores the status held before the disable (`to` if none was kept).
-    `also`: fields written in the same conditional write (a password, disabled_by...).
+    `also`: fields written in the same conditional write (a password, disabled_by...); given,
+    they are written (with no event) also to a user already at `to`.
     `unchanged_since` (one user): the write also requires updated_at to be this;
     ChangedMeanwhile if it is not. Users missing, already at `to` or not in `only_from` are
-    left as they are. The transitions made, by user id."""
+    left as they are. The writes made, by user id.
+    `source`: who asked (a UserSource for admins, SCIM and the directory; INVITATION,
+    SIGNUP, PASSWORD_RESET or SSO_INVITATION for a user activating themselves)."""
     if not user_ids:
         return {}
     current = await deps.store.users.get_many(org_id, list(user_ids))
@@ -71,7 +74,7 @@ async def change_status(
         if user is None:
             continue
         unchanged = unchanged_condition(user, unchanged_since)
-        if user.status != to and (only_from is None or user.status in only_from):
+        if (user.status != to or also) and (only_from is None or user.status in only_from):
             result = await _write(deps, org_id, user, to, also or {}, unchanged)
             if result is None and unchanged:
                 raise ChangedMeanwhile()
@@ -82,7 +85,7 @@ async def change_status(
             await deps.store.sessions.delete_for_user(org_id, user_id)
     for user_id, transition in made.items():
         action = _action(transition.before.status, transition.after.status)
-        if action is None:
+        if action is None or transition.before.status == transition.after.status:
             continue
         await record_event(
             deps,
@@ -106,7 +109,9 @@ async def _write(
     unchanged: dict[str, Any],
 ) -> tuple[UserRecord, UserRecord] | None:
     changes: dict[str, Any] = {"updated_at": deps.clock(), **also}
-    if to == DISABLED:
+    if user.status == to:
+        pass  # only `also`
+    elif to == DISABLED:
         changes.update(status=DISABLED, status_before_disable=user.status)
     elif user.status == DISABLED:
         changes.update(status=user.status_before_disable or to, disabled_by=None)
