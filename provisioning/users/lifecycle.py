@@ -123,24 +123,52 @@ async def delete_user(
     deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
 ) -> str:
     """Remove the user and their personal data; the audit trail stays, redacted.
-    `unchanged_since`: only if the user's updated_at is still this, checked in the delete
-    itself; ChangedMeanwhile otherwise (also when the user is gone)."""
+    `unchanged_since`: only if the user's updated_at is still this, checked in the first
+    write; ChangedMeanwhile otherwise (also when the user is gone).
+
+    Several writes, not one transaction: the first marks the user `deleting` and DISABLED
+    (no sign-in from then on), then the dependents go (sessions, identities, integration
+    accounts, licences, the full seat, the audit trail's personal data), the user last. A
+    failure between leaves that state, and the next delete_user of the user finishes it
+    (each step is safe to repeat; `unchanged_since` is not asked of a half-deleted user).
+    One gap: the organization's seat counter is another document; a failure between moving
+    the user off FULL and releasing the count leaves one seat counted."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot delete yourself.")
-    only_if = None if unchanged_since is None else {"updated_at": unchanged_since}
-    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if)
-    if deleted is None:
+    users = deps.store.users
+    before = await users.deleting_from(org_id, user_id)
+    if before is None:
+        current = await users.get(org_id, user_id)
+        if current is None:
+            if unchanged_since is not None:
+                raise ChangedMeanwhile()
+            raise NotFound("User", ("input", "userId"))
+        only_if: dict[str, object] = {"status": current.status}
         if unchanged_since is not None:
+            only_if["updated_at"] = unchanged_since
+        before = (current.status, current.seat)
+        mark = {
+            "deleting": True,
+            "status_before_delete": current.status,
+            "seat_before_delete": current.seat,
+            "status": DISABLED,
+            "updated_at": deps.clock(),
+        }
+        if await users.update(org_id, user_id, mark, only_if=only_if) is None:
             raise ChangedMeanwhile()
-        raise NotFound("User", ("input", "userId"))
     await deps.store.sessions.delete_for_user(org_id, user_id)
+    # The seat goes back once: only the call whose write moves it off FULL releases it.
+    to_observer = {"seat": OBSERVER}
+    if await users.update(org_id, user_id, to_observer, only_if={"seat": FULL, "deleting": True}):
+        await deps.store.organizations.release_full_seats(org_id)
     await deps.store.identities.delete_for_user(org_id, user_id)
     await release_accounts(deps, caller, user_id)
     await release_user_licences(deps, caller, user_id)
-    if deleted.seat == FULL:
-        await deps.store.organizations.release_full_seats(org_id)
     await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)
+    deleted = await users.delete(org_id, user_id, only_if={"deleting": True})
+    if deleted is None:
+        raise NotFound("User", ("input", "userId"))  # another delete finished it
     await record_event(
         deps,
         caller,
@@ -148,8 +176,8 @@ async def delete_user(
         "User",
         user_id,
         {
-            "status": {"before": deleted.status, "after": None},
-            "seat": {"before": deleted.seat, "after": None},
+            "status": {"before": before[0], "after": None},
+            "seat": {"before": before[1], "after": None},
         },
     )
     return user_id
