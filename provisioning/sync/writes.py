@@ -229,9 +229,24 @@ async def _update(
     wanted = {k: v for k, v in values.items() if k in owned}
     wanted["managed_by"] = state.integration.key
     changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
-    if user.status == DISABLED and user.id in reenable:
-        changes.update(status=user.status_before_disable or UserStatus.ACTIVE, disabled_by=None)
+    enable = user.status == DISABLED and user.id in reenable
+    if enable and not state.dry_run:
+        metadata = {"integration_id": state.integration.id, "run_id": state.run.id}
+        made = await change_status(
+            deps,
+            state.caller,
+            state.org_id,
+            [user.id],
+            UserStatus.ACTIVE,
+            source=UserSource.DIRECTORY,
+            only_from=(DISABLED,),
+            metadata={**metadata, "external_id": person.external_id},
+        )
+        user = made[user.id].after if user.id in made else user
     if not changes:
+        if enable:
+            state.counts.updated += 1
+            return True
         state.counts.skipped += 1
         return False
     if "email" in changes:
@@ -279,6 +294,7 @@ async def _disable(state: RunState, external_id: str, user: UserRecord) -> None:
     if state.dry_run:
         state.counts.disabled += 1
         return
+    now = state.deps.clock()
     made = await change_status(
         state.deps,
         state.caller,
@@ -287,9 +303,11 @@ async def _disable(state: RunState, external_id: str, user: UserRecord) -> None:
         DISABLED,
         source=UserSource.DIRECTORY,
         only_from=(user.status,),
+        # The same instant in both: the directory may enable again only a user untouched since.
         also={
             "disabled_by": state.integration.key,
-            "directory_disabled_at": state.deps.clock(),
+            "updated_at": now,
+            "directory_disabled_at": now,
         },
         metadata={
             "integration_id": state.integration.id,
