@@ -122,14 +122,12 @@ async def invite_user(
 
     updated = user
     if user.status == PENDING:
-        result = await deps.store.users.update(
-            org_id,
-            user.id,
-            {"status": INVITED, "updated_at": deps.clock()},
-            only_if={"status": PENDING},
+        # No status event of its own: the user.invited event below names the change.
+        made = await change_status(
+            deps, caller, org_id, [user.id], INVITED, source="INVITATION", only_from=(PENDING,)
         )
-        if result is not None:
-            updated = result[1]
+        if user.id in made:
+            updated = made[user.id].after
     changes = {"status": {"before": user.status, "after": updated.status}}
     await record_event(
         deps,
