@@ -283,6 +283,17 @@ class Users:
         cursor = self._collection.find({"org_id": org_id, field: value}, {"_id": 1})
         return [str(doc["_id"]) async for doc in cursor]
 
+    async def deleting_from(self, org_id: str, user_id: str) -> tuple[str, str] | None:
+        """The (status, seat) a user had when a delete began that did not finish; None if
+        none did."""
+        oid = object_id(user_id)
+        if oid is None:
+            return None
+        found = await self._collection.find_one({"_id": oid, "org_id": org_id, "deleting": True})
+        if found is None:
+            return None
+        return str(found.get("status_before_delete")), str(found.get("seat_before_delete"))
+
     async def count_by_seat(self, org_id: str, seat: str) -> int:
         return await self._collection.count_documents({"org_id": org_id, "seat": seat})
 

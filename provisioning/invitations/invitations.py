@@ -24,6 +24,7 @@ from provisioning.sessions import SignedIn, start_session
 from provisioning.sso.invitations import ContinueWithSso, continue_with_sso, sso_provider_for
 from provisioning.users.model import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 from provisioning.users.password_policy import check_password
+from provisioning.users.status import change_status
 
 # The purposes of a link, named to accept_invitation by its callers.
 from store.invitation_tokens import INVITE as INVITE
@@ -121,14 +122,12 @@ async def invite_user(
 
     updated = user
     if user.status == PENDING:
-        result = await deps.store.users.update(
-            org_id,
-            user.id,
-            {"status": INVITED, "updated_at": deps.clock()},
-            only_if={"status": PENDING},
+        # No status event of its own: the user.invited event below names the change.
+        made = await change_status(
+            deps, caller, org_id, [user.id], INVITED, source="INVITATION", only_from=(PENDING,)
         )
-        if result is not None:
-            updated = result[1]
+        if user.id in made:
+            updated = made[user.id].after
     changes = {"status": {"before": user.status, "after": updated.status}}
     await record_event(
         deps,
@@ -174,24 +173,26 @@ async def accept_invitation(
     # Policy first, then the one conditional update that uses the token up.
     await link_tokens.consume(deps, purpose, token)
     password_hash = await anyio.to_thread.run_sync(deps.hasher.hash, chosen)
-    result = await deps.store.users.update(
-        user.org_id,
-        user.id,
-        {
-            "password_hash": password_hash,
-            "status": ACTIVE,
-            "email_verified": user.email_verified
-            or (found.verifies_email and user.email is not None),
-            "updated_at": deps.clock(),
-        },
-        only_if={"status": {"$ne": DISABLED}},
-    )
-    if result is None:
-        raise TokenInvalid()
-    before, after = result
     caller = Caller(
         Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
     )
+    made = await change_status(
+        deps,
+        caller,
+        user.org_id,
+        [user.id],
+        ACTIVE,
+        source="SIGNUP" if purpose == SIGNUP else "INVITATION",
+        only_from=(PENDING, INVITED, ACTIVE),
+        also={
+            "password_hash": password_hash,
+            "email_verified": user.email_verified
+            or (found.verifies_email and user.email is not None),
+        },
+    )
+    if user.id not in made:
+        raise TokenInvalid()
+    before, after = made[user.id].before, made[user.id].after
     await record_event(
         deps,
         caller,

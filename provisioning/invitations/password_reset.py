@@ -15,8 +15,9 @@ from provisioning.errors import TokenInvalid, TooManyResetRequests
 from provisioning.invitations import link_tokens
 from provisioning.invitations.messages import queue_message, reset_email
 from provisioning.sessions import SignedIn, start_session
-from provisioning.users.model import ACTIVE, DISABLED
+from provisioning.users.model import ACTIVE, DISABLED, INVITED, PENDING
 from provisioning.users.password_policy import check_password
+from provisioning.users.status import change_status
 from store.invitation_tokens import RESET
 from store.users import UserRecord
 
@@ -102,26 +103,25 @@ async def reset_password(
     await link_tokens.consume(deps, RESET, token)
     password_hash = await anyio.to_thread.run_sync(deps.hasher.hash, chosen)
     now = deps.clock()
-    result = await deps.store.users.update(
-        user.org_id,
-        user.id,
-        # The email received the link, so it is verified; an invited user becomes active.
-        {
-            "password_hash": password_hash,
-            "status": ACTIVE,
-            "email_verified": True,
-            "updated_at": now,
-        },
-        only_if={"status": {"$ne": DISABLED}},
-    )
-    if result is None:
-        raise TokenInvalid()
-    before, after = result
-    revoked = await deps.store.sessions.delete_for_user(user.org_id, user.id)
-    await deps.store.invitation_tokens.void_for_user(user.org_id, user.id, now)
     caller = Caller(
         Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
     )
+    # The email received the link, so it is verified; an invited user becomes active.
+    made = await change_status(
+        deps,
+        caller,
+        user.org_id,
+        [user.id],
+        ACTIVE,
+        source="PASSWORD_RESET",
+        only_from=(PENDING, INVITED, ACTIVE),
+        also={"password_hash": password_hash, "email_verified": True},
+    )
+    if user.id not in made:
+        raise TokenInvalid()
+    before, after = made[user.id].before, made[user.id].after
+    revoked = await deps.store.sessions.delete_for_user(user.org_id, user.id)
+    await deps.store.invitation_tokens.void_for_user(user.org_id, user.id, now)
     changes = {"password": {"before": "set" if before.password_hash else None, "after": "set"}}
     if before.status != after.status:
         changes["status"] = {"before": before.status, "after": after.status}

@@ -50,6 +50,7 @@ from provisioning.scim.user_resources import (
     version_of,
     wanted_from,
 )
+from provisioning.users.model import UserSource
 from provisioning.users.rules import Checker
 from provisioning.users.write import (
     DISABLED,
@@ -247,9 +248,13 @@ async def _apply(
         )
         since = record.updated_at if guarded else None
         if not wanted.active and record.status != DISABLED:
-            record = await disable_user(deps, caller, record.id, unchanged_since=since)
+            record = await disable_user(
+                deps, caller, record.id, unchanged_since=since, source=UserSource.SCIM
+            )
         elif wanted.active and record.status == DISABLED:
-            record = await enable_user(deps, caller, record.id, unchanged_since=since)
+            record = await enable_user(
+                deps, caller, record.id, unchanged_since=since, source=UserSource.SCIM
+            )
     except (EmailTaken, UsernameTaken) as error:
         raise ScimRefused("uniqueness", error.problems[0].message) from error
     except ChangedMeanwhile as error:
@@ -272,7 +277,9 @@ async def delete_scim_user(
         if settings.deprovision == DELETE:
             await delete_user(deps, caller, user_id, unchanged_since=since)
             return
-        disabled = await disable_user(deps, caller, user_id, unchanged_since=since)
+        disabled = await disable_user(
+            deps, caller, user_id, unchanged_since=since, source=UserSource.SCIM
+        )
     except ChangedMeanwhile as error:
         raise changed_meanwhile() from error
     # Hiding does not move updated_at, so the guarded hide also asks that nobody hid them.

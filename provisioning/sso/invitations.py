@@ -19,13 +19,14 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.invitations import link_tokens
 from provisioning.sessions import token_hash
+from provisioning.users.model import ACTIVE, DISABLED, INVITED, PENDING
+from provisioning.users.status import change_status
 from store.identities import IdentityRecord
 from store.identity_providers import IdentityProviderRecord
 from store.users import UserRecord
 
 SSO_BIND = "SSO_BIND"
 BINDING_TTL = timedelta(minutes=30)
-ACTIVE, DISABLED = "ACTIVE", "DISABLED"
 
 
 class BindingRefused(Exception):
@@ -125,19 +126,19 @@ async def bind_invited_user(
         raise BindingRefused(
             "IDENTITY_TAKEN", "This sign-in already belongs to another account here."
         )
-    result = await deps.store.users.update(
+    made = await change_status(
+        deps,
+        caller,
         org_id,
-        user.id,
-        {
-            "status": ACTIVE,
-            "email_verified": user.email_verified or email_verified,
-            "updated_at": deps.clock(),
-        },
-        only_if={"status": {"$ne": DISABLED}},
+        [user.id],
+        ACTIVE,
+        source="SSO_INVITATION",
+        only_from=(PENDING, INVITED, ACTIVE),
+        also={"email_verified": user.email_verified or email_verified},
     )
-    if result is None:
+    if user.id not in made:
         raise BindingRefused("USER_DISABLED", "Your account is disabled.")
-    before, after = result
+    before, after = made[user.id].before, made[user.id].after
     await deps.store.invitation_tokens.void_for_user(org_id, user.id, deps.clock())
     changes: dict[str, dict[str, Any]] = {
         "status": {"before": before.status, "after": after.status}

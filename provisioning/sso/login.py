@@ -12,14 +12,15 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.audit import audit_event, diff, record_event, record_events
+from provisioning.audit import audit_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, EmailTaken
 from provisioning.search import fold
 from provisioning.sso.invitations import BindingRefused, bind_invited_user
 from provisioning.sync.ownership import directory_owned
-from provisioning.users.model import INVITED, PENDING, UserSource, audit_view
+from provisioning.users.model import INVITED, PENDING, UserSource
+from provisioning.users.status import change_status
 from provisioning.users.write import (
     ACTIVE,
     DISABLED,
@@ -166,19 +167,13 @@ async def _activated(deps: Dependencies, caller: Caller, user: UserRecord) -> Us
     """A user not yet active (created, invited) whom a linking sign-in proves: ACTIVE."""
     if user.status not in (PENDING, INVITED):
         return user
-    result = await deps.store.users.update(
-        user.org_id,
-        user.id,
-        {"status": ACTIVE, "updated_at": deps.clock()},
-        only_if={"status": user.status},
+    made = await change_status(
+        deps, caller, user.org_id, [user.id], ACTIVE, source="SSO", only_from=(PENDING, INVITED)
     )
-    if result is None:  # changed meanwhile (disabled, say): as it is now
-        return await deps.store.users.get(user.org_id, user.id) or user
-    before, after = result
-    await record_event(
-        deps, caller, "user.activated", "User", user.id, diff(audit_view(before), audit_view(after))
-    )
-    return after
+    if user.id in made:
+        return made[user.id].after
+    # Changed meanwhile (disabled, say): as it is now.
+    return await deps.store.users.get(user.org_id, user.id) or user
 
 
 async def _link_or_create(

@@ -40,7 +40,8 @@ from provisioning.sync.mapping import FieldMap, Person, Problem, read_person
 from provisioning.sync.peer import PeerUnavailable, Resource
 from provisioning.sync.plan import Plan
 from provisioning.sync.state import Outcome, RunState
-from provisioning.sync.writes import DISABLED, apply
+from provisioning.sync.writes import apply
+from provisioning.users.model import DISABLED
 from store.sync_runs import AWAITING_CONFIRMATION, SUCCEEDED
 from store.users import UserRecord
 

@@ -38,11 +38,11 @@ from provisioning.sync.mapping import (
 from provisioning.sync.peer import PeerRejected
 from provisioning.sync.scim import quoted
 from provisioning.sync.state import Outcome, RunState
+from provisioning.users.model import DISABLED
 from store.integration_accounts import Activity
 from store.sync_runs import SUCCEEDED
 from store.users import UserRecord
 
-DISABLED = "DISABLED"
 EVENT_BATCH = 5000
 
 

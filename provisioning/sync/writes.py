@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from provisioning.audit import diff, record_event
 from provisioning.errors import EmailTaken, UsernameTaken
 from provisioning.integrations.accounts import profile_of
 from provisioning.sync.mapping import EMAIL_TAKEN, FORBIDDEN, FieldMap, Person
@@ -15,13 +14,13 @@ from provisioning.sync.references import Departments, companies_of, departments_
 from provisioning.sync.state import RunState
 from provisioning.users.checks import CheckedUser
 from provisioning.users.create import NewUser, create_checked
-from provisioning.users.model import UserDraft, UserSource, UserStatus, audit_view
+from provisioning.users.model import DISABLED, UserDraft, UserSource, UserStatus
 from provisioning.users.rules import Checker
+from provisioning.users.status import change_status
 from provisioning.users.write import check_rights, write_changes
 from store.integration_accounts import Activity
 from store.users import UserRecord
 
-DISABLED = UserStatus.DISABLED
 BATCH = 500
 
 
@@ -230,9 +229,24 @@ async def _update(
     wanted = {k: v for k, v in values.items() if k in owned}
     wanted["managed_by"] = state.integration.key
     changes = {k: v for k, v in wanted.items() if getattr(user, k) != v}
-    if user.status == DISABLED and user.id in reenable:
-        changes.update(status=user.status_before_disable or UserStatus.ACTIVE, disabled_by=None)
+    enable = user.status == DISABLED and user.id in reenable
+    if enable and not state.dry_run:
+        metadata = {"integration_id": state.integration.id, "run_id": state.run.id}
+        made = await change_status(
+            deps,
+            state.caller,
+            state.org_id,
+            [user.id],
+            UserStatus.ACTIVE,
+            source=UserSource.DIRECTORY,
+            only_from=(DISABLED,),
+            metadata={**metadata, "external_id": person.external_id},
+        )
+        user = made[user.id].after if user.id in made else user
     if not changes:
+        if enable:
+            state.counts.updated += 1
+            return True
         state.counts.skipped += 1
         return False
     if "email" in changes:
@@ -277,38 +291,29 @@ async def _update(
 
 
 async def _disable(state: RunState, external_id: str, user: UserRecord) -> None:
-    deps = state.deps
     if state.dry_run:
         state.counts.disabled += 1
         return
-    now = deps.clock()
-    result = await deps.store.users.update(
+    now = state.deps.clock()
+    made = await change_status(
+        state.deps,
+        state.caller,
         state.org_id,
-        user.id,
-        {
-            "status": DISABLED,
-            "status_before_disable": user.status,
-            "updated_at": now,
+        [user.id],
+        DISABLED,
+        source=UserSource.DIRECTORY,
+        only_from=(user.status,),
+        # The same instant in both: the directory may enable again only a user untouched since.
+        also={
             "disabled_by": state.integration.key,
+            "updated_at": now,
             "directory_disabled_at": now,
         },
-        only_if={"status": user.status},
-    )
-    await deps.store.sessions.delete_for_user(state.org_id, user.id)
-    if result is None:
-        return
-    state.counts.disabled += 1
-    before, after = result
-    await record_event(
-        deps,
-        state.caller,
-        "user.disabled",
-        "User",
-        user.id,
-        diff(audit_view(before), audit_view(after)),
         metadata={
             "integration_id": state.integration.id,
             "run_id": state.run.id,
             "external_id": external_id,
         },
     )
+    if user.id in made:
+        state.counts.disabled += 1

@@ -26,9 +26,10 @@ from provisioning.users.model import (
     PERSONAL_FIELDS,
     PRIVILEGED_ROLES,
     SEATS,
+    UserSource,
     audit_view,
-    unchanged_condition,
 )
+from provisioning.users.status import change_status
 from store.users import UserRecord
 
 
@@ -79,9 +80,14 @@ def check_rights_over(caller: Caller, target: UserRecord, action: str) -> None:
 
 
 async def disable_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    unchanged_since: datetime | None = None,
+    source: str = UserSource.MANUAL,
 ) -> UserRecord:
-    """`unchanged_since`: as for update_user; a user already disabled is left as is."""
+    """`unchanged_since`: as for update_user; a user already disabled is left as is (their
+    sessions are revoked again)."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot disable yourself.")
@@ -89,99 +95,94 @@ async def disable_user(
     if current is None:
         raise NotFound("User", ("input", "userId"))
     check_rights_over(caller, current, "disable")
-    unchanged = unchanged_condition(current, unchanged_since)
-    result = None
-    if current.status != DISABLED:
-        result = await deps.store.users.update(
-            org_id,
-            user_id,
-            {
-                "status": DISABLED,
-                "status_before_disable": current.status,
-                "updated_at": deps.clock(),
-            },
-            only_if={"status": current.status, **unchanged},
-        )
-        if result is None and unchanged:
-            raise ChangedMeanwhile()
-    # Sessions go whether or not this call changed the status: a retry must still revoke.
-    await deps.store.sessions.delete_for_user(org_id, user_id)
-    if result is None:
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    before, after = result
-    await record_event(
-        deps,
-        caller,
-        "user.disabled",
-        "User",
-        user_id,
-        diff(audit_view(before), audit_view(after)),
+    made = await change_status(
+        deps, caller, org_id, [user_id], DISABLED, source=source, unchanged_since=unchanged_since
     )
-    return after
+    return made[user_id].after if user_id in made else await _latest(deps, org_id, user_id)
 
 
 async def enable_user(
-    deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    unchanged_since: datetime | None = None,
+    source: str = UserSource.MANUAL,
 ) -> UserRecord:
     """`unchanged_since`: as for update_user; a user not disabled is left as is."""
     org_id = caller.require(USERS_WRITE)
-    current = await deps.store.users.get(org_id, user_id)
-    if current is None:
-        raise NotFound("User", ("input", "userId"))
-    unchanged = unchanged_condition(current, unchanged_since)
-    if current.status != DISABLED:
-        return current
-    restored = current.status_before_disable or ACTIVE
-    result = await deps.store.users.update(
+    made = await change_status(
+        deps,
+        caller,
         org_id,
-        user_id,
-        {"status": restored, "updated_at": deps.clock()},
-        only_if={"status": DISABLED, **unchanged},
+        [user_id],
+        ACTIVE,
+        source=source,
+        only_from=(DISABLED,),
+        unchanged_since=unchanged_since,
     )
-    if result is None:
-        if unchanged:
-            raise ChangedMeanwhile()
-        latest = await deps.store.users.get(org_id, user_id)
-        if latest is None:
-            raise NotFound("User", ("input", "userId"))
-        return latest
-    before, after = result
-    await record_event(
-        deps, caller, "user.enabled", "User", user_id, diff(audit_view(before), audit_view(after))
-    )
-    return after
+    return made[user_id].after if user_id in made else await _latest(deps, org_id, user_id)
+
+
+async def _latest(deps: Dependencies, org_id: str, user_id: str) -> UserRecord:
+    latest = await deps.store.users.get(org_id, user_id)
+    if latest is None:
+        raise NotFound("User", ("input", "userId"))
+    return latest
 
 
 async def delete_user(
     deps: Dependencies, caller: Caller, user_id: str, unchanged_since: datetime | None = None
 ) -> str:
     """Remove the user and their personal data; the audit trail stays, redacted.
-    `unchanged_since`: only if the user's updated_at is still this, checked in the delete
-    itself; ChangedMeanwhile otherwise (also when the user is gone)."""
+    `unchanged_since`: only if the user's updated_at is still this, checked in the first
+    write; ChangedMeanwhile otherwise (also when the user is gone).
+
+    Several writes, not one transaction: the first marks the user `deleting` and DISABLED
+    (no sign-in from then on), then the dependents go (sessions, identities, integration
+    accounts, licences, the full seat, the audit trail's personal data), the user last. A
+    failure between leaves that state, and the next delete_user of the user finishes it
+    (each step is safe to repeat; `unchanged_since` is not asked of a half-deleted user).
+    One gap: the organization's seat counter is another document; a failure between moving
+    the user off FULL and releasing the count leaves one seat counted."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot delete yourself.")
-    current = await deps.store.users.get(org_id, user_id)
-    if current is not None:
+    users = deps.store.users
+    before = await users.deleting_from(org_id, user_id)
+    if before is None:
+        current = await users.get(org_id, user_id)
+        if current is None:
+            if unchanged_since is not None:
+                raise ChangedMeanwhile()
+            raise NotFound("User", ("input", "userId"))
         check_rights_over(caller, current, "delete")
-    only_if: dict[str, object] = {} if unchanged_since is None else {"updated_at": unchanged_since}
-    if not caller.is_admin:  # one granted ADMIN meanwhile stays
-        only_if["roles"] = {"$nin": sorted(PRIVILEGED_ROLES)}
-    deleted = await deps.store.users.delete(org_id, user_id, only_if=only_if or None)
-    if deleted is None:
+        only_if: dict[str, object] = {"status": current.status}
+        if not caller.is_admin:  # one granted ADMIN meanwhile stays
+            only_if["roles"] = {"$nin": sorted(PRIVILEGED_ROLES)}
         if unchanged_since is not None:
+            only_if["updated_at"] = unchanged_since
+        before = (current.status, current.seat)
+        mark = {
+            "deleting": True,
+            "status_before_delete": current.status,
+            "seat_before_delete": current.seat,
+            "status": DISABLED,
+            "updated_at": deps.clock(),
+        }
+        if await users.update(org_id, user_id, mark, only_if=only_if) is None:
             raise ChangedMeanwhile()
-        raise NotFound("User", ("input", "userId"))
     await deps.store.sessions.delete_for_user(org_id, user_id)
+    # The seat goes back once: only the call whose write moves it off FULL releases it.
+    to_observer = {"seat": OBSERVER}
+    if await users.update(org_id, user_id, to_observer, only_if={"seat": FULL, "deleting": True}):
+        await deps.store.organizations.release_full_seats(org_id)
     await deps.store.identities.delete_for_user(org_id, user_id)
     await release_accounts(deps, caller, user_id)
     await release_user_licences(deps, caller, user_id)
-    if deleted.seat == FULL:
-        await deps.store.organizations.release_full_seats(org_id)
     await deps.store.audit.redact_target(org_id, user_id, PERSONAL_FIELDS)
+    deleted = await users.delete(org_id, user_id, only_if={"deleting": True})
+    if deleted is None:
+        raise NotFound("User", ("input", "userId"))  # another delete finished it
     await record_event(
         deps,
         caller,
@@ -189,8 +190,8 @@ async def delete_user(
         "User",
         user_id,
         {
-            "status": {"before": deleted.status, "after": None},
-            "seat": {"before": deleted.seat, "after": None},
+            "status": {"before": before[0], "after": None},
+            "seat": {"before": before[1], "after": None},
         },
     )
     return user_id

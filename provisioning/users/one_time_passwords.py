@@ -7,8 +7,6 @@ sign-in answers PASSWORD_CHANGE_REQUIRED instead of a session, and `change_passw
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio.to_thread
 
 from provisioning.access.principal import Principal
@@ -18,7 +16,8 @@ from provisioning.dependencies import Dependencies
 from provisioning.errors import InvalidCredentials, NotFound, Problem, ValidationFailed
 from provisioning.sessions import SignedIn, start_session, verify_login
 from provisioning.users.password_policy import password_problems
-from provisioning.users.write import ACTIVE, DISABLED, INVITED, PENDING
+from provisioning.users.status import change_status
+from provisioning.users.write import ACTIVE, DISABLED
 from store.users import UserRecord
 
 NEW_FIELD = ("input", "newPassword")
@@ -57,21 +56,27 @@ async def set_one_time_password(
     if problems:
         raise ValidationFailed(*problems)
     password_hash = await hash_one_time_password(deps, password)
-    changes: dict[str, Any] = {"password_hash": password_hash, "must_change_password": True}
-    if user.status in (PENDING, INVITED):
-        changes["status"] = ACTIVE
+    also = {"password_hash": password_hash, "must_change_password": True}
     # A disable racing this must win: never hand a password to a user just disabled.
-    updated = await deps.store.users.update(
-        org_id, user_id, changes, only_if={"status": user.status}
+    made = await change_status(
+        deps,
+        caller,
+        org_id,
+        [user_id],
+        ACTIVE,
+        source="ONE_TIME_PASSWORD",
+        only_from=(user.status,),
+        also=also,
     )
-    if updated is None:
+    if user_id not in made:
         raise ValidationFailed(
             Problem("INVALID", "The user changed meanwhile: try again.", ("input", "userId"))
         )
+    updated = (made[user_id].before, made[user_id].after)
     await deps.store.sessions.delete_for_user(org_id, user_id)
     await deps.store.invitation_tokens.void_for_user(org_id, user_id, deps.clock())
     audit: dict[str, dict[str, object]] = {"password": {"before": None, "after": "one-time"}}
-    if "status" in changes:
+    if user.status != ACTIVE:
         audit["status"] = {"before": user.status, "after": ACTIVE}
     await record_event(deps, caller, "user.one_time_password_set", "User", user_id, audit)
     return updated[1]

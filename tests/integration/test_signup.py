@@ -135,6 +135,13 @@ async def test_sign_up_verify_and_sign_in_with_the_defaults(api: Api, smtp: Smtp
     assert me["department"] == sales and me["seat"] == "OBSERVER"
     stored = await api.deps.store.users.get(org_id, me["id"])
     assert stored is not None and stored.email_verified and stored.job_profile_id == profile["id"]
+    # The one activation event, as for an invitation accepted (test_every_way_active.py).
+    events = api.deps.store.db["audit_events"].find(
+        {"target_id": me["id"], "action": "user.activated"}
+    )
+    [event] = [e async for e in events]
+    assert event["metadata"]["source"] == "SIGNUP"
+    assert event["changes"]["status"] == {"before": "PENDING", "after": "ACTIVE"}
 
     again = await api.gql(api.browser(), VERIFY, {"input": {"token": token, "password": PASSWORD}})
     assert codes(again["data"]["verifySignUp"]) == ["TOKEN_INVALID"]
