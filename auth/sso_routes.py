@@ -293,6 +293,7 @@ class SsoRoutes:
                 request_id,
                 session_token(request, self.settings),
                 events=found.events,
+                identity_key=found.identity_key,
             )
         except InvalidCredentials as error:  # disabled while signing in
             raise SsoFailure("USER_DISABLED", "Your account is disabled.") from error

@@ -105,8 +105,10 @@ async def start_session(
     request_id: str | None = None,
     replaces_token: str | None = None,
     events: Sequence[AuditRecord] = (),
+    identity_key: str | None = None,
 ) -> SignedIn:
-    """A new server-side session for `user` (never a reused id), and lastLoginAt updated.
+    """A new server-side session for `user` (never a reused id), and lastLoginAt updated
+    (with the last use of the identity signed in with, `identity_key`, in the same write).
     `events` (what signing in changed) are written with the sign-in event, or alone if the
     sign-in is refused."""
     store = deps.store
@@ -127,7 +129,9 @@ async def start_session(
     )
     # Conditional on the user still being enabled: a disable that raced this sign-in and
     # revoked sessions before ours was written must not leave ours alive.
-    if not await store.users.record_login(user.org_id, user.id, now, unless_status=DISABLED):
+    if not await store.users.record_login(
+        user.org_id, user.id, now, unless_status=DISABLED, identity_key=identity_key
+    ):
         await store.sessions.delete(token_hash(token))
         await record_events(deps, events)
         raise InvalidCredentials()

@@ -10,6 +10,7 @@ from config.settings import Settings
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
 from resolvers.catalog import CatalogMutation
 from resolvers.communication import CommunicationMutation
+from resolvers.identities import IdentityMutation
 from resolvers.imports import ImportMutation, ImportQuery
 from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.invitations import InvitationMutation, InvitationQuery
@@ -53,6 +54,7 @@ Mutation = merge_types(
         ScimMutation,
         CatalogMutation,
         RoleMutation,
+        IdentityMutation,
     ),
 )
 

@@ -16,6 +16,14 @@ class ErrorCode(Enum):
     EMAIL_TAKEN = "EMAIL_TAKEN"
     USERNAME_TAKEN = "USERNAME_TAKEN"
     ALREADY_LINKED = "ALREADY_LINKED"
+    IDENTITY_TAKEN = strawberry.enum_value(
+        "IDENTITY_TAKEN",
+        description="linkIdentity: that provider's subject already signs in as another user",
+    )
+    LAST_WAY_IN = strawberry.enum_value(
+        "LAST_WAY_IN",
+        description="unlinkIdentity: the user has no password and no other identity",
+    )
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     MANAGED_EXTERNALLY = "MANAGED_EXTERNALLY"

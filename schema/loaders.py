@@ -14,8 +14,11 @@ from provisioning.integrations.accounts import get_accounts
 from provisioning.integrations.integrations import get_integrations, integrations_in_use
 from provisioning.integrations.linking import linked_accounts
 from provisioning.licences import HeldLicence, licences_of_users
+from provisioning.sso.identities import identities_of_users, providers_by_id
 from provisioning.users.queries import get_users_by_email
 from provisioning.users.write import get_users
+from store.identities import IdentityRecord
+from store.identity_providers import IdentityProviderRecord
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord
 from store.reference import ReferenceRecord
@@ -74,6 +77,14 @@ class Loaders:
         """One key: the organization's integrations in use, read once per request."""
         return DataLoader(load_fn=self._load_integrations_in_use)
 
+    @cached_property
+    def identities(self) -> DataLoader[str, list[IdentityRecord]]:
+        return DataLoader(load_fn=self._load_identities)
+
+    @cached_property
+    def identity_providers(self) -> DataLoader[str, IdentityProviderRecord | None]:
+        return DataLoader(load_fn=self._load_identity_providers)
+
     def _catalog_loader(self, catalog: Catalog) -> DataLoader[str, ReferenceRecord | None]:
         return DataLoader(load_fn=partial(self._load_catalog, catalog))
 
@@ -111,3 +122,13 @@ class Loaders:
     async def _load_integrations_in_use(self, keys: Sequence[str]) -> list[list[IntegrationRecord]]:
         in_use = await integrations_in_use(self._deps, self._caller)
         return [in_use for _ in keys]
+
+    async def _load_identities(self, user_ids: Sequence[str]) -> list[list[IdentityRecord]]:
+        found = await identities_of_users(self._deps, self._caller, list(user_ids))
+        return [found.get(i, []) for i in user_ids]
+
+    async def _load_identity_providers(
+        self, ids: Sequence[str]
+    ) -> list[IdentityProviderRecord | None]:
+        found = await providers_by_id(self._deps, self._caller, list(ids))
+        return [found.get(i) for i in ids]

@@ -19,6 +19,7 @@ from schema.catalog import (
 )
 from schema.context import context_of
 from schema.enums import Seat, UserSource, UserStatus
+from schema.identities import Identity, identities_of
 from schema.pages import PageInfo
 from store.audit import AuditRecord
 from store.users import UserRecord
@@ -118,6 +119,13 @@ class User:
         from schema.connections import connection_status_of
 
         return await connection_status_of(info, str(self.id))
+
+    @strawberry.field(
+        description="The user's sign-in identities at identity providers, oldest first"
+        " (admins, or the user themself; empty otherwise)."
+    )
+    async def identities(self, info: strawberry.Info) -> list[Identity]:
+        return await identities_of(info, str(self.id))
 
     @strawberry.field(description="The user's licences, by product key.")
     async def licences(

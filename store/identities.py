@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bson import ObjectId
@@ -23,6 +24,15 @@ class IdentityRecord:
     user_id: str
     provider_id: str
     created_at: datetime
+    email: str | None = None
+    # Read from the user document (`usage_key`), where every sign-in already writes.
+    last_used_at: datetime | None = None
+
+
+def usage_key(issuer: str, subject: str) -> str:
+    """The field under the user's `identity_last_used` that records this identity's last
+    sign-in (a hash: issuers hold dots, which a field path cannot)."""
+    return hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:32]
 
 
 def _record(doc: Document) -> IdentityRecord:
@@ -33,6 +43,7 @@ def _record(doc: Document) -> IdentityRecord:
         user_id=doc["user_id"],
         provider_id=doc["provider_id"],
         created_at=doc["created_at"],
+        email=doc.get("email"),
     )
 
 
@@ -57,6 +68,7 @@ def _document(record: IdentityRecord) -> Document:
         "user_oid": ObjectId(record.user_id),
         "provider_id": record.provider_id,
         "created_at": record.created_at,
+        "email": record.email,
     }
 
 
@@ -145,3 +157,23 @@ class Identities:
     async def for_user(self, org_id: str, user_id: str) -> list[IdentityRecord]:
         cursor = self._collection.find({"org_id": org_id, "user_id": user_id})
         return [_record(doc) async for doc in cursor]
+
+    async def for_users(self, org_id: str, user_ids: list[str]) -> dict[str, list[IdentityRecord]]:
+        """Each user's identities, oldest first, with when each was last used to sign in."""
+        found: dict[str, list[IdentityRecord]] = {user_id: [] for user_id in user_ids}
+        cursor = self._collection.find({"org_id": org_id, "user_id": {"$in": user_ids}})
+        records = sorted([_record(doc) async for doc in cursor], key=lambda r: r.created_at)
+        if not records:
+            return found
+        oids = [oid for oid in (object_id(i) for i in user_ids) if oid is not None]
+        users = self._collection.database["users"].find(
+            {"_id": {"$in": oids}, "org_id": org_id}, {"identity_last_used": 1}
+        )
+        used = {str(doc["_id"]): doc.get("identity_last_used") or {} async for doc in users}
+        for record in records:
+            at = used.get(record.user_id, {}).get(usage_key(record.issuer, record.subject))
+            # A use before this binding was made belongs to an earlier, unlinked one.
+            if at is not None and at >= record.created_at:
+                record = replace(record, last_used_at=at)
+            found[record.user_id].append(record)
+        return found

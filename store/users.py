@@ -251,18 +251,25 @@ class Users:
         return _record(before), _record(after)
 
     async def record_login(
-        self, org_id: str, user_id: str, at: datetime, unless_status: str
+        self,
+        org_id: str,
+        user_id: str,
+        at: datetime,
+        unless_status: str,
+        identity_key: str | None = None,
     ) -> bool:
         """Set last_login_at unless the user's status is `unless_status`; False if it is.
+        With `identity_key` (store.identities.usage_key), that identity's last use too.
 
         An update_one rather than find_one_and_update: nothing needs the stored document
         back, and the embedded database plans findAndModify writes as a collection scan."""
         oid = object_id(user_id)
         if oid is None:
             return False
+        used = {f"identity_last_used.{identity_key}": at} if identity_key else {}
         result = await self._collection.update_one(
             {"_id": oid, "org_id": org_id, "status": {"$ne": unless_status}},
-            {"$set": {"last_login_at": at}},
+            {"$set": {"last_login_at": at, **used}},
         )
         return result.matched_count == 1
 

@@ -120,6 +120,7 @@ async def bind_invited_user(
             user_id=user.id,
             provider_id=provider.id,
             created_at=deps.clock(),
+            email=email,
         )
     )
     if bound.user_id != user.id:

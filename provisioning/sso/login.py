@@ -30,7 +30,7 @@ from provisioning.users.write import (
     write_changes,
 )
 from store.audit import AuditRecord
-from store.identities import IdentityRecord
+from store.identities import IdentityRecord, usage_key
 from store.identity_providers import IdentityProviderRecord
 from store.users import UserRecord
 
@@ -49,6 +49,7 @@ class SsoSignIn:
 
     user: UserRecord
     events: tuple[AuditRecord, ...] = ()
+    identity_key: str | None = None  # store.identities.usage_key of the identity used
 
 
 class SsoFailure(Exception):
@@ -330,6 +331,7 @@ async def sign_in_with_claims(
                 user_id=user.id,
                 provider_id=provider.id,
                 created_at=deps.clock(),
+                email=profile.email,
             )
         )
         if bound.user_id != user.id:
@@ -359,4 +361,4 @@ async def sign_in_with_claims(
         raise SsoFailure(
             "USER_DISABLED", "Your account is disabled. Ask an administrator to enable it."
         )
-    return SsoSignIn(user, tuple(events))
+    return SsoSignIn(user, tuple(events), usage_key(provider.issuer, profile.subject))
