@@ -15,6 +15,7 @@ from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
+from resolvers.profile import ProfileMutation, ProfileQuery
 from resolvers.query import FoundationQuery
 from resolvers.roles import RoleMutation
 from resolvers.scim import ScimMutation
@@ -35,6 +36,7 @@ Query = merge_types(
         SignupQuery,
         ImportQuery,
         SyncQuery,
+        ProfileQuery,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +55,7 @@ Mutation = merge_types(
         ScimMutation,
         CatalogMutation,
         RoleMutation,
+        ProfileMutation,
     ),
 )
 

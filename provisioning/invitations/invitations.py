@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import anyio.to_thread
 
 from provisioning.access.principal import USERS_WRITE, Principal
-from provisioning.audit import record_event
+from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, TokenInvalid, ValidationFailed
@@ -20,10 +21,12 @@ from provisioning.invitations.messages import (
     invitation_sms,
     send_message,
 )
+from provisioning.search import user_search_terms
 from provisioning.sessions import SignedIn, start_session
 from provisioning.sso.invitations import ContinueWithSso, continue_with_sso, sso_provider_for
 from provisioning.users.model import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
 from provisioning.users.password_policy import check_password
+from provisioning.users.profile import ProfileInput, checked_profile
 from provisioning.users.status import change_status
 
 # The purposes of a link, named to accept_invitation by its callers.
@@ -145,6 +148,10 @@ async def invite_user(
     return updated
 
 
+def _search_terms(user: UserRecord) -> list[str]:
+    return user_search_terms(user.first_name, user.last_name, user.email, user.username)
+
+
 async def accept_invitation(
     deps: Dependencies,
     token: str,
@@ -153,16 +160,20 @@ async def accept_invitation(
     request_id: str | None = None,
     replaces_token: str | None = None,
     purpose: str = INVITE,
+    details: ProfileInput | None = None,
 ) -> SignedIn | ContinueWithSso:
     """Set the password, activate and verify the email, and sign in. The link works once.
 
     Where the organization signs the user's email domain in with SSO, no password is set:
     the answer is a login URL at which signing in binds the identity to this user.
+    `details`: the person's own fields, by the organization's profile settings and
+    createUser's rules, written in the same write that activates.
     """
     found = await link_tokens.peek(deps, purpose, token)
     user = await deps.store.users.get(found.org_id, found.user_id)
     if user is None or user.status == DISABLED:
         raise TokenInvalid()
+    profile = await checked_profile(deps, user, details) if details is not None else {}
     provider = await sso_provider_for(deps, user)
     if provider is not None:
         organization = await deps.store.organizations.get(user.org_id)
@@ -188,7 +199,9 @@ async def accept_invitation(
             "password_hash": password_hash,
             "email_verified": user.email_verified
             or (found.verifies_email and user.email is not None),
+            **profile,
         },
+        search_terms=_search_terms(dataclasses.replace(user, **profile)) if profile else None,
     )
     if user.id not in made:
         raise TokenInvalid()
@@ -203,6 +216,10 @@ async def accept_invitation(
             "status": {"before": before.status, "after": after.status},
             "email_verified": {"before": before.email_verified, "after": after.email_verified},
             "password": {"before": None, "after": "set"},
+            **diff(
+                {name: getattr(before, name) for name in profile},
+                {name: getattr(after, name) for name in profile},
+            ),
         },
     )
     return await start_session(deps, after, "invitation", request_id, replaces_token)
