@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import anyio.to_thread
 
@@ -24,7 +25,15 @@ from provisioning.invitations.messages import (
 from provisioning.search import user_search_terms
 from provisioning.sessions import SignedIn, start_session
 from provisioning.sso.invitations import ContinueWithSso, continue_with_sso, sso_provider_for
-from provisioning.users.model import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
+from provisioning.users.model import (
+    ACTIVE,
+    DISABLED,
+    INVITED,
+    OBSERVER,
+    PENDING,
+    UserStatus,
+    audit_view,
+)
 from provisioning.users.password_policy import check_password
 from provisioning.users.profile import ProfileInput, checked_profile
 from provisioning.users.status import change_status
@@ -152,6 +161,42 @@ def _search_terms(user: UserRecord) -> list[str]:
     return user_search_terms(user.first_name, user.last_name, user.email, user.username)
 
 
+def _invitee(user: UserRecord, request_id: str | None) -> Caller:
+    return Caller(
+        Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
+    )
+
+
+async def _keep_details(
+    deps: Dependencies, user: UserRecord, profile: dict[str, Any], request_id: str | None
+) -> None:
+    """On the way to SSO (activation comes at the callback): the details now, in a write
+    conditional on the status read, audited user.updated with the invitee as actor."""
+    made = await change_status(
+        deps,
+        _invitee(user, request_id),
+        user.org_id,
+        [user.id],
+        UserStatus(user.status),
+        source="INVITATION",
+        only_from=(user.status,),
+        also=profile,
+        search_terms=_search_terms(dataclasses.replace(user, **profile)),
+    )
+    if user.id not in made:
+        raise TokenInvalid()
+    before, after = made[user.id].before, made[user.id].after
+    await record_event(
+        deps,
+        _invitee(user, request_id),
+        "user.updated",
+        "User",
+        user.id,
+        diff(audit_view(before), audit_view(after)),
+        metadata={"source": "INVITATION"},
+    )
+
+
 async def accept_invitation(
     deps: Dependencies,
     token: str,
@@ -179,14 +224,14 @@ async def accept_invitation(
         organization = await deps.store.organizations.get(user.org_id)
         if organization is None:
             raise TokenInvalid()
+        if profile:
+            await _keep_details(deps, user, profile, request_id)
         return await continue_with_sso(deps, user, provider, organization.slug, public_url)
     chosen = check_password(password, user.email, user.username)
     # Policy first, then the one conditional update that uses the token up.
     await link_tokens.consume(deps, purpose, token)
     password_hash = await anyio.to_thread.run_sync(deps.hasher.hash, chosen)
-    caller = Caller(
-        Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
-    )
+    caller = _invitee(user, request_id)
     made = await change_status(
         deps,
         caller,

@@ -128,6 +128,16 @@ async def test_preview_names_the_sso_provider(api: Api, smtp: SmtpServer) -> Non
     assert seen["state"] == "VALID"
     assert seen["ssoProvider"] == {"id": provider.id, "name": "Okta"}
 
+    # On the way to SSO the details are kept now (activation comes at the callback).
+    onward = await accept(api, token, phone="+442079460958", language="fr")
+    assert onward["userErrors"] == [] and onward["ssoLoginUrl"], onward
+    user = await api.deps.store.users.get(org_id, await _user_id(api))
+    assert user is not None and (user.phone, user.language, user.status) == (
+        "+442079460958",
+        "fr",
+        "INVITED",
+    )
+
 
 async def test_accept_with_details(api: Api, smtp: SmtpServer) -> None:
     admin, org_id = await api.admin_of("acme")
