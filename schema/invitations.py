@@ -53,8 +53,8 @@ class InvitationState(Enum):
 
 @strawberry.type(description="The identity provider an invitation continues to (SSO).")
 class InvitationProvider:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="the identity provider's id")
+    name: str = strawberry.field(description="its name, to show on the page")
 
 
 @strawberry.type(
@@ -62,13 +62,17 @@ class InvitationProvider:
     " for USED_OR_UNKNOWN."
 )
 class InvitationPreview:
-    state: InvitationState
+    state: InvitationState = strawberry.field(description="whether the link can be accepted")
     organization_name: str | None = strawberry.field(
         default=None, description="the inviting organization's name"
     )
     email: str | None = strawberry.field(default=None, description="the invitee's email")
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: str | None = strawberry.field(
+        default=None, description="the invitee's first name, as the organization has it"
+    )
+    last_name: str | None = strawberry.field(
+        default=None, description="the invitee's last name, as the organization has it"
+    )
     sso_provider: InvitationProvider | None = strawberry.field(
         default=None,
         description="set when accepting continues with this provider's sign-in (no password)",

@@ -22,12 +22,12 @@ class ProfileSettings:
 
 @strawberry.input(description="Fields left out are unchanged.")
 class ProfileSettingsInput:
-    names: bool | None = None
-    phone: bool | None = None
-    language: bool | None = None
+    names: bool | None = strawberry.field(default=None, description="first and last name")
+    phone: bool | None = strawberry.field(default=None, description="phone")
+    language: bool | None = strawberry.field(default=None, description="language")
 
 
-@strawberry.type
+@strawberry.type(description="updateProfileSettings: the settings now, or why not.")
 class ProfileSettingsPayload:
     profile_settings: ProfileSettings | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
@@ -39,8 +39,8 @@ class ProfileSettingsPayload:
     " owns; validated as in createUser."
 )
 class UpdateMeInput:
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: str | None = strawberry.field(default=None, description="up to 100 characters")
+    last_name: str | None = strawberry.field(default=None, description="up to 100 characters")
     phone: str | None = strawberry.field(
         default=None, description="international form (+44...); an empty string removes it"
     )
