@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from provisioning.invitations import invitations, messages, password_reset
+from provisioning.invitations import invitations, messages, password_reset, preview
 from provisioning.invitations.invitations import INVITE
 from provisioning.sso.invitations import ContinueWithSso
 from provisioning.users import one_time_passwords
+from provisioning.users.profile import ProfileInput
 from resolvers.edge import payload_on_domain_error
 from resolvers.sessions import signed_in_payload
 from schema.context import Context, context_of
@@ -13,6 +16,7 @@ from schema.invitations import (
     AcceptInvitationInput,
     ChangePasswordInput,
     InvitationPayload,
+    InvitationPreview,
     InviteUserInput,
     OutboxMessage,
     RequestPasswordResetInput,
@@ -30,7 +34,11 @@ def client_address(context: Context) -> str:
 
 @payload_on_domain_error
 async def accept_link(
-    context: Context, token: str, password: str | None, purpose: str
+    context: Context,
+    token: str,
+    password: str | None,
+    purpose: str,
+    details: ProfileInput | None = None,
 ) -> SessionPayload:
     """An invitation's or a sign-up's link: signed in, or on to SSO (ssoLoginUrl)."""
     accepted = await invitations.accept_invitation(
@@ -41,6 +49,7 @@ async def accept_link(
         request_id=context.request_id,
         replaces_token=context.session_token,
         purpose=purpose,
+        details=details,
     )
     if isinstance(accepted, ContinueWithSso):
         return SessionPayload(sso_login_url=accepted.login_url)
@@ -54,6 +63,19 @@ class InvitationQuery:
         context = context_of(info)
         records = await messages.messages_for_user(context.deps, context.caller, str(user_id))
         return [OutboxMessage.of(r) for r in records]
+
+    @strawberry.field(
+        description="Public. Whose invitation a token is (organization, email, names) and"
+        " whether it leads to SSO, without using it up; tokens longer than 128 characters"
+        " answer USED_OR_UNKNOWN."
+    )
+    async def invitation(
+        self,
+        info: strawberry.Info,
+        token: Annotated[str, strawberry.argument(description="from the link's #token= fragment")],
+    ) -> InvitationPreview:
+        context = context_of(info)
+        return InvitationPreview.of(await preview.preview_invitation(context.deps, token))
 
 
 @strawberry.type
@@ -80,7 +102,13 @@ class InvitationMutation:
     async def accept_invitation(
         self, info: strawberry.Info, input: AcceptInvitationInput
     ) -> SessionPayload:
-        return await accept_link(context_of(info), input.token, input.password, INVITE)
+        details = ProfileInput(
+            first_name=input.first_name,
+            last_name=input.last_name,
+            phone=input.phone,
+            language=input.language,
+        )
+        return await accept_link(context_of(info), input.token, input.password, INVITE, details)
 
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
     @payload_on_domain_error

@@ -16,6 +16,7 @@ from resolvers.integrations import IntegrationMutation, IntegrationQuery
 from resolvers.invitations import InvitationMutation, InvitationQuery
 from resolvers.licences import LicenceMutation
 from resolvers.mutation import FoundationMutation
+from resolvers.profile import ProfileMutation, ProfileQuery
 from resolvers.query import FoundationQuery
 from resolvers.roles import RoleMutation
 from resolvers.scim import ScimMutation
@@ -36,6 +37,7 @@ Query = merge_types(
         SignupQuery,
         ImportQuery,
         SyncQuery,
+        ProfileQuery,
     ),
 )
 Mutation = merge_types(
@@ -55,6 +57,7 @@ Mutation = merge_types(
         CatalogMutation,
         RoleMutation,
         IdentityMutation,
+        ProfileMutation,
     ),
 )
 

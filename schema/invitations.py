@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
+from provisioning.invitations.preview import Preview
 from schema.errors import UserError
 from schema.types import User
 from store.outbox import OutboxMessage as OutboxRecord
@@ -21,6 +23,74 @@ class InviteUserInput:
 class AcceptInvitationInput:
     token: str = strawberry.field(description="from the link's #token= fragment")
     password: str | None = None
+    first_name: str | None = strawberry.field(
+        default=None,
+        description="The person's own; where the organization lets members set names"
+        " (FORBIDDEN otherwise, MANAGED_EXTERNALLY if a directory owns them). Null: unchanged.",
+    )
+    last_name: str | None = strawberry.field(
+        default=None, description="As firstName; validated as in createUser."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="International form (+44...); where the organization lets them."
+    )
+    language: str | None = strawberry.field(
+        default=None, description="A BCP 47 tag; where the organization lets them."
+    )
+
+
+@strawberry.enum(description="Whether an invitation link can still be accepted.")
+class InvitationState(Enum):
+    VALID = strawberry.enum_value("VALID", description="acceptInvitation will take it")
+    EXPIRED = strawberry.enum_value(
+        "EXPIRED", description="too old: an administrator can send a new one"
+    )
+    USED_OR_UNKNOWN = strawberry.enum_value(
+        "USED_OR_UNKNOWN",
+        description="used, replaced by a newer link, or never issued (these answer alike)",
+    )
+
+
+@strawberry.type(description="The identity provider an invitation continues to (SSO).")
+class InvitationProvider:
+    id: strawberry.ID = strawberry.field(description="the identity provider's id")
+    name: str = strawberry.field(description="its name, to show on the page")
+
+
+@strawberry.type(
+    description="Whose invitation a token is, read without using it up. Only state is set"
+    " for USED_OR_UNKNOWN."
+)
+class InvitationPreview:
+    state: InvitationState = strawberry.field(description="whether the link can be accepted")
+    organization_name: str | None = strawberry.field(
+        default=None, description="the inviting organization's name"
+    )
+    email: str | None = strawberry.field(default=None, description="the invitee's email")
+    first_name: str | None = strawberry.field(
+        default=None, description="the invitee's first name, as the organization has it"
+    )
+    last_name: str | None = strawberry.field(
+        default=None, description="the invitee's last name, as the organization has it"
+    )
+    sso_provider: InvitationProvider | None = strawberry.field(
+        default=None,
+        description="set when accepting continues with this provider's sign-in (no password)",
+    )
+
+    @classmethod
+    def of(cls, preview: Preview) -> InvitationPreview:
+        provider = preview.provider
+        return cls(
+            state=InvitationState(preview.state),
+            organization_name=preview.organization_name,
+            email=preview.email,
+            first_name=preview.first_name,
+            last_name=preview.last_name,
+            sso_provider=InvitationProvider(id=strawberry.ID(provider.id), name=provider.name)
+            if provider
+            else None,
+        )
 
 
 @strawberry.input

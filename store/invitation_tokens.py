@@ -87,6 +87,11 @@ class InvitationTokens:
         )
         return _record(doc) if doc else None
 
+    async def find(self, token_hash: str, purpose: str) -> LinkToken | None:
+        """The token whatever its state (used, voided, expired): a read for previews."""
+        doc = await self._collection.find_one({"_id": token_hash, "purpose": purpose})
+        return _record(doc) if doc else None
+
     async def void_for_user(self, org_id: str, user_id: str, now: datetime) -> None:
         await self._collection.update_many(
             {"org_id": org_id, "user_id": user_id, "used_at": None},

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import anyio.to_thread
 
 from provisioning.access.principal import USERS_WRITE, Principal
-from provisioning.audit import record_event
+from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import NotFound, Problem, TokenInvalid, ValidationFailed
@@ -20,10 +22,20 @@ from provisioning.invitations.messages import (
     invitation_sms,
     send_message,
 )
+from provisioning.search import user_search_terms
 from provisioning.sessions import SignedIn, start_session
 from provisioning.sso.invitations import ContinueWithSso, continue_with_sso, sso_provider_for
-from provisioning.users.model import ACTIVE, DISABLED, INVITED, OBSERVER, PENDING
+from provisioning.users.model import (
+    ACTIVE,
+    DISABLED,
+    INVITED,
+    OBSERVER,
+    PENDING,
+    UserStatus,
+    audit_view,
+)
 from provisioning.users.password_policy import check_password
+from provisioning.users.profile import ProfileInput, checked_profile
 from provisioning.users.status import change_status
 
 # The purposes of a link, named to accept_invitation by its callers.
@@ -145,6 +157,46 @@ async def invite_user(
     return updated
 
 
+def _search_terms(user: UserRecord) -> list[str]:
+    return user_search_terms(user.first_name, user.last_name, user.email, user.username)
+
+
+def _invitee(user: UserRecord, request_id: str | None) -> Caller:
+    return Caller(
+        Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
+    )
+
+
+async def _keep_details(
+    deps: Dependencies, user: UserRecord, profile: dict[str, Any], request_id: str | None
+) -> None:
+    """On the way to SSO (activation comes at the callback): the details now, in a write
+    conditional on the status read, audited user.updated with the invitee as actor."""
+    made = await change_status(
+        deps,
+        _invitee(user, request_id),
+        user.org_id,
+        [user.id],
+        UserStatus(user.status),
+        source="INVITATION",
+        only_from=(user.status,),
+        also=profile,
+        search_terms=_search_terms(dataclasses.replace(user, **profile)),
+    )
+    if user.id not in made:
+        raise TokenInvalid()
+    before, after = made[user.id].before, made[user.id].after
+    await record_event(
+        deps,
+        _invitee(user, request_id),
+        "user.updated",
+        "User",
+        user.id,
+        diff(audit_view(before), audit_view(after)),
+        metadata={"source": "INVITATION"},
+    )
+
+
 async def accept_invitation(
     deps: Dependencies,
     token: str,
@@ -153,29 +205,33 @@ async def accept_invitation(
     request_id: str | None = None,
     replaces_token: str | None = None,
     purpose: str = INVITE,
+    details: ProfileInput | None = None,
 ) -> SignedIn | ContinueWithSso:
     """Set the password, activate and verify the email, and sign in. The link works once.
 
     Where the organization signs the user's email domain in with SSO, no password is set:
     the answer is a login URL at which signing in binds the identity to this user.
+    `details`: the person's own fields, by the organization's profile settings and
+    createUser's rules, written in the same write that activates.
     """
     found = await link_tokens.peek(deps, purpose, token)
     user = await deps.store.users.get(found.org_id, found.user_id)
     if user is None or user.status == DISABLED:
         raise TokenInvalid()
+    profile = await checked_profile(deps, user, details) if details is not None else {}
     provider = await sso_provider_for(deps, user)
     if provider is not None:
         organization = await deps.store.organizations.get(user.org_id)
         if organization is None:
             raise TokenInvalid()
+        if profile:
+            await _keep_details(deps, user, profile, request_id)
         return await continue_with_sso(deps, user, provider, organization.slug, public_url)
     chosen = check_password(password, user.email, user.username)
     # Policy first, then the one conditional update that uses the token up.
     await link_tokens.consume(deps, purpose, token)
     password_hash = await anyio.to_thread.run_sync(deps.hasher.hash, chosen)
-    caller = Caller(
-        Principal(org_id=user.org_id, user_id=user.id, roles=frozenset(user.roles)), request_id
-    )
+    caller = _invitee(user, request_id)
     made = await change_status(
         deps,
         caller,
@@ -188,7 +244,9 @@ async def accept_invitation(
             "password_hash": password_hash,
             "email_verified": user.email_verified
             or (found.verifies_email and user.email is not None),
+            **profile,
         },
+        search_terms=_search_terms(dataclasses.replace(user, **profile)) if profile else None,
     )
     if user.id not in made:
         raise TokenInvalid()
@@ -203,6 +261,10 @@ async def accept_invitation(
             "status": {"before": before.status, "after": after.status},
             "email_verified": {"before": before.email_verified, "after": after.email_verified},
             "password": {"before": None, "after": "set"},
+            **diff(
+                {name: getattr(before, name) for name in profile},
+                {name: getattr(after, name) for name in profile},
+            ),
         },
     )
     return await start_session(deps, after, "invitation", request_id, replaces_token)

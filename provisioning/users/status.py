@@ -55,6 +55,7 @@ async def change_status(
     also: Mapping[str, Any] | None = None,
     unchanged_since: datetime | None = None,
     metadata: Mapping[str, Any] | None = None,
+    search_terms: list[str] | None = None,
 ) -> dict[str, Transition]:
     """Move each user to `to`, only from a status in `only_from` (any other when None).
     Leaving DISABLED restores the status held before the disable (`to` if none was kept).
@@ -64,7 +65,8 @@ async def change_status(
     ChangedMeanwhile if it is not. Users missing, already at `to` or not in `only_from` are
     left as they are. The writes made, by user id.
     `source`: who asked (a UserSource for admins, SCIM and the directory; INVITATION,
-    SIGNUP, PASSWORD_RESET or SSO_INVITATION for a user activating themselves)."""
+    SIGNUP, PASSWORD_RESET or SSO_INVITATION for a user activating themselves).
+    `search_terms`: written too, when `also` changes a name (an invitee's details)."""
     if not user_ids:
         return {}
     current = await deps.store.users.get_many(org_id, list(user_ids))
@@ -75,7 +77,7 @@ async def change_status(
             continue
         unchanged = unchanged_condition(user, unchanged_since)
         if (user.status != to or also) and (only_from is None or user.status in only_from):
-            result = await _write(deps, org_id, user, to, also or {}, unchanged)
+            result = await _write(deps, org_id, user, to, also or {}, unchanged, search_terms)
             if result is None and unchanged:
                 raise ChangedMeanwhile()
             if result is not None:
@@ -107,6 +109,7 @@ async def _write(
     to: UserStatus,
     also: Mapping[str, Any],
     unchanged: dict[str, Any],
+    search_terms: list[str] | None,
 ) -> tuple[UserRecord, UserRecord] | None:
     changes: dict[str, Any] = {"updated_at": deps.clock(), **also}
     if user.status == to:
@@ -118,5 +121,9 @@ async def _write(
     else:
         changes["status"] = to
     return await deps.store.users.update(
-        org_id, user.id, changes, only_if={"status": user.status, **unchanged}
+        org_id,
+        user.id,
+        changes,
+        search_terms=search_terms,
+        only_if={"status": user.status, **unchanged},
     )
