@@ -24,8 +24,6 @@ from provisioning.api_clients import create_api_client
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from server.app import create_app
-from store.ids import new_id
-from store.reference import ReferenceRecord
 from tests.e2e.processes import free_port
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
@@ -69,10 +67,8 @@ def run_checks(base: str, client_id: str, secret: str) -> list[CheckResult]:
 async def test_every_scim2_tester_check_passes(served: str, deps: Dependencies) -> None:
     admin = await create_admin(deps, "acme", "admin@acme.example", "a long passphrase", "A", "B")
     org_id = admin.organization.id
-    # A partner company, so that the enterprise organization has a value to take.
-    await deps.store.companies.insert_many(
-        org_id, [ReferenceRecord(new_id(), org_id, "Initech", kind="PARTNER")]
-    )
+    # A fresh organization: no partner companies, no departments. The enterprise
+    # organization and department the tester sends are created as it names them.
     client = await create_api_client(deps, Caller.system(org_id), "scim2-tester", ["scim"])
 
     results = await asyncio.to_thread(run_checks, served, client.client.client_id, client.secret)
