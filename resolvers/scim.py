@@ -27,15 +27,21 @@ class ScimMutation:
         context = context_of(info)
         deprovision = _given(input.deprovision)
         adopt = _given(input.adopt_existing_users)
-        if deprovision is None or adopt is None:
-            field = "deprovision" if deprovision is None else "adoptExistingUsers"
-            raise ValidationFailed(
-                Problem("REQUIRED", f"{field} cannot be null.", ("input", field))
-            )
+        create_companies = _given(input.create_companies)
+        for field, value in (
+            ("deprovision", deprovision),
+            ("adoptExistingUsers", adopt),
+            ("createCompanies", create_companies),
+        ):
+            if value is None:
+                raise ValidationFailed(
+                    Problem("REQUIRED", f"{field} cannot be null.", ("input", field))
+                )
         record = await update_scim_settings(
             context.deps,
             context.caller,
             deprovision=deprovision if deprovision is KEEP else deprovision.value,
             adopt_existing_users=adopt,
+            create_companies=create_companies,
         )
         return ScimSettingsPayload(scim_settings=ScimSettings.of(record))

@@ -9,12 +9,14 @@ import strawberry
 
 from provisioning.integrations.integrations import get_integrations
 from provisioning.sync import configuration, runs
+from provisioning.sync.adoption import adopt_remote_account
 from provisioning.sync.configuration import SyncSettings as Settings
 from provisioning.users.write import KEEP
 from resolvers.edge import payload_on_domain_error
 from schema.context import context_of
 from schema.integrations import Integration, IntegrationPayload
 from schema.sync import (
+    AdoptRemoteAccountInput,
     ConfigureSyncInput,
     ConfirmSyncRunInput,
     DiscardSyncRunInput,
@@ -140,4 +142,19 @@ class SyncMutation:
     ) -> SyncErrorPayload:
         context = context_of(info)
         record = await runs.retry_sync_error(context.deps, context.caller, str(input.error_id))
+        return SyncErrorPayload(sync_error=SyncError.of(record))
+
+    @strawberry.mutation(
+        description="Admins: adopts the app's existing account that a REMOTE_EMAIL_EXISTS"
+        " error names, instead of removing it there: links it to the error's user (refused"
+        " with ALREADY_LINKED if the account or the user is linked to another), resolves the"
+        " error (audited as user.remote_account_adopted) and pushes the user at once, so"
+        " that the app's account takes Roster's values."
+    )
+    @payload_on_domain_error
+    async def adopt_remote_account(
+        self, info: strawberry.Info, input: AdoptRemoteAccountInput
+    ) -> SyncErrorPayload:
+        context = context_of(info)
+        record = await adopt_remote_account(context.deps, context.caller, str(input.error_id))
         return SyncErrorPayload(sync_error=SyncError.of(record))

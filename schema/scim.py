@@ -23,12 +23,18 @@ class ScimSettings:
         description="A SCIM POST whose email matches an existing user who did not come from"
         " SCIM takes that user over (their source stays) instead of answering 409."
     )
+    create_companies: bool = strawberry.field(
+        description="A SCIM user whose enterprise `organization` names no company of the"
+        " organization creates it as a partner company (true, the default); false refuses"
+        " the request (400 invalidValue)."
+    )
 
     @classmethod
     def of(cls, record: ScimSettingsRecord) -> ScimSettings:
         return cls(
             deprovision=ScimDeprovision(record.deprovision),
             adopt_existing_users=record.adopt_existing_users,
+            create_companies=record.create_companies,
         )
 
 
@@ -36,6 +42,11 @@ class ScimSettings:
 class UpdateScimSettingsInput:
     deprovision: ScimDeprovision | None = strawberry.UNSET
     adopt_existing_users: bool | None = strawberry.UNSET
+    create_companies: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether an unknown enterprise `organization` creates a partner company"
+        " (true) or is refused (false). Left out: unchanged.",
+    )
 
 
 @strawberry.type

@@ -345,6 +345,13 @@ class RetrySyncErrorInput:
     error_id: strawberry.ID
 
 
+@strawberry.input(description="The REMOTE_EMAIL_EXISTS sync error whose account to adopt.")
+class AdoptRemoteAccountInput:
+    error_id: strawberry.ID = strawberry.field(
+        description="A SyncError of code REMOTE_EMAIL_EXISTS; its remoteId is the account."
+    )
+
+
 @strawberry.type
 class SyncRunPayload:
     sync_run: SyncRun | None = None

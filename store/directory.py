@@ -19,6 +19,7 @@ from store.ids import object_id
 from store.integration_accounts import AccountProfile
 from store.licences import CONFIRMED
 from store.prefix import search_prefixes
+from store.reference import name_key
 from store.types import DUPLICATE_KEY, Document
 
 BATCH = 1000
@@ -125,28 +126,42 @@ class DirectoryRecords:
         }
 
     async def companies_by_name(self, org_id: str) -> dict[str, tuple[str, str]]:
-        """name -> (id, name) of the organization's companies; the key is lower-cased."""
+        """name key (store/reference.py's name_key) -> (id, name) of the organization's
+        companies."""
         cursor = self._companies.find({"org_id": org_id}, {"name": 1})
-        return {doc["name"].lower(): (str(doc["_id"]), doc["name"]) async for doc in cursor}
+        return {name_key(doc["name"]): (str(doc["_id"]), doc["name"]) async for doc in cursor}
 
     async def insert_companies(
         self, org_id: str, names: Sequence[str], managed_by: str, now: datetime
     ) -> dict[str, str]:
-        """New partner companies, managed by the directory: name -> id."""
+        """New partner companies, managed by the directory: name -> id of those inserted. A
+        name the unique index refuses (another request created it meanwhile) is left out."""
         docs = [
             {
                 "_id": ObjectId(),
                 "org_id": org_id,
                 "name": name,
+                "name_key": name_key(name),
                 "kind": "PARTNER",
                 "managed_by": managed_by,
                 "created_at": now,
             }
             for name in names
         ]
+        refused: set[int] = set()
         if docs:
-            await self._companies.insert_many(docs)
-        return {name: str(doc["_id"]) for name, doc in zip(names, docs, strict=True)}
+            try:
+                await self._companies.insert_many(docs, ordered=False)
+            except BulkWriteError as error:
+                errors = error.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+                refused = {e["index"] for e in errors}
+        return {
+            name: str(doc["_id"])
+            for index, (name, doc) in enumerate(zip(names, docs, strict=True))
+            if index not in refused
+        }
 
     async def company_managed_by(self, org_id: str, company_id: str) -> tuple[str, str | None]:
         """(name, managing integration key) of a company; KeyError if there is none."""

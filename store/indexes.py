@@ -96,7 +96,18 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "job_profiles": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
     "permission_types": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
-    "companies": [IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name")],
+    "companies": [
+        IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], name="org_name"),
+        # As for departments: one company per name, as name_key compares names, so that two
+        # requests creating a company of one name (SCIM, a directory sync) make one.
+        IndexModel(
+            [("org_id", ASCENDING), ("name_key", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"name_key": _STRING},
+            name="org_name_key_unique",
+        ),
+        IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], name="org_name_key_lookup"),
+    ],
     "sessions": [
         IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
@@ -320,8 +331,9 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         for name in names:
             if name in existing:
                 await db[collection].drop_index(name)
-    # Departments stored before their names were keyed get their key, under the index.
+    # Departments and companies stored before their names were keyed get their key.
     await key_names(db["departments"])
+    await key_names(db["companies"])
     # Users and accounts stored before their search prefixes were, get them.
     await backfill_prefixes(db["users"])
     await backfill_prefixes(db["integration_accounts"])

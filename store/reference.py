@@ -2,7 +2,7 @@
 
 They share one shape (a name, and for companies a kind), so one class serves the four
 collections. Each document also holds its `name_key`, the name as uniqueness compares it;
-a department's is unique in its organization (store/indexes.py).
+a department's and a company's are unique in their organization (store/indexes.py).
 """
 
 from __future__ import annotations
@@ -87,6 +87,11 @@ class ReferenceData:
     async def list(self, org_id: str) -> list[ReferenceRecord]:
         cursor = self._collection.find({"org_id": org_id}).sort("name", 1)
         return [_record(doc) async for doc in cursor]
+
+    async def named(self, org_id: str, name: str) -> ReferenceRecord | None:
+        """The entry of that name, as name_key compares names, if any."""
+        doc = await self._collection.find_one({"org_id": org_id, "name_key": name_key(name)})
+        return _record(doc) if doc else None
 
     async def get_many(self, org_id: str, ids: Sequence[str]) -> dict[str, ReferenceRecord]:
         oids = [oid for oid in (object_id(i) for i in ids) if oid is not None]

@@ -31,11 +31,13 @@ class DepartmentRecord:
 
 @dataclass(frozen=True)
 class ScimSettingsRecord:
-    """How SCIM acts on an organization: what DELETE /Users/{id} does, and whether a POST
-    for a user who already exists takes that user over instead of answering 409."""
+    """How SCIM acts on an organization: what DELETE /Users/{id} does, whether a POST
+    for a user who already exists takes that user over instead of answering 409, and
+    whether an enterprise `organization` naming no company creates it (else 400)."""
 
     deprovision: str = DISABLE
     adopt_existing_users: bool = False
+    create_companies: bool = True
 
 
 def _settings(doc: Document | None) -> ScimSettingsRecord:
@@ -43,6 +45,7 @@ def _settings(doc: Document | None) -> ScimSettingsRecord:
     return ScimSettingsRecord(
         deprovision=values.get("deprovision", DISABLE),
         adopt_existing_users=bool(values.get("adopt_existing_users", False)),
+        create_companies=bool(values.get("create_companies", True)),
     )
 
 
@@ -69,6 +72,7 @@ class ScimStore:
                     "scim": {
                         "deprovision": settings.deprovision,
                         "adopt_existing_users": settings.adopt_existing_users,
+                        "create_companies": settings.create_companies,
                     }
                 }
             },

@@ -1,4 +1,5 @@
-"""An organization's SCIM settings: what deprovisioning does, and adopting existing users."""
+"""An organization's SCIM settings: what deprovisioning does, adopting existing users, and
+creating the companies users are sent with."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ async def update_scim_settings(
     *,
     deprovision: Any = KEEP,
     adopt_existing_users: Any = KEEP,
+    create_companies: Any = KEEP,
 ) -> ScimSettingsRecord:
     org_id = caller.require_admin()
     problems = []
@@ -35,12 +37,12 @@ async def update_scim_settings(
                 ("input", "deprovision"),
             )
         )
-    if adopt_existing_users is not KEEP and not isinstance(adopt_existing_users, bool):
-        problems.append(
-            Problem(
-                "INVALID", "adoptExistingUsers is true or false.", ("input", "adoptExistingUsers")
-            )
-        )
+    for field, value in (
+        ("adoptExistingUsers", adopt_existing_users),
+        ("createCompanies", create_companies),
+    ):
+        if value is not KEEP and not isinstance(value, bool):
+            problems.append(Problem("INVALID", f"{field} is true or false.", ("input", field)))
     if problems:
         raise ValidationFailed(*problems)
     current = await deps.store.scim.settings(org_id)
@@ -49,6 +51,7 @@ async def update_scim_settings(
         for name, value in (
             ("deprovision", deprovision),
             ("adopt_existing_users", adopt_existing_users),
+            ("create_companies", create_companies),
         )
         if value is not KEEP
     }

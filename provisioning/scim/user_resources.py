@@ -18,8 +18,9 @@ Mapping (Roster user <-> SCIM User with the enterprise extension):
 - externalId: kept on the user, case-exact.
 - enterprise department: the department of that name (case-insensitive), created when
   the organization has none by that name; enterprise organization: the company of that
-  name, which must exist. Absent means the organization's own company (as for any user
-  created without one), so it is read back only for another company.
+  name, created as a partner company when there is none (provisioning/scim/companies.py;
+  the SCIM settings may refuse instead). Absent means the organization's own company (as
+  for any user created without one), so it is read back only for another company.
 Other attributes (displayName, title, addresses, password, manager, ...) are accepted and
 not stored.
 """

@@ -40,6 +40,7 @@ from provisioning.scim.access import (
     refused,
     scim_caller,
 )
+from provisioning.scim.companies import create_company, existing_company
 from provisioning.scim.filter import users_query, users_sort
 from provisioning.scim.groups import department_named
 from provisioning.scim.user_resources import (
@@ -68,38 +69,33 @@ from store.scim import DELETE
 from store.users import UserRecord, search_key
 
 
-async def _company_id(
-    deps: Dependencies, org_id: str, organization: OrganizationRecord, name: str | None
-) -> str | None:
-    if name is None:
-        return organization.own_company_id
-    wanted = name.strip().casefold()
-    for company in await deps.store.companies.list(org_id):
-        if company.name.casefold() == wanted:
-            return company.id
-    raise ScimRefused(
-        "invalidValue", f"organization {name!r} is not a company of {organization.name}."
-    )
-
-
 async def _references(
     deps: Dependencies, caller: Caller, wanted: Wanted, current: UserRecord | None = None
 ) -> tuple[OrganizationRecord, str | None, str | None]:
-    """The department and company ids the names stand for. A name that is the user's
-    current one keeps that id, even if another department or company has it too."""
+    """The department and company ids the names stand for, created if the organization has
+    none of that name. A name that is the user's current one keeps that id, even if another
+    department or company has it too."""
     org_id = caller.org_id
     organization = await deps.store.organizations.get(org_id)
     if organization is None:
         raise NotFound("Organization")
     names = await names_for(deps, org_id, [current]) if current else None
+    company_id: str | None
     if (
         current
         and names
         and _same(names.companies.get(current.company_id or ""), wanted.organization)
     ):
         company_id = current.company_id
+    elif wanted.organization is None:
+        # Absent: the organization's own company, as for a user created without one.
+        company_id = organization.own_company_id
     else:
-        company_id = await _company_id(deps, org_id, organization, wanted.organization)
+        company_id = await existing_company(deps, org_id, wanted.organization)
+        if company_id is None:
+            # Check the user's fields first, so that a refused request leaves nothing behind.
+            _precheck(wanted, organization)
+            company_id = await create_company(deps, caller, wanted.organization, organization.name)
     if (
         current
         and names
@@ -107,8 +103,6 @@ async def _references(
     ):
         department_id = current.department_id
     elif wanted.department:
-        # A department may be created here: check the user's fields first, so that a
-        # request refused for them leaves nothing behind.
         _precheck(wanted, organization)
         department_id = await department_named(deps, caller, wanted.department)
     else:

@@ -14,7 +14,8 @@ makes the app agree with Roster:
 The remote id is kept as an integration account of the PROVISIONING integration, linked
 to the user. Before a create, the app is asked whether it has the email already: if it
 does under an account Roster does not know, that is REMOTE_EMAIL_EXISTS with the remote
-id (an orphan an admin must resolve there, or link), never a second account. A refusal
+id (an orphan an admin resolves there, or adopts: provisioning/sync/adoption.py), never a
+second account. A refusal
 by the app is REMOTE_REJECTED with the app's own message.
 
 The events are marked processed and the cursor moves to the latest updatedAt pushed only
@@ -27,6 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from provisioning.audit import record_event
+from provisioning.dependencies import Dependencies
 from provisioning.integrations.accounts import profile_of
 from provisioning.sync.mapping import (
     MISSING_EMAIL,
@@ -159,14 +161,19 @@ async def _create(state: RunState, user: UserRecord, department: str | None) -> 
     )
 
 
-async def _link(state: RunState, user: UserRecord, remote_id: str, now: datetime) -> None:
-    deps = state.deps
+async def record_remote_account(
+    deps: Dependencies, integration_id: str, user: UserRecord, remote_id: str, now: datetime
+) -> None:
+    """The app's account `remote_id` as an (unlinked, if new) account of the integration."""
     display = f"{user.first_name} {user.last_name}"
     profile = profile_of(remote_id, user.email, display, user.first_name, user.last_name)
     activity = Activity(external_id=remote_id, occurred_at=now, profile=profile, external_terms=())
-    await deps.store.integration_accounts.record(
-        state.org_id, state.integration.id, [activity], now
-    )
+    await deps.store.integration_accounts.record(user.org_id, integration_id, [activity], now)
+
+
+async def _link(state: RunState, user: UserRecord, remote_id: str, now: datetime) -> None:
+    deps = state.deps
+    await record_remote_account(deps, state.integration.id, user, remote_id, now)
     await deps.store.directory.link_accounts(
         state.org_id, state.integration.id, {remote_id: user.id}, now
     )

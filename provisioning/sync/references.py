@@ -13,21 +13,21 @@ from store.reference import ReferenceRecord, name_key
 
 
 async def companies_of(state: RunState, plan: Plan) -> dict[str, str]:
-    """Folded company name -> company id, creating the directory's new companies."""
+    """Company name key (name_key) -> company id, creating the directory's new companies."""
     deps = state.deps
     existing = await deps.store.directory.companies_by_name(state.org_id)
-    found = {name: company_id for name, (company_id, _) in existing.items()}
+    found = {key: company_id for key, (company_id, _) in existing.items()}
     wanted: dict[str, str] = {}
     for external_id, person in plan.people.items():
         if person.company and external_id not in plan.problems and person.active:
-            wanted.setdefault(person.company.lower(), person.company)
+            wanted.setdefault(name_key(person.company), person.company)
     missing = [name for key, name in wanted.items() if key not in found]
     if missing and not state.dry_run:
         created = await deps.store.directory.insert_companies(
             state.org_id, missing, state.integration.key, deps.clock()
         )
         for name, company_id in created.items():
-            found[name.lower()] = company_id
+            found[name_key(name)] = company_id
             await record_event(
                 deps,
                 state.caller,
@@ -37,8 +37,12 @@ async def companies_of(state: RunState, plan: Plan) -> dict[str, str]:
                 {"name": {"before": None, "after": name}},
                 metadata={"integration_id": state.integration.id},
             )
+        if len(created) < len(missing):
+            # Another request (SCIM, a concurrent run) created some of them meanwhile.
+            again = await deps.store.directory.companies_by_name(state.org_id)
+            found.update({key: company_id for key, (company_id, _) in again.items()})
     elif missing:
-        found.update({name.lower(): f"(new) {name}" for name in missing})
+        found.update({name_key(name): f"(new) {name}" for name in missing})
     return found
 
 

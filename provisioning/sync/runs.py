@@ -4,6 +4,7 @@ run held by the mass-disable guard, retry one record; and the runs and errors to
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +26,8 @@ from provisioning.sync.execution import (
 )
 from provisioning.sync.state import Outcome, Progress, RunState
 from store.ids import new_id
+from store.integrations import IntegrationRecord
+from store.sync_configs import SyncConfigRecord
 from store.sync_runs import (
     AWAITING_CONFIRMATION,
     DISCARDED,
@@ -155,6 +158,29 @@ async def discard_sync_run(deps: Dependencies, caller: Caller, run_id: str) -> S
     return discarded
 
 
+async def one_record_run(
+    deps: Dependencies,
+    caller: Caller,
+    integration: IntegrationRecord,
+    config: SyncConfigRecord,
+    body: Callable[[RunState], Awaitable[Outcome]],
+) -> SyncRunRecord:
+    """A run (trigger RETRY) of `body` about one record, under the integration's lease."""
+    owner = await take_lease(deps, integration)
+    run = SyncRunRecord(
+        id=new_id(),
+        org_id=integration.org_id,
+        integration_id=integration.id,
+        direction=OUTBOUND if integration.kind == PROVISIONING else INBOUND,
+        status=RUNNING,
+        dry_run=False,
+        trigger=RETRY,
+        started_at=deps.clock(),
+    )
+    await deps.store.sync_runs.insert(run)
+    return await execute(deps, caller, integration, config, run, body, owner, None)
+
+
 async def retry_sync_error(deps: Dependencies, caller: Caller, error_id: str) -> SyncErrorRecord:
     """Applies the one record of an error again (read afresh); resolved if it now applies."""
     org_id = caller.require(SYNC_RUN)
@@ -170,18 +196,6 @@ async def retry_sync_error(deps: Dependencies, caller: Caller, error_id: str) ->
     pushed = [error.user_id] if error.user_id is not None else []
     if integration.kind == PROVISIONING and not pushed:
         raise invalid("This error names no Roster user to push: run the sync again.", field)
-    owner = await take_lease(deps, integration)
-    run = SyncRunRecord(
-        id=new_id(),
-        org_id=org_id,
-        integration_id=integration.id,
-        direction=OUTBOUND if integration.kind == PROVISIONING else INBOUND,
-        status=RUNNING,
-        dry_run=False,
-        trigger=RETRY,
-        started_at=deps.clock(),
-    )
-    await deps.store.sync_runs.insert(run)
 
     async def body(state: RunState) -> Outcome:
         if integration.kind == PROVISIONING:
@@ -191,7 +205,7 @@ async def retry_sync_error(deps: Dependencies, caller: Caller, error_id: str) ->
             await inbound.apply_one(state, resource, error.external_id)
         return Outcome(SUCCEEDED, None)
 
-    finished = await execute(deps, caller, integration, config, run, body, owner, None)
+    finished = await one_record_run(deps, caller, integration, config, body)
     changes: dict[str, Any] = {"retried_at": deps.clock(), "retry_run_id": finished.id}
     if finished.status == SUCCEEDED and finished.failed == 0:
         changes["resolved_at"] = deps.clock()

@@ -19,6 +19,7 @@ from provisioning.users.rules import Checker
 from provisioning.users.status import change_status
 from provisioning.users.write import check_rights, write_changes
 from store.integration_accounts import Activity
+from store.reference import name_key
 from store.users import UserRecord
 
 BATCH = 500
@@ -59,7 +60,7 @@ async def apply(state: RunState, plan: Plan) -> None:
             if external_id not in plan.linked:
                 state.counts.skipped += 1  # never here, and gone there: nothing to do
             continue
-        company_id = companies.get((person.company or "").lower())
+        company_id = companies.get(name_key(person.company or ""))
         user_id = plan.linked.get(external_id)
         if user_id is None:
             department_id = departments.id_for(person.department, None)

@@ -2,9 +2,13 @@
 
 The published schemas describe what Roster stores, not the whole of RFC 7643: a client
 (or scim2-tester, which builds its models from them) sees the attributes that round-trip.
-Other core attributes are still accepted on writes and not stored. canonicalValues list
-values that Roster accepts for attributes whose format it checks: BCP 47 languages, E.164
-phone numbers, and the organization's own departments and companies.
+Other core attributes are still accepted on writes and not stored.
+
+canonicalValues are published only for real enumerations: the one email type and phone
+type Roster keeps, and a group member's type. Identity providers that read the schema
+(Okta's attribute editor, say) offer canonical values as a fixed pick list, so free values
+(phone numbers, languages, department and company names, which are created when new) have
+none; their format is in their description instead.
 """
 
 from __future__ import annotations
@@ -36,8 +40,20 @@ from scim2_models.annotations import Mutability, Required
 
 from provisioning.scim.access import MAX_COUNT
 
-LANGUAGES = ["en", "en-GB", "en-US", "de", "es", "fr", "it", "nl", "pt", "sv", "da", "fi", "pl"]
-PHONE_EXAMPLES = ["+14155550123", "+442079460958", "+33142685300", "+4915123456789"]
+PHONE = (
+    "The phone number in international (E.164) form, such as +14155550123; a 'tel:' prefix"
+    " is accepted. Roster keeps one: the mobile entry, else work, else the primary, else"
+    " the first."
+)
+LANGUAGE = (
+    "A BCP 47 language tag, such as fr or en-GB. Absent: the organization's default"
+    " language, which is therefore not returned."
+)
+DEPARTMENT = "The department's name; a department of a new name is created."
+COMPANY = (
+    "The company's name; a new name is created as a partner company, unless the"
+    " organization's SCIM settings refuse it. Absent: the organization's own company."
+)
 
 
 def service_provider_config(base_url: str) -> ServiceProviderConfig:
@@ -114,9 +130,7 @@ def _schema(model: Any, wanted: dict[str, dict[str, Any]], base_url: str) -> Sch
     )
 
 
-def schemas(
-    base_url: str, *, default_language: str, departments: list[str], companies: list[str]
-) -> list[Schema]:
+def schemas(base_url: str) -> list[Schema]:
     required = {"required": Required.true}
     user = _schema(
         User,
@@ -129,13 +143,11 @@ def schemas(
             },
             "phoneNumbers": {
                 "sub_attributes": {
-                    "value": {"canonical_values": PHONE_EXAMPLES},
+                    "value": {"description": PHONE, "canonical_values": None},
                     "type": {"canonical_values": ["mobile"]},
                 }
             },
-            "preferredLanguage": {
-                "canonical_values": [tag for tag in LANGUAGES if tag != default_language]
-            },
+            "preferredLanguage": {"description": LANGUAGE, "canonical_values": None},
             # Every Roster user is active or not; a missing active on a POST means true.
             "active": required,
             # Read-only: only an organization admin gives roles (over GraphQL).
@@ -149,8 +161,8 @@ def schemas(
     enterprise = _schema(
         EnterpriseUser,
         {
-            "department": {"canonical_values": departments or None},
-            "organization": {"canonical_values": companies or None},
+            "department": {"description": DEPARTMENT, "canonical_values": None},
+            "organization": {"description": COMPANY, "canonical_values": None},
         },
         base_url,
     )

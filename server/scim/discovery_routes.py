@@ -1,5 +1,6 @@
 """The SCIM discovery endpoints (RFC 7644 §4): ServiceProviderConfig, ResourceTypes and
-Schemas, the last with the organization's departments and companies as canonical values."""
+Schemas. They are the same for every organization (none lists an organization's own
+departments or companies), though a valid token is still required to read them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from provisioning.caller import Caller
-from provisioning.dependencies import Dependencies
 from server.scim import discovery
 from server.scim.responses import list_response, scim_error, scim_response
 
@@ -39,18 +39,7 @@ class Discovery:
         return scim_error(404, "No such resource type.")
 
     async def _schemas(self, request: Request, caller: Caller) -> list[dict[str, Any]]:
-        deps: Dependencies = request.state.deps
-        org_id = caller.org_id
-        organization = await deps.store.organizations.get(org_id)
-        departments = await deps.store.scim.departments(org_id)
-        companies = await deps.store.companies.list(org_id)
-        own = organization.own_company_id if organization else None
-        schemas = discovery.schemas(
-            self.base_url,
-            default_language=organization.default_language if organization else "en",
-            departments=[d.name for d in departments],
-            companies=[c.name for c in companies if c.id != own],
-        )
+        schemas = discovery.schemas(self.base_url)
         return [s.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) for s in schemas]
 
     async def schemas(self, request: Request, caller: Caller) -> Response:

@@ -164,3 +164,70 @@ async def test_an_app_that_requires_an_email_is_not_sent_users_without_one(
     error = run["errors"]["edges"][0]["node"]
     assert (error["code"], error["user"]["id"]) == ("MISSING_EMAIL", nomail)
     assert [u["userName"] for u in app.users()] == ["olga@acme.example"]
+    # Only a REMOTE_EMAIL_EXISTS error names an account of the app to adopt.
+    refused = await data(api, admin, ADOPT, {"input": {"errorId": error["id"]}})
+    problems = refused["adoptRemoteAccount"]["userErrors"]
+    assert [(e["code"], e["field"]) for e in problems] == [("INVALID", ["input", "errorId"])]
+
+
+ADOPT = """mutation($input: AdoptRemoteAccountInput!) { adoptRemoteAccount(input: $input) {
+  syncError { id code resolvedAt remoteId } userErrors { code message field } } }"""
+UPDATE_USER = """mutation($input: UpdateUserInput!) { updateUser(input: $input) {
+  userErrors { code message } } }"""
+AUDIT = """query($targetId: ID) { auditEvents(targetId: $targetId) {
+  edges { node { action changes { field after } } } } }"""
+
+
+async def test_an_admin_adopts_the_apps_existing_account(
+    api: Api, scim_process: ScimServer
+) -> None:
+    app = scim_process.tenant()
+    # One account of the app that both Olga (by userName) and Oona (by email) run into.
+    remote = app.add_person("olga@acme.example", email="oona@acme.example", first="O.")
+    admin, _ = await api.admin_of("acme")
+    await data(api, admin, POOL, {"input": {"productKey": "upvise", "name": "Upvise", "seats": 9}})
+    upvise = await directory_integration(
+        api, admin, app.base_url, key="upvise", kind="PROVISIONING", productKey="upvise"
+    )
+    olga = await _licensed_user(api, admin, "olga@acme.example")
+    await _licensed_user(api, admin, "oona@acme.example")
+    assert (await run_sync(api, admin, upvise))["failed"] == 2
+    errors = {e["node"]["user"]["email"]: e["node"] for e in (await _errors(api, admin))["edges"]}
+    assert {e["code"] for e in errors.values()} == {"REMOTE_EMAIL_EXISTS"}
+
+    adopted = (
+        await data(api, admin, ADOPT, {"input": {"errorId": errors["olga@acme.example"]["id"]}})
+    )["adoptRemoteAccount"]
+    assert adopted["userErrors"] == [], adopted
+    assert adopted["syncError"]["resolvedAt"] is not None
+    assert adopted["syncError"]["remoteId"] == remote
+    # Pushed at once: the app's account now has Roster's values, and no second account.
+    there = app.get(remote)
+    assert (there["name"]["givenName"], there["name"]["familyName"]) == ("Olga", "Smith")
+    assert [u["id"] for u in app.users()] == [remote]
+    trail = await data(api, admin, AUDIT, {"targetId": olga})
+    adoptions = [
+        e["node"]["changes"]
+        for e in trail["auditEvents"]["edges"]
+        if e["node"]["action"] == "user.remote_account_adopted"
+    ]
+    assert adoptions == [[{"field": "remoteId", "after": f'"{remote}"'}]], trail
+    again = await data(api, admin, ADOPT, {"input": {"errorId": errors["olga@acme.example"]["id"]}})
+    assert again["adoptRemoteAccount"]["userErrors"] == [], again
+
+    # The account is Olga's now: Oona cannot adopt it too.
+    taken = await data(api, admin, ADOPT, {"input": {"errorId": errors["oona@acme.example"]["id"]}})
+    assert [e["code"] for e in taken["adoptRemoteAccount"]["userErrors"]] == ["ALREADY_LINKED"]
+    assert taken["adoptRemoteAccount"]["syncError"] is None
+    still_open = await _errors(api, admin, unresolved=True)
+    assert [e["node"]["user"]["email"] for e in still_open["edges"]] == ["oona@acme.example"]
+
+    # Later changes to Olga go to the adopted account, never to a second one.
+    renamed = await data(
+        api, admin, UPDATE_USER, {"input": {"userId": olga, "firstName": "Olgica"}}
+    )
+    assert renamed["updateUser"]["userErrors"] == [], renamed
+    later = await run_sync(api, admin, upvise)
+    assert (later["created"], later["updated"]) == (0, 1), later
+    assert app.get(remote)["name"]["givenName"] == "Olgica"
+    assert [u["id"] for u in app.users()] == [remote]

@@ -13,6 +13,7 @@ from dataclasses import replace
 import httpx2
 import pytest
 import uvicorn
+from pydantic import BaseModel
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 from scim2_tester.utils import CheckResult
@@ -24,8 +25,6 @@ from provisioning.api_clients import create_api_client
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from server.app import create_app
-from store.ids import new_id
-from store.reference import ReferenceRecord
 from tests.e2e.processes import free_port
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
@@ -63,16 +62,43 @@ def run_checks(base: str, client_id: str, secret: str) -> list[CheckResult]:
         assert token.status_code == 200, token.text
         http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
         http.base_url = httpx2.URL(f"{base}/scim/v2/")
-        return check_server(SyncSCIMClient(http))
+        client = SyncSCIMClient(http)
+        client.discover()
+        give_examples(client)
+        return check_server(client)
+
+
+# Free-valued attributes whose format Roster checks. /Schemas gives them no canonicalValues
+# (identity providers show those as a fixed pick list) but states the format in their
+# description; the tester, which draws values from canonicalValues and otherwise sends ten
+# random digits or a UUID, is told the format as an administrator mapping them would be.
+EXAMPLES = {
+    ("User", "phone_numbers", "value"): ["+14155550123", "+442079460958", "+33142685300"],
+    ("User", "preferred_language", None): ["fr", "de", "en-GB", "nl"],
+}
+
+
+def give_examples(client: SyncSCIMClient) -> None:
+    """Examples on the models the client composed from Roster's own /Schemas."""
+    for (resource, field, sub_field), examples in EXAMPLES.items():
+        model = client.provider.model_for(resource)
+        assert model is not None, resource
+        if sub_field is None:
+            info = model.model_fields[field]
+        else:
+            complex_type = model.get_field_root_type(field)
+            assert isinstance(complex_type, type) and issubclass(complex_type, BaseModel)
+            info = complex_type.model_fields[sub_field]
+        assert not info.examples, (field, info.examples)  # published with none
+        assert info.description, field  # the format is in the description
+        info.examples = examples
 
 
 async def test_every_scim2_tester_check_passes(served: str, deps: Dependencies) -> None:
     admin = await create_admin(deps, "acme", "admin@acme.example", "a long passphrase", "A", "B")
     org_id = admin.organization.id
-    # A partner company, so that the enterprise organization has a value to take.
-    await deps.store.companies.insert_many(
-        org_id, [ReferenceRecord(new_id(), org_id, "Initech", kind="PARTNER")]
-    )
+    # A fresh organization: no partner companies, no departments. The enterprise
+    # organization and department the tester sends are created as it names them.
     client = await create_api_client(deps, Caller.system(org_id), "scim2-tester", ["scim"])
 
     results = await asyncio.to_thread(run_checks, served, client.client.client_id, client.secret)

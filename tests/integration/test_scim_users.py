@@ -333,12 +333,13 @@ async def test_replace_and_patch_honour_if_match(api: Api) -> None:
         [
             {"op": "add", "path": "externalId", "value": "e2"},
             {"op": "replace", "path": "name.givenName", "value": "Barbara"},
-            {"op": "add", "path": f"{ENTERPRISE}:organization", "value": "Nowhere Inc"},
+            # An unknown company would be created; one this long is refused.
+            {"op": "add", "path": f"{ENTERPRISE}:organization", "value": "N" * 101},
         ],
         **{"If-Match": after["meta"]["version"]},
     )
     assert patched.status_code == 400 and patched.json()["scimType"] == "invalidValue"
-    assert "Nowhere Inc" in patched.json()["detail"]
+    assert "organization is longer than 100" in patched.json()["detail"]
     unchanged = (await peer.get(path)).json()
     assert unchanged["name"]["givenName"] == "Babs" and "externalId" not in unchanged
 
