@@ -21,12 +21,20 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
 
 
-@strawberry.type
+@strawberry.type(description="Where a page is in a forward-paged list (Relay PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="True when more items follow: read them with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when this page was read with an `after` cursor."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of the page; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item of the page; null when the page is empty."
+    )
 
     @classmethod
     def of(cls, cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
