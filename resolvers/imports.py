@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
 import strawberry
 
@@ -43,7 +43,12 @@ class ImportMutation:
     )
     @payload_on_domain_error
     async def start_import(
-        self, info: strawberry.Info, input: StartImportInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            StartImportInput,
+            strawberry.argument(description="The uploaded file and whether this is a dry run."),
+        ],
     ) -> ImportJobPayload:
         context = context_of(info)
         source: IO[bytes] | None = getattr(input.file, "file", None)
@@ -64,7 +69,11 @@ class ImportMutation:
     )
     @payload_on_domain_error
     async def resume_import(
-        self, info: strawberry.Info, input: ResumeImportInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ResumeImportInput, strawberry.argument(description="The failed import job to resume.")
+        ],
     ) -> ImportJobPayload:
         context = context_of(info)
         job = await import_jobs.resume_import(context.deps, context.caller, str(input.id))

@@ -146,7 +146,11 @@ class IntegrationMutation:
     @strawberry.mutation
     @payload_on_domain_error
     async def create_integration(
-        self, info: strawberry.Info, input: CreateIntegrationInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateIntegrationInput, strawberry.argument(description="The integration to add.")
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         record = await integrations.create_integration(
@@ -157,7 +161,12 @@ class IntegrationMutation:
     @strawberry.mutation(description="Rename, or connect and disconnect an integration.")
     @payload_on_domain_error
     async def update_integration(
-        self, info: strawberry.Info, input: UpdateIntegrationInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UpdateIntegrationInput,
+            strawberry.argument(description="The integration and its new settings."),
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         record = await integrations.update_integration(
@@ -175,7 +184,12 @@ class IntegrationMutation:
     )
     @payload_on_domain_error
     async def record_integration_activity(
-        self, info: strawberry.Info, input: RecordIntegrationActivityInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RecordIntegrationActivityInput,
+            strawberry.argument(description="The integration and the account activity it saw."),
+        ],
     ) -> RecordActivityPayload:
         context = context_of(info)
         entries = [
@@ -201,7 +215,14 @@ class IntegrationMutation:
     @strawberry.mutation(description="Two admins linking one account at once: one wins.")
     @payload_on_domain_error
     async def link_integration_account(
-        self, info: strawberry.Info, input: LinkIntegrationAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            LinkIntegrationAccountInput,
+            strawberry.argument(
+                description="The user and the integration account to link to them."
+            ),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         _, user = await linking.link_account(
@@ -212,7 +233,12 @@ class IntegrationMutation:
     @strawberry.mutation(description="Returns the user the account was linked to.")
     @payload_on_domain_error
     async def unlink_integration_account(
-        self, info: strawberry.Info, input: UnlinkIntegrationAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UnlinkIntegrationAccountInput,
+            strawberry.argument(description="The integration account to unlink."),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         _, user = await linking.unlink_account(context.deps, context.caller, str(input.account_id))
@@ -223,7 +249,12 @@ class IntegrationMutation:
     )
     @payload_on_domain_error
     async def create_user_from_integration_account(
-        self, info: strawberry.Info, input: CreateUserFromIntegrationAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateUserFromIntegrationAccountInput,
+            strawberry.argument(description="The integration account and the new user's details."),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         record = await integration_accounts.create_user_from_account(
@@ -241,7 +272,14 @@ class IntegrationMutation:
     )
     @payload_on_domain_error
     async def request_backfill(
-        self, info: strawberry.Info, input: RequestBackfillInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RequestBackfillInput,
+            strawberry.argument(
+                description="The user, the integration and the date to backfill from."
+            ),
+        ],
     ) -> BackfillPayload:
         context = context_of(info)
         record = await backfill.request_backfill(
@@ -256,7 +294,12 @@ class IntegrationMutation:
     @strawberry.mutation(description="Partner tools. Marks a pending backfill DONE or FAILED.")
     @payload_on_domain_error
     async def complete_backfill(
-        self, info: strawberry.Info, input: CompleteBackfillInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CompleteBackfillInput,
+            strawberry.argument(description="The backfill request that is done."),
+        ],
     ) -> BackfillPayload:
         context = context_of(info)
         record = await backfill.complete_backfill(

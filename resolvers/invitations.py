@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning.invitations import invitations, messages, password_reset
@@ -62,7 +64,11 @@ class InvitationMutation:
         description="Sends (or resends) an invitation; earlier links stop working."
     )
     @payload_on_domain_error
-    async def invite_user(self, info: strawberry.Info, input: InviteUserInput) -> InvitationPayload:
+    async def invite_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[InviteUserInput, strawberry.argument(description="The user to invite.")],
+    ) -> InvitationPayload:
         context = context_of(info)
         record = await invitations.invite_user(
             context.deps,
@@ -78,14 +84,26 @@ class InvitationMutation:
         " organization signs this email domain in with SSO, answers ssoLoginUrl instead."
     )
     async def accept_invitation(
-        self, info: strawberry.Info, input: AcceptInvitationInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            AcceptInvitationInput,
+            strawberry.argument(description="The invitation's token and the new password."),
+        ],
     ) -> SessionPayload:
         return await accept_link(context_of(info), input.token, input.password, INVITE)
 
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
     @payload_on_domain_error
     async def request_password_reset(
-        self, info: strawberry.Info, input: RequestPasswordResetInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RequestPasswordResetInput,
+            strawberry.argument(
+                description="The organization and the email or username to send a reset link to."
+            ),
+        ],
     ) -> OkPayload:
         context = context_of(info)
         await password_reset.request_password_reset(
@@ -101,7 +119,12 @@ class InvitationMutation:
     @strawberry.mutation(description="Public. Sets a new password and ends every other session.")
     @payload_on_domain_error
     async def reset_password(
-        self, info: strawberry.Info, input: ResetPasswordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ResetPasswordInput,
+            strawberry.argument(description="The reset link's token and the new password."),
+        ],
     ) -> SessionPayload:
         context = context_of(info)
         signed_in = await password_reset.reset_password(
@@ -114,7 +137,12 @@ class InvitationMutation:
     )
     @payload_on_domain_error
     async def set_one_time_password(
-        self, info: strawberry.Info, input: SetOneTimePasswordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SetOneTimePasswordInput,
+            strawberry.argument(description="The user and their one-time password."),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         record = await one_time_passwords.set_one_time_password(
@@ -128,7 +156,12 @@ class InvitationMutation:
     )
     @payload_on_domain_error
     async def change_password(
-        self, info: strawberry.Info, input: ChangePasswordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ChangePasswordInput,
+            strawberry.argument(description="The current password and the new one."),
+        ],
     ) -> SessionPayload:
         context = context_of(info)
         signed_in = await one_time_passwords.change_password(

@@ -3,7 +3,7 @@ company, retry a record."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -49,7 +49,12 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def configure_sync(
-        self, info: strawberry.Info, input: ConfigureSyncInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ConfigureSyncInput,
+            strawberry.argument(description="The integration and its sync settings."),
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         settings = Settings(
@@ -76,7 +81,16 @@ class SyncMutation:
         " is still a run: status FAILED, with its errors."
     )
     @payload_on_domain_error
-    async def run_sync(self, info: strawberry.Info, input: RunSyncInput) -> SyncRunPayload:
+    async def run_sync(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RunSyncInput,
+            strawberry.argument(
+                description="The integration to sync, and whether this is a dry run."
+            ),
+        ],
+    ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.run_sync(
             context.deps,
@@ -89,7 +103,11 @@ class SyncMutation:
     @strawberry.mutation(description="Applies a run held AWAITING_CONFIRMATION (sync:run).")
     @payload_on_domain_error
     async def confirm_sync_run(
-        self, info: strawberry.Info, input: ConfirmSyncRunInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ConfirmSyncRunInput, strawberry.argument(description="The held run to apply.")
+        ],
     ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.confirm_sync_run(context.deps, context.caller, str(input.run_id))
@@ -102,7 +120,11 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def discard_sync_run(
-        self, info: strawberry.Info, input: DiscardSyncRunInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            DiscardSyncRunInput, strawberry.argument(description="The held run to discard.")
+        ],
     ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.discard_sync_run(context.deps, context.caller, str(input.run_id))
@@ -113,7 +135,12 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def reset_sync_cursor(
-        self, info: strawberry.Info, input: ResetSyncCursorInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ResetSyncCursorInput,
+            strawberry.argument(description="The integration whose cursor to reset."),
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         record = await configuration.reset_sync_cursor(
@@ -125,7 +152,14 @@ class SyncMutation:
         description="Re-reads every person of one company from the directory that manages it."
     )
     @payload_on_domain_error
-    async def sync_company(self, info: strawberry.Info, input: SyncCompanyInput) -> SyncRunPayload:
+    async def sync_company(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SyncCompanyInput,
+            strawberry.argument(description="The integration and the company to resync."),
+        ],
+    ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.sync_company(context.deps, context.caller, str(input.company_id))
         return SyncRunPayload(sync_run=SyncRun.of(record))
@@ -136,7 +170,11 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def retry_sync_error(
-        self, info: strawberry.Info, input: RetrySyncErrorInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RetrySyncErrorInput, strawberry.argument(description="The sync error to retry.")
+        ],
     ) -> SyncErrorPayload:
         context = context_of(info)
         record = await runs.retry_sync_error(context.deps, context.caller, str(input.error_id))
