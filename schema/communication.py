@@ -26,15 +26,28 @@ class CommunicationSettings:
 
 @strawberry.input(description="Fields left out are unchanged.")
 class CommunicationSettingsInput:
-    send_on_create: bool | None = None
-    email: bool | None = None
-    sms: bool | None = None
+    send_on_create: bool | None = strawberry.field(
+        default=None, description="Invite new users as soon as they are created."
+    )
+    email: bool | None = strawberry.field(
+        default=None, description="Send activation messages by email."
+    )
+    sms: bool | None = strawberry.field(
+        default=None, description="Send activation messages by SMS."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to the communication settings.")
 class CommunicationSettingsPayload:
-    communication_settings: CommunicationSettings | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    communication_settings: CommunicationSettings | None = strawberry.field(
+        default=None,
+        description=(
+            "The settings as they now are; null when userErrors says why nothing changed."
+        ),
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused (empty on success).", default_factory=list
+    )
 
 
 async def communication_settings_of(info: strawberry.Info) -> CommunicationSettings:
