@@ -45,7 +45,13 @@ async def _slug(context: Context) -> str:
 class SignupQuery:
     @strawberry.field(description="Public. What the organization's sign-up page should offer.")
     async def signup_options(
-        self, info: strawberry.Info, organization: str, link: str | None = None
+        self,
+        info: strawberry.Info,
+        organization: Annotated[str, strawberry.argument(description="The organization's slug.")],
+        link: Annotated[
+            str | None,
+            strawberry.argument(description="The token of the sign-up link followed; null: none."),
+        ] = None,
     ) -> SignupOptions:
         context = context_of(info)
         return SignupOptions.of(await signup.signup_options(context.deps, organization, link))
@@ -70,9 +76,7 @@ class SignupMutation:
         info: strawberry.Info,
         input: Annotated[
             SignUpInput,
-            strawberry.argument(
-                description="The organization, the person's details and the password they choose."
-            ),
+            strawberry.argument(description="The organization and the person's details."),
         ],
     ) -> SessionPayload:
         context = context_of(info)
