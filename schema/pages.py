@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
 import strawberry
 
@@ -45,3 +46,16 @@ class PageInfo:
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         )
+
+
+# The arguments of every forward page, described once.
+First = Annotated[
+    int, strawberry.argument(description="How many items to return (0 to 100 unless noted).")
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return the items after this cursor (an edge's cursor or"
+        " pageInfo.endCursor); null: from the first."
+    ),
+]
