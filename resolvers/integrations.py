@@ -36,7 +36,7 @@ from schema.integrations import (
     UnlinkIntegrationAccountInput,
     UpdateIntegrationInput,
 )
-from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.payloads import UserPayload
 from schema.types import User
 
@@ -52,7 +52,11 @@ class IntegrationQuery:
         description="Admins, or a token with users:read or integrations:write. Null if the"
         " organization has no such integration."
     )
-    async def integration(self, info: strawberry.Info, key: str) -> Integration | None:
+    async def integration(
+        self,
+        info: strawberry.Info,
+        key: Annotated[str, strawberry.argument(description="The integration's key (bullhorn).")],
+    ) -> Integration | None:
         context = context_of(info)
         record = await integrations.get_integration_by_key(context.deps, context.caller, key)
         return Integration.of(record) if record else None
@@ -61,7 +65,9 @@ class IntegrationQuery:
         description="Admins, or a token with users:read. Null if there is none in the organization."
     )
     async def integration_account(
-        self, info: strawberry.Info, id: strawberry.ID
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's id.")],
     ) -> IntegrationAccount | None:
         context = context_of(info)
         record = await context.loaders.integration_accounts.load(str(id))
@@ -77,10 +83,16 @@ class IntegrationQuery:
     async def suggest_integration_accounts(
         self,
         info: strawberry.Info,
-        email: str,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        first: int = 10,
+        email: Annotated[str, strawberry.argument(description="The email typed for the new user.")],
+        first_name: Annotated[
+            str | None, strawberry.argument(description="The first name typed; null: not yet.")
+        ] = None,
+        last_name: Annotated[
+            str | None, strawberry.argument(description="The last name typed; null: not yet.")
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="How many suggestions to return, best first.")
+        ] = 10,
     ) -> list[AccountSuggestion]:
         context = context_of(info)
         found = await matching.suggest(
@@ -107,7 +119,11 @@ class IntegrationQuery:
         description="First and last name from an email (first.last@, first_last@,"
         " first-last@); null where the address does not say."
     )
-    def guess_name(self, info: strawberry.Info, email: str) -> NameGuess:
+    def guess_name(
+        self,
+        info: strawberry.Info,
+        email: Annotated[str, strawberry.argument(description="The email address.")],
+    ) -> NameGuess:
         context_of(info).caller.require_signed_in()
         guess = names.guess_name(email)
         return NameGuess(first_name=guess.first_name, last_name=guess.last_name)
@@ -116,10 +132,13 @@ class IntegrationQuery:
     async def backfill_requests(
         self,
         info: strawberry.Info,
-        integration_key: str,
-        status: BackfillStatus | None = BackfillStatus.PENDING,
-        first: int = 50,
-        after: str | None = None,
+        integration_key: Annotated[str, strawberry.argument(description="The integration's key.")],
+        status: Annotated[
+            BackfillStatus | None,
+            strawberry.argument(description="Only requests with this status; null: any."),
+        ] = BackfillStatus.PENDING,
+        first: First = 50,
+        after: After = None,
     ) -> BackfillRequestConnection:
         context = context_of(info)
         page = await backfill.list_backfills(
@@ -143,7 +162,7 @@ class IntegrationQuery:
 
 @strawberry.type
 class IntegrationMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Admins. Adds an integration.")
     @payload_on_domain_error
     async def create_integration(
         self,

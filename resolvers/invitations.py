@@ -52,7 +52,11 @@ async def accept_link(
 @strawberry.type
 class InvitationQuery:
     @strawberry.field(description="The messages sent to a user, with their status and errors.")
-    async def messages(self, info: strawberry.Info, user_id: strawberry.ID) -> list[OutboxMessage]:
+    async def messages(
+        self,
+        info: strawberry.Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+    ) -> list[OutboxMessage]:
         context = context_of(info)
         records = await messages.messages_for_user(context.deps, context.caller, str(user_id))
         return [OutboxMessage.of(r) for r in records]

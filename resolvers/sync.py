@@ -36,7 +36,11 @@ def _given(value: Any) -> Any:
 @strawberry.type
 class SyncQuery:
     @strawberry.field(description="Admins and sync:run clients. Null if there is no such run.")
-    async def sync_run(self, info: strawberry.Info, id: strawberry.ID) -> SyncRun | None:
+    async def sync_run(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The run's id.")],
+    ) -> SyncRun | None:
         context = context_of(info)
         record = await runs.get_run(context.deps, context.caller, str(id))
         return SyncRun.of(record) if record else None

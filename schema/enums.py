@@ -108,11 +108,17 @@ class ErrorCode(Enum):
 
 
 # The user model's own enums (provisioning/users/model.py), as GraphQL shows them.
+def describe_values(enum: type[Enum], values: dict[str, str]) -> None:
+    """Describes a Strawberry enum's values where strawberry.enum_value would change the
+    Python values' type (provisioning's enums, and values code reads with `.value`)."""
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[value.name]
+
+
 # Their values are described here, not in provisioning (which never imports strawberry).
 def _describe(enum: type[Enum], description: str, values: dict[str, str]) -> None:
     strawberry.enum(enum, description=description)
-    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = values[value.name]
+    describe_values(enum, values)
 
 
 _describe(

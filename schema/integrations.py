@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
 from schema.context import context_of
-from schema.enums import Seat
+from schema.enums import Seat, describe_values
 from schema.errors import UserError
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
@@ -34,9 +34,19 @@ from store.integrations import IntegrationRecord
 
 @strawberry.enum(description="Where a backfill request stands.")
 class BackfillStatus(Enum):
-    PENDING = strawberry.enum_value("PENDING", description="waiting for the integration")
-    DONE = strawberry.enum_value("DONE", description="the integration sent the activity")
-    FAILED = strawberry.enum_value("FAILED", description="the integration could not (see message)")
+    PENDING = "PENDING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+describe_values(
+    BackfillStatus,
+    {
+        "PENDING": "waiting for the integration",
+        "DONE": "the integration sent the activity",
+        "FAILED": "the integration could not (see message)",
+    },
+)
 
 
 @strawberry.type(
