@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.api_clients import ApiClientRecord
 
 
@@ -56,9 +56,7 @@ class ApiClientPayload:
     client_secret: str | None = strawberry.field(
         default=None, description="shown here once, never again"
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="A new API client (admins).")

@@ -10,7 +10,7 @@ import strawberry
 
 from provisioning.catalog import company_sync
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.reference import ReferenceRecord
 
 RETIRED = "Retired: still shown on the users that have it, but given to no new user."
@@ -160,9 +160,7 @@ class CatalogEntryPayload:
         default=None,
         description="The entry as it now is; null when userErrors says why nothing changed.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="A new entry of a catalog (admins).")

@@ -5,7 +5,7 @@ import strawberry
 from provisioning.invitations.communication import CommunicationSettings as CommunicationRecord
 from provisioning.invitations.communication import communication_settings
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 
 
 @strawberry.type(description="How the organization reaches its people with activation messages.")
@@ -45,9 +45,7 @@ class CommunicationSettingsPayload:
             "The settings as they now are; null when userErrors says why nothing changed."
         ),
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 async def communication_settings_of(info: strawberry.Info) -> CommunicationSettings:

@@ -5,6 +5,8 @@ import strawberry
 from provisioning.errors import DomainError
 from schema.enums import ErrorCode
 
+USER_ERRORS = "Why the input was refused (empty on success)."
+
 
 @strawberry.type(
     description=(

@@ -12,7 +12,7 @@ from provisioning.imports import jobs as import_jobs
 from provisioning.imports import retention as import_retention
 from schema.context import context_of
 from schema.enums import ErrorCode
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.pages import PageInfo, decode_cursor, encode_cursor
 from store.import_jobs import ImportJobRecord
 
@@ -153,9 +153,7 @@ class ImportJobPayload:
             "userErrors says why not."
         ),
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="A file of users to import (admins and clients with imports:write).")

@@ -13,7 +13,7 @@ from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
 from schema.context import context_of
 from schema.enums import Seat, describe_values
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
     SyncErrorConnection,
@@ -506,9 +506,7 @@ class IntegrationPayload:
             "The integration as it now is; null when userErrors says why nothing changed."
         ),
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of recording a batch of account activity.")
@@ -526,6 +524,4 @@ class BackfillPayload:
         default=None,
         description="The request as it now is; null when userErrors says why nothing changed.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.types import User
 from store.outbox import OutboxMessage as OutboxRecord
 
@@ -77,9 +77,7 @@ class InvitationPayload:
     user: User | None = strawberry.field(
         default=None, description="The user, now INVITED; null when userErrors says why not."
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="A message Roster sent or is still trying to send.")

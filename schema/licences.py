@@ -10,7 +10,7 @@ import strawberry
 from provisioning import licences
 from provisioning.licences import HeldLicence
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.pages import PageInfo, decode_cursor, encode_cursor
 from schema.types import User, UserConnection, UserEdge
 from store.licences import PoolRecord
@@ -113,6 +113,4 @@ class LicencePoolPayload:
         default=None,
         description="The pool as it now is; null when userErrors says why nothing changed.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

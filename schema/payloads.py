@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.organization import Organization
 from schema.types import User
 
@@ -83,6 +83,4 @@ class OrganizationPayload:
             "The organization after the change; null when userErrors says why nothing changed."
         ),
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

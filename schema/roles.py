@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from provisioning.access.principal import ROLES
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 
 Roles = tuple[tuple[str, bool], ...]
 
@@ -38,9 +38,7 @@ class RolePayload:
         default=None,
         description="The role as it now is; null when userErrors says why nothing changed.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(description="A new role of the organization (admins).")

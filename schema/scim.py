@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 
 from schema.enums import describe_values
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.scim import ScimSettingsRecord
 
 
@@ -71,6 +71,4 @@ class ScimSettingsPayload:
             "The settings as they now are; null when userErrors says why nothing changed."
         ),
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -19,7 +19,7 @@ from schema.catalog import (
     load_permission_type,
 )
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.signup_links import SignupLinkRecord
 
 
@@ -107,9 +107,7 @@ class SignupSettingsPayload:
             "The settings as they now are; null when userErrors says why nothing changed."
         ),
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Public: what an organization's sign-up page should offer.")
@@ -249,9 +247,7 @@ class SignupLinkPayload:
         default=None,
         description="The link as it now is; null when userErrors says why nothing changed.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 async def signup_settings_of(info: strawberry.Info) -> SignupSettings:

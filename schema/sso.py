@@ -15,7 +15,7 @@ from schema.catalog import (
     load_permission_type,
 )
 from schema.enums import Seat
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.identity_providers import IdentityProviderRecord
 
 
@@ -263,6 +263,4 @@ class IdentityProviderPayload:
     identity_provider: IdentityProvider | None = strawberry.field(
         default=None, description="The provider as saved; null when userErrors says why not."
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -10,7 +10,7 @@ import strawberry
 from provisioning.sync import configuration, runs
 from schema.catalog import Company
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.types import User
 from store.sync_configs import SyncConfigRecord
@@ -386,20 +386,13 @@ class SyncRunPayload:
     sync_run: SyncRun | None = strawberry.field(
         default=None, description="The run as it now is; null when userErrors says why not."
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of retrying a sync error.")
 class SyncErrorPayload:
     sync_error: SyncError | None = strawberry.field(
         default=None,
-        description=(
-            "The error as it now is (resolvedAt set when the retry applied); null "
-            "when userErrors says why not."
-        ),
+        description="The error as it now is (resolvedAt set if the retry applied); else null.",
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused (empty on success).", default_factory=list
-    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
