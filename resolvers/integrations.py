@@ -14,27 +14,29 @@ from resolvers.edge import payload_on_domain_error
 from schema.connections import connection_preview_of
 from schema.context import context_of
 from schema.errors import user_errors
-from schema.integrations import (
-    AccountSuggestion,
+from schema.integration_inputs import (
     BackfillPayload,
-    BackfillRequest,
-    BackfillRequestConnection,
-    BackfillRequestEdge,
-    BackfillStatus,
     CompleteBackfillInput,
     CreateIntegrationInput,
     CreateUserFromIntegrationAccountInput,
-    Integration,
-    IntegrationAccount,
-    IntegrationConnection,
     IntegrationPayload,
     LinkIntegrationAccountInput,
-    NameGuess,
     RecordActivityPayload,
     RecordIntegrationActivityInput,
     RequestBackfillInput,
     UnlinkIntegrationAccountInput,
     UpdateIntegrationInput,
+)
+from schema.integrations import (
+    AccountSuggestion,
+    BackfillRequest,
+    BackfillRequestConnection,
+    BackfillRequestEdge,
+    BackfillStatus,
+    Integration,
+    IntegrationAccount,
+    IntegrationConnection,
+    NameGuess,
 )
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.payloads import UserPayload

@@ -78,11 +78,9 @@ class FoundationMutation:
         return OkPayload(ok=ended)
 
     @strawberry.mutation(
-        description=(
-            "Admins and clients with users:write. Creates a user (PENDING, or INVITED "
-            "when an invitation goes out), linking the given integration accounts in the "
-            "same step."
-        )
+        description="Admins and clients with users:write. Creates a user (PENDING, or INVITED "
+        "when an invitation goes out), linking the given integration accounts in the "
+        "same step."
     )
     @payload_on_domain_error
     async def create_user(
@@ -121,10 +119,8 @@ class FoundationMutation:
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(
-        description=(
-            "Admins and clients with users:write. Changes a user's profile; fields left "
-            "out stay as they are."
-        )
+        description="Admins and clients with users:write. Changes a user's profile; fields left "
+        "out stay as they are."
     )
     @payload_on_domain_error
     async def update_user(
@@ -207,10 +203,8 @@ class FoundationMutation:
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
     @strawberry.mutation(
-        description=(
-            "Admins. Changes the organization's name, defaults and seat limit; fields "
-            "left out stay as they are."
-        )
+        description="Admins. Changes the organization's name, defaults and seat limit; fields "
+        "left out stay as they are."
     )
     @payload_on_domain_error
     async def update_organization_settings(

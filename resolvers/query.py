@@ -60,9 +60,8 @@ class FoundationQuery:
         search: Annotated[
             str | None,
             strawberry.argument(
-                description=(
-                    "Prefix of a first or last name, email or username; null or blank: every user."
-                )
+                description="Prefix of a first or last name, email or"
+                " username; null or blank: every user."
             ),
         ] = None,
         status: Annotated[
@@ -77,10 +76,8 @@ class FoundationQuery:
         after: Annotated[
             str | None,
             strawberry.argument(
-                description=(
-                    "Cursor (an edge's cursor or pageInfo.endCursor) to read the page "
-                    "after; null: the first page."
-                )
+                description="Cursor (an edge's cursor or pageInfo.endCursor) to read the page "
+                "after; null: the first page."
             ),
         ] = None,
     ) -> UserConnection:

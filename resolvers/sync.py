@@ -13,7 +13,12 @@ from provisioning.sync.configuration import SyncSettings as Settings
 from provisioning.users.write import KEEP
 from resolvers.edge import payload_on_domain_error
 from schema.context import context_of
-from schema.integrations import Integration, IntegrationPayload
+from schema.integration_inputs import (
+    IntegrationPayload,
+)
+from schema.integrations import (
+    Integration,
+)
 from schema.sync import (
     ConfigureSyncInput,
     ConfirmSyncRunInput,

@@ -9,10 +9,8 @@ from store.api_clients import ApiClientRecord
 
 
 @strawberry.type(
-    description=(
-        "A partner tool's OAuth client (client credentials) acting on the organization's "
-        "behalf within its scopes. Admins read them."
-    )
+    description="A partner tool's OAuth client (client credentials) acting on the organization's "
+    "behalf within its scopes. Admins read them."
 )
 class ApiClient:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the API client.")
@@ -21,18 +19,14 @@ class ApiClient:
     )
     name: str = strawberry.field(description="Display name, saying which tool this is.")
     scopes: list[str] = strawberry.field(
-        description=(
-            "What the client's tokens may do: users:read, users:write, "
-            "integrations:write, imports:write, sync:run, scim, admin (admin includes"
-            " every other)."
-        )
+        description="What the client's tokens may do: users:read, users:write, "
+        "integrations:write, imports:write, sync:run, scim, admin (admin includes"
+        " every other)."
     )
     created_at: datetime = strawberry.field(description="When the client was created (UTC).")
     revoked_at: datetime | None = strawberry.field(
-        description=(
-            "When the client was revoked (UTC), after which its tokens are refused; "
-            "null while it is active."
-        )
+        description="When the client was revoked (UTC), after which its tokens are refused; "
+        "null while it is active."
     )
 
     @classmethod

@@ -39,10 +39,8 @@ class JobProfile:
 
 
 @strawberry.type(
-    description=(
-        "A permission type of the organization (what the organization's applications let "
-        "a user do); each user has at most one."
-    )
+    description="A permission type of the organization (what the organization's applications let "
+    "a user do); each user has at most one."
 )
 class PermissionType:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the permission type.")
@@ -79,9 +77,8 @@ async def load_permission_type(
 
 
 @strawberry.type(
-    description=(
-        "A company the organization's users belong to: the organization itself (OWN) or a partner."
-    )
+    description="A company the organization's users belong to: the"
+    " organization itself (OWN) or a partner."
 )
 class Company:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the company.")

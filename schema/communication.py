@@ -41,9 +41,7 @@ class CommunicationSettingsInput:
 class CommunicationSettingsPayload:
     communication_settings: CommunicationSettings | None = strawberry.field(
         default=None,
-        description=(
-            "The settings as they now are; null when userErrors says why nothing changed."
-        ),
+        description="The settings as they now are; null when userErrors says why nothing changed.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 

@@ -9,10 +9,8 @@ USER_ERRORS = "Why the input was refused (empty on success)."
 
 
 @strawberry.type(
-    description=(
-        "Why a mutation refused its input: a stable code, the input field at fault and a "
-        "message for people."
-    )
+    description="Why a mutation refused its input: a stable code, the input field at fault and a "
+    "message for people."
 )
 class UserError:
     field: list[str] | None = strawberry.field(

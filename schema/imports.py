@@ -148,10 +148,8 @@ class ImportJob:
 class ImportJobPayload:
     import_job: ImportJob | None = strawberry.field(
         default=None,
-        description=(
-            "The job, which goes on in the background (poll importJob); null when "
-            "userErrors says why not."
-        ),
+        description="The job, which goes on in the background (poll importJob); null when "
+        "userErrors says why not.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 

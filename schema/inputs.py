@@ -18,9 +18,8 @@ class SignInInput:
 class CreateUserInput:
     email: str | None = strawberry.field(
         default=None,
-        description=(
-            "Email address, unique in the organization; null when the user signs in by username."
-        ),
+        description="Email address, unique in the organization; null"
+        " when the user signs in by username.",
     )
     username: str | None = strawberry.field(
         default=None, description="Login name, unique in the organization; needs a phone."
@@ -53,9 +52,8 @@ class CreateUserInput:
     )
     seat: Seat = strawberry.field(
         default=Seat.OBSERVER,
-        description=(
-            "FULL (billable, counts against the seat limit) or OBSERVER (free, the default)."
-        ),
+        description="FULL (billable, counts against the seat limit)"
+        " or OBSERVER (free, the default).",
     )
     link_account_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="integration accounts to link in the same step"

@@ -22,19 +22,15 @@ class AcceptInvitationInput:
     token: str = strawberry.field(description="from the link's #token= fragment")
     password: str | None = strawberry.field(
         default=None,
-        description=(
-            "The password the user chooses (at least 12 characters, not the email or"
-            " username); null where the organization signs the email's domain in with"
-            " SSO (the answer's ssoLoginUrl then says where to continue)."
-        ),
+        description="The password the user chooses (at least 12 characters, not the email or"
+        " username); null where the organization signs the email's domain in with"
+        " SSO (the answer's ssoLoginUrl then says where to continue).",
     )
 
 
 @strawberry.input(
-    description=(
-        "Public: ask for a password reset link. The answer is the same whether or not the"
-        " login exists."
-    )
+    description="Public: ask for a password reset link. The answer is the same whether or not the"
+    " login exists."
 )
 class RequestPasswordResetInput:
     organization: str = strawberry.field(description="the organization's slug")
@@ -58,10 +54,8 @@ class SetOneTimePasswordInput:
 
 
 @strawberry.input(
-    description=(
-        "Public: change a password, as sign-in asks after a one-time password "
-        "(PASSWORD_CHANGE_REQUIRED)."
-    )
+    description="Public: change a password, as sign-in asks after a one-time password "
+    "(PASSWORD_CHANGE_REQUIRED)."
 )
 class ChangePasswordInput:
     organization: str = strawberry.field(description="the organization's slug")

@@ -17,10 +17,8 @@ from store.licences import PoolRecord
 
 
 @strawberry.type(
-    description=(
-        "The licences of one product the organization has: how many seats, how many are "
-        "used, who holds them. Admins read it."
-    )
+    description="The licences of one product the organization has: how many seats, how many are "
+    "used, who holds them. Admins read it."
 )
 class LicencePool:
     product_key: str = strawberry.field(

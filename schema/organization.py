@@ -41,10 +41,8 @@ class OrganizationSettings:
 
 
 @strawberry.type(
-    description=(
-        "A customer organization (tenant): its settings, seats, catalogues and the "
-        "settings of each capability. A signed-in user reads their own organization only."
-    )
+    description="A customer organization (tenant): its settings, seats, catalogues and the "
+    "settings of each capability. A signed-in user reads their own organization only."
 )
 class Organization:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the organization.")
@@ -109,10 +107,8 @@ class Organization:
         return [Company.of(r) for r in records]
 
     @strawberry.field(
-        description=(
-            "The integrations (other systems whose accounts are linked to users) the "
-            "organization has."
-        )
+        description="The integrations (other systems whose accounts are linked to users) the "
+        "organization has."
     )
     async def integrations(self, info: strawberry.Info) -> list[Integration]:
         context = context_of(info)

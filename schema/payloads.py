@@ -18,10 +18,8 @@ class UserPayload:
         description="The user after the change; null when userErrors says why nothing changed.",
     )
     user_errors: list[UserError] = strawberry.field(
-        description=(
-            "Why the input was refused (empty on success), each with a code and the "
-            "input field at fault."
-        ),
+        description="Why the input was refused (empty on success), each with a code and the "
+        "input field at fault.",
         default_factory=list,
     )
 
@@ -37,19 +35,15 @@ class DeletePayload:
 
 
 @strawberry.type(
-    description=(
-        "The result of signing in (or of a step that signs in): the signed-in user and "
-        "the session's expiry. The session itself is an HttpOnly cookie set on the "
-        "response."
-    )
+    description="The result of signing in (or of a step that signs in): the signed-in user and "
+    "the session's expiry. The session itself is an HttpOnly cookie set on the "
+    "response."
 )
 class SessionPayload:
     user: User | None = strawberry.field(
         default=None,
-        description=(
-            "The signed-in user; null when userErrors says why not, or when "
-            "ssoLoginUrl says where to continue."
-        ),
+        description="The signed-in user; null when userErrors says why not, or when "
+        "ssoLoginUrl says where to continue.",
     )
     expires_at: datetime | None = strawberry.field(
         default=None,
@@ -79,8 +73,7 @@ class OkPayload:
 class OrganizationPayload:
     organization: Organization | None = strawberry.field(
         default=None,
-        description=(
-            "The organization after the change; null when userErrors says why nothing changed."
-        ),
+        description="The organization after the change; null when"
+        " userErrors says why nothing changed.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

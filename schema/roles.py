@@ -17,9 +17,8 @@ Roles = tuple[tuple[str, bool], ...]
 class Role:
     name: str = strawberry.field(description="The role's name, as in User.roles.")
     built_in: bool = strawberry.field(
-        description=(
-            "True for Roster's own roles (ADMIN, MEMBER), which cannot be renamed or retired."
-        )
+        description="True for Roster's own roles (ADMIN, MEMBER),"
+        " which cannot be renamed or retired."
     )
     retired: bool = strawberry.field(
         description="Retired: kept by those who hold it, given to no one new."

@@ -27,10 +27,8 @@ describe_values(
 
 
 @strawberry.type(
-    description=(
-        "How SCIM provisioning (/scim/v2, used by the organization's identity provider) "
-        "acts on the organization. Admins read it."
-    )
+    description="How SCIM provisioning (/scim/v2, used by the organization's identity provider) "
+    "acts on the organization. Admins read it."
 )
 class ScimSettings:
     deprovision: ScimDeprovision = strawberry.field(
@@ -56,10 +54,8 @@ class UpdateScimSettingsInput:
     )
     adopt_existing_users: bool | None = strawberry.field(
         default=strawberry.UNSET,
-        description=(
-            "Let a SCIM POST take over the existing user with its email (see "
-            "ScimSettings.adoptExistingUsers)."
-        ),
+        description="Let a SCIM POST take over the existing user with its email (see "
+        "ScimSettings.adoptExistingUsers).",
     )
 
 
@@ -67,8 +63,6 @@ class UpdateScimSettingsInput:
 class ScimSettingsPayload:
     scim_settings: ScimSettings | None = strawberry.field(
         default=None,
-        description=(
-            "The settings as they now are; null when userErrors says why nothing changed."
-        ),
+        description="The settings as they now are; null when userErrors says why nothing changed.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

@@ -50,10 +50,8 @@ class SignupSettings:
         )
 
     @strawberry.field(
-        description=(
-            "The department of people who sign up without picking one or using a link; "
-            "null: the organization's default."
-        )
+        description="The department of people who sign up without picking one or using a link; "
+        "null: the organization's default."
     )
     async def default_department(self, info: strawberry.Info) -> Department | None:
         return await load_department(info, self.default_department_id)
@@ -103,9 +101,7 @@ class SignupSettingsInput:
 class SignupSettingsPayload:
     signup_settings: SignupSettings | None = strawberry.field(
         default=None,
-        description=(
-            "The settings as they now are; null when userErrors says why nothing changed."
-        ),
+        description="The settings as they now are; null when userErrors says why nothing changed.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -113,9 +109,8 @@ class SignupSettingsPayload:
 @strawberry.type(description="Public: what an organization's sign-up page should offer.")
 class SignupOptions:
     enabled: bool = strawberry.field(
-        description=(
-            "Whether the organization takes sign-ups (false also for an unknown organization)."
-        )
+        description="Whether the organization takes sign-ups (false"
+        " also for an unknown organization)."
     )
     username_with_phone: bool = strawberry.field(
         description="Whether a username and a mobile number may replace an email."
@@ -148,10 +143,8 @@ class SignupOptions:
 
 
 @strawberry.input(
-    description=(
-        "Public: a person signing themselves up. A link is sent to confirm the email (or "
-        "a text to the phone)."
-    )
+    description="Public: a person signing themselves up. A link is sent to confirm the email (or "
+    "a text to the phone)."
 )
 class SignUpInput:
     organization: str = strawberry.field(description="the organization's slug")
@@ -195,10 +188,8 @@ class SignupLink:
     )
     created_at: datetime = strawberry.field(description="When the link was created (UTC).")
     revoked_at: datetime | None = strawberry.field(
-        description=(
-            "When the link was revoked (UTC), after which it no longer preselects; "
-            "null while valid."
-        )
+        description="When the link was revoked (UTC), after which it no longer preselects; "
+        "null while valid."
     )
     department_id: strawberry.Private[str | None]
 

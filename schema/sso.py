@@ -25,9 +25,8 @@ class ClaimMapping:
     first_name: str = strawberry.field(description="The claim holding the given name.")
     last_name: str = strawberry.field(description="The claim holding the family name.")
     username: str | None = strawberry.field(
-        description=(
-            "The claim holding the username; null: usernames are not taken from the provider."
-        )
+        description="The claim holding the username; null: usernames"
+        " are not taken from the provider."
     )
     department: str | None = strawberry.field(
         description="a claim naming the department (a groups claim: its first entry)"
@@ -41,28 +40,23 @@ class IdentityProvider:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the provider.")
     name: str = strawberry.field(description="Display name, shown on the sign-in button.")
     issuer: str = strawberry.field(
-        description=(
-            "The provider's issuer URL (its discovery document is at /.well-"
-            "known/openid-configuration under it)."
-        )
+        description="The provider's issuer URL (its discovery document is at /.well-"
+        "known/openid-configuration under it)."
     )
     client_id: str = strawberry.field(description="the client secret is never readable")
     scopes: list[str] = strawberry.field(
         description="The scopes asked for at sign-in (always openid)."
     )
     email_domains: list[str] = strawberry.field(
-        description=(
-            "Email domains this provider signs in: home-realm discovery sends those emails to it."
-        )
+        description="Email domains this provider signs in: home-realm"
+        " discovery sends those emails to it."
     )
     jit: bool = strawberry.field(
         description="Just-in-time: a first sign-in of an unknown person creates their user."
     )
     link_by_verified_email: bool = strawberry.field(
-        description=(
-            "A first sign-in whose email the provider verified links to the existing "
-            "user with that email."
-        )
+        description="A first sign-in whose email the provider verified links to the existing "
+        "user with that email."
     )
     owns_profile: bool = strawberry.field(
         description="names and department are refreshed from the provider at every sign-in"
@@ -72,9 +66,8 @@ class IdentityProvider:
     )
     default_seat: Seat = strawberry.field(description="The seat of users created at first sign-in.")
     default_language: str | None = strawberry.field(
-        description=(
-            "The language of users created at first sign-in; null: the organization's default."
-        )
+        description="The language of users created at first sign-in;"
+        " null: the organization's default."
     )
     login_url: str = strawberry.field(
         description="Where a browser starts signing in with this provider."
@@ -112,27 +105,22 @@ class IdentityProvider:
         )
 
     @strawberry.field(
-        description=(
-            "The department of users created at first sign-in, unless a claim names one; "
-            "null: the organization's default."
-        )
+        description="The department of users created at first sign-in, unless a claim names one; "
+        "null: the organization's default."
     )
     async def default_department(self, info: strawberry.Info) -> Department | None:
         return await load_department(info, self.default_department_id)
 
     @strawberry.field(
-        description=(
-            "The job profile of users created at first sign-in; null: the organization's default."
-        )
+        description="The job profile of users created at first sign-in;"
+        " null: the organization's default."
     )
     async def default_job_profile(self, info: strawberry.Info) -> JobProfile | None:
         return await load_job_profile(info, self.default_job_profile_id)
 
     @strawberry.field(
-        description=(
-            "The permission type of users created at first sign-in; null: the "
-            "organization's default."
-        )
+        description="The permission type of users created at first sign-in; null: the "
+        "organization's default."
     )
     async def default_permission_type(self, info: strawberry.Info) -> PermissionType | None:
         return await load_permission_type(info, self.default_permission_type_id)
@@ -164,9 +152,8 @@ class LoginOption:
 
 
 @strawberry.input(
-    description=(
-        "Which ID-token claims carry a user's profile; the defaults are the standard OpenID claims."
-    )
+    description="Which ID-token claims carry a user's profile; the"
+    " defaults are the standard OpenID claims."
 )
 class ClaimMappingInput:
     email: str = strawberry.field(
@@ -183,9 +170,7 @@ class ClaimMappingInput:
     )
     department: str | None = strawberry.field(
         default=None,
-        description=(
-            "A claim naming the department (a groups claim: its first entry); null: none."
-        ),
+        description="A claim naming the department (a groups claim: its first entry); null: none.",
     )
 
 
@@ -213,9 +198,8 @@ class IdentityProviderInput:
     )
     link_by_verified_email: bool = strawberry.field(
         default=False,
-        description=(
-            "Link a first sign-in to the existing user with the email the provider verified."
-        ),
+        description="Link a first sign-in to the existing user with"
+        " the email the provider verified.",
     )
     owns_profile: bool = strawberry.field(
         default=False,
@@ -226,30 +210,25 @@ class IdentityProviderInput:
     )
     default_department_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description=(
-            "Department of users created at first sign-in; null: the organization's default."
-        ),
+        description="Department of users created at first sign-in;"
+        " null: the organization's default.",
     )
     default_job_profile_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description=(
-            "Job profile of users created at first sign-in; null: the organization's default."
-        ),
+        description="Job profile of users created at first sign-in;"
+        " null: the organization's default.",
     )
     default_permission_type_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description=(
-            "Permission type of users created at first sign-in; null: the organization's default."
-        ),
+        description="Permission type of users created at first sign-in;"
+        " null: the organization's default.",
     )
     default_seat: Seat = strawberry.field(
         default=Seat.OBSERVER, description="Seat of users created at first sign-in."
     )
     default_language: str | None = strawberry.field(
         default=None,
-        description=(
-            "Language of users created at first sign-in; null: the organization's default."
-        ),
+        description="Language of users created at first sign-in; null: the organization's default.",
     )
 
 

@@ -86,10 +86,8 @@ class SyncErrorConnection:
 
 
 @strawberry.type(
-    description=(
-        "One run of an integration's sync (inbound from a directory or outbound to an "
-        "application): its status, the cursor it read from and to, and its counts."
-    )
+    description="One run of an integration's sync (inbound from a directory or outbound to an "
+    "application): its status, the cursor it read from and to, and its counts."
 )
 class SyncRun:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the run.")

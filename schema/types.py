@@ -32,26 +32,21 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(
-    description=(
-        "A person of an organization: their profile, lifecycle status and seat. Admins of"
-        " the organization read every user; a user reads themselves."
-    )
+    description="A person of an organization: their profile, lifecycle status and seat. Admins of"
+    " the organization read every user; a user reads themselves."
 )
 class User:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the user.")
     email: str | None = strawberry.field(
-        description=(
-            "Email address, unique in the organization; null when the user has only a username."
-        )
+        description="Email address, unique in the organization; null"
+        " when the user has only a username."
     )
     email_verified: bool = strawberry.field(
         description="whether the email is trusted: proved by a link, set by the organization's"
         " own directory or identity provider, or marked verified by an admin"
     )
     username: str | None = strawberry.field(
-        description=(
-            "Login name, unique in the organization; null when the user signs in by email."
-        )
+        description="Login name, unique in the organization; null when the user signs in by email."
     )
     phone: str | None = strawberry.field(
         description="Mobile number in E.164 form (+4712345678), for texts; null when unknown."
@@ -62,9 +57,8 @@ class User:
         description="Preferred language, a BCP 47 tag such as en-GB; mails and texts use it."
     )
     roles: list[str] = strawberry.field(
-        description=(
-            "Names of the organization roles the user holds (admin and the organization's own)."
-        )
+        description="Names of the organization roles the user holds"
+        " (admin and the organization's own)."
     )
     status: UserStatus = strawberry.field(
         description="Lifecycle status; only ACTIVE users can sign in."
@@ -196,17 +190,14 @@ def _json(value: Any) -> str | None:
 
 
 @strawberry.type(
-    description=(
-        "One entry of the organization's audit trail: who did what to which object, when."
-        " Admins read it."
-    )
+    description="One entry of the organization's audit trail: who did what to which object, when."
+    " Admins read it."
 )
 class AuditEvent:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the event.")
     action: str = strawberry.field(
-        description=(
-            "What happened, dotted (user.created, user.activated, sso.provider_updated ...)."
-        )
+        description="What happened, dotted (user.created,"
+        " user.activated, sso.provider_updated ...)."
     )
     actor_type: str = strawberry.field(description="user, client or system")
     actor_id: strawberry.ID | None = strawberry.field(
@@ -219,16 +210,12 @@ class AuditEvent:
         description="Id of the object acted on; null when the action has no single target."
     )
     changes: list[FieldChange] = strawberry.field(
-        description=(
-            "The fields the action changed, with values before and after; empty when none."
-        )
+        description="The fields the action changed, with values before and after; empty when none."
     )
     at: datetime = strawberry.field(description="When it happened (UTC).")
     request_id: str | None = strawberry.field(
-        description=(
-            "The id of the request that caused it (also in the server log); null for "
-            "background work."
-        )
+        description="The id of the request that caused it (also in the server log); null for "
+        "background work."
     )
 
     @classmethod
