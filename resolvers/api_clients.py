@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning import api_clients
@@ -28,7 +30,11 @@ class ApiClientMutation:
     @strawberry.mutation(description="The secret is in this payload once, never again.")
     @payload_on_domain_error
     async def create_api_client(
-        self, info: strawberry.Info, input: CreateApiClientInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateApiClientInput, strawberry.argument(description="The client's name and scopes.")
+        ],
     ) -> ApiClientPayload:
         context = context_of(info)
         created = await api_clients.create_api_client(
@@ -41,7 +47,11 @@ class ApiClientMutation:
     @strawberry.mutation(description="Its tokens stop working at once.")
     @payload_on_domain_error
     async def revoke_api_client(
-        self, info: strawberry.Info, input: RevokeApiClientInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RevokeApiClientInput, strawberry.argument(description="The API client to revoke.")
+        ],
     ) -> OkPayload:
         context = context_of(info)
         await api_clients.revoke_api_client(context.deps, context.caller, str(input.id))

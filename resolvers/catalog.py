@@ -3,6 +3,8 @@ permission types and partner companies."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning import catalog
@@ -22,7 +24,12 @@ class CatalogMutation:
     @strawberry.mutation(description="Admins only. NAME_TAKEN if the catalog has that name.")
     @payload_on_domain_error
     async def create_catalog_entry(
-        self, info: strawberry.Info, input: CreateCatalogEntryInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateCatalogEntryInput,
+            strawberry.argument(description="The catalog and the new entry's name."),
+        ],
     ) -> CatalogEntryPayload:
         context = context_of(info)
         record = await catalog.create_entry(
@@ -33,7 +40,11 @@ class CatalogMutation:
     @strawberry.mutation(description="Admins only. Users keep the entry under its new name.")
     @payload_on_domain_error
     async def rename_catalog_entry(
-        self, info: strawberry.Info, input: RenameCatalogEntryInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RenameCatalogEntryInput, strawberry.argument(description="The entry and its new name.")
+        ],
     ) -> CatalogEntryPayload:
         context = context_of(info)
         record = await catalog.rename_entry(
@@ -51,7 +62,11 @@ class CatalogMutation:
     )
     @payload_on_domain_error
     async def retire_catalog_entry(
-        self, info: strawberry.Info, input: RetireCatalogEntryInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RetireCatalogEntryInput, strawberry.argument(description="The entry to retire.")
+        ],
     ) -> CatalogEntryPayload:
         context = context_of(info)
         replacement = str(input.replacement_id) if input.replacement_id is not None else None

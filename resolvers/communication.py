@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning.invitations import communication
@@ -17,7 +19,11 @@ class CommunicationMutation:
     @strawberry.mutation(description="Admins. Channels and automatic activation messages.")
     @payload_on_domain_error
     async def update_communication_settings(
-        self, info: strawberry.Info, input: CommunicationSettingsInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CommunicationSettingsInput, strawberry.argument(description="The settings to change.")
+        ],
     ) -> CommunicationSettingsPayload:
         context = context_of(info)
         record = await communication.update_communication_settings(

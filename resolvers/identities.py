@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning.sso import identities
@@ -21,7 +23,12 @@ class IdentityMutation:
     )
     @payload_on_domain_error
     async def link_identity(
-        self, info: strawberry.Info, input: LinkIdentityInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            LinkIdentityInput,
+            strawberry.argument(description="The user and the provider subject to link."),
+        ],
     ) -> IdentityPayload:
         context = context_of(info)
         record = await identities.link_identity(
@@ -42,7 +49,12 @@ class IdentityMutation:
     )
     @payload_on_domain_error
     async def unlink_identity(
-        self, info: strawberry.Info, input: UnlinkIdentityInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UnlinkIdentityInput,
+            strawberry.argument(description="The user and the identity to remove."),
+        ],
     ) -> IdentityPayload:
         context = context_of(info)
         record = await identities.unlink_identity(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
 import strawberry
 
@@ -11,6 +11,7 @@ from provisioning.imports import jobs as import_jobs
 from resolvers.edge import payload_on_domain_error
 from schema.context import context_of
 from schema.imports import ImportJob, ImportJobPayload, ResumeImportInput, StartImportInput
+from schema.pages import First
 
 
 def _wake_worker(info: strawberry.Info) -> None:
@@ -23,13 +24,17 @@ def _wake_worker(info: strawberry.Info) -> None:
 @strawberry.type
 class ImportQuery:
     @strawberry.field(description="Admins (or the imports:write scope). Null if there is none.")
-    async def import_job(self, info: strawberry.Info, id: strawberry.ID) -> ImportJob | None:
+    async def import_job(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The job's id.")],
+    ) -> ImportJob | None:
         context = context_of(info)
         record = await import_jobs.get_import_job(context.deps, context.caller, str(id))
         return ImportJob.of(record) if record else None
 
     @strawberry.field(description="The organization's import jobs, newest first.")
-    async def import_jobs(self, info: strawberry.Info, first: int = 20) -> list[ImportJob]:
+    async def import_jobs(self, info: strawberry.Info, first: First = 20) -> list[ImportJob]:
         context = context_of(info)
         records = await import_jobs.list_import_jobs(context.deps, context.caller, first)
         return [ImportJob.of(r) for r in records]
@@ -43,7 +48,12 @@ class ImportMutation:
     )
     @payload_on_domain_error
     async def start_import(
-        self, info: strawberry.Info, input: StartImportInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            StartImportInput,
+            strawberry.argument(description="The uploaded file and whether this is a dry run."),
+        ],
     ) -> ImportJobPayload:
         context = context_of(info)
         source: IO[bytes] | None = getattr(input.file, "file", None)
@@ -64,7 +74,11 @@ class ImportMutation:
     )
     @payload_on_domain_error
     async def resume_import(
-        self, info: strawberry.Info, input: ResumeImportInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ResumeImportInput, strawberry.argument(description="The failed import job to resume.")
+        ],
     ) -> ImportJobPayload:
         context = context_of(info)
         job = await import_jobs.resume_import(context.deps, context.caller, str(input.id))

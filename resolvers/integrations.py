@@ -14,29 +14,31 @@ from resolvers.edge import payload_on_domain_error
 from schema.connections import connection_preview_of
 from schema.context import context_of
 from schema.errors import user_errors
-from schema.integrations import (
-    AccountSuggestion,
+from schema.integration_inputs import (
     BackfillPayload,
-    BackfillRequest,
-    BackfillRequestConnection,
-    BackfillRequestEdge,
-    BackfillStatus,
     CompleteBackfillInput,
     CreateIntegrationInput,
     CreateUserFromIntegrationAccountInput,
-    Integration,
-    IntegrationAccount,
-    IntegrationConnection,
     IntegrationPayload,
     LinkIntegrationAccountInput,
-    NameGuess,
     RecordActivityPayload,
     RecordIntegrationActivityInput,
     RequestBackfillInput,
     UnlinkIntegrationAccountInput,
     UpdateIntegrationInput,
 )
-from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.integrations import (
+    AccountSuggestion,
+    BackfillRequest,
+    BackfillRequestConnection,
+    BackfillRequestEdge,
+    BackfillStatus,
+    Integration,
+    IntegrationAccount,
+    IntegrationConnection,
+    NameGuess,
+)
+from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.payloads import UserPayload
 from schema.types import User
 
@@ -52,7 +54,11 @@ class IntegrationQuery:
         description="Admins, or a token with users:read or integrations:write. Null if the"
         " organization has no such integration."
     )
-    async def integration(self, info: strawberry.Info, key: str) -> Integration | None:
+    async def integration(
+        self,
+        info: strawberry.Info,
+        key: Annotated[str, strawberry.argument(description="The integration's key (bullhorn).")],
+    ) -> Integration | None:
         context = context_of(info)
         record = await integrations.get_integration_by_key(context.deps, context.caller, key)
         return Integration.of(record) if record else None
@@ -61,7 +67,9 @@ class IntegrationQuery:
         description="Admins, or a token with users:read. Null if there is none in the organization."
     )
     async def integration_account(
-        self, info: strawberry.Info, id: strawberry.ID
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's id.")],
     ) -> IntegrationAccount | None:
         context = context_of(info)
         record = await context.loaders.integration_accounts.load(str(id))
@@ -77,10 +85,16 @@ class IntegrationQuery:
     async def suggest_integration_accounts(
         self,
         info: strawberry.Info,
-        email: str,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        first: int = 10,
+        email: Annotated[str, strawberry.argument(description="The email typed for the new user.")],
+        first_name: Annotated[
+            str | None, strawberry.argument(description="The first name typed; null: not yet.")
+        ] = None,
+        last_name: Annotated[
+            str | None, strawberry.argument(description="The last name typed; null: not yet.")
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="How many suggestions to return, best first.")
+        ] = 10,
     ) -> list[AccountSuggestion]:
         context = context_of(info)
         found = await matching.suggest(
@@ -107,7 +121,11 @@ class IntegrationQuery:
         description="First and last name from an email (first.last@, first_last@,"
         " first-last@); null where the address does not say."
     )
-    def guess_name(self, info: strawberry.Info, email: str) -> NameGuess:
+    def guess_name(
+        self,
+        info: strawberry.Info,
+        email: Annotated[str, strawberry.argument(description="The email address.")],
+    ) -> NameGuess:
         context_of(info).caller.require_signed_in()
         guess = names.guess_name(email)
         return NameGuess(first_name=guess.first_name, last_name=guess.last_name)
@@ -116,10 +134,13 @@ class IntegrationQuery:
     async def backfill_requests(
         self,
         info: strawberry.Info,
-        integration_key: str,
-        status: BackfillStatus | None = BackfillStatus.PENDING,
-        first: int = 50,
-        after: str | None = None,
+        integration_key: Annotated[str, strawberry.argument(description="The integration's key.")],
+        status: Annotated[
+            BackfillStatus | None,
+            strawberry.argument(description="Only requests with this status; null: any."),
+        ] = BackfillStatus.PENDING,
+        first: First = 50,
+        after: After = None,
     ) -> BackfillRequestConnection:
         context = context_of(info)
         page = await backfill.list_backfills(
@@ -143,10 +164,14 @@ class IntegrationQuery:
 
 @strawberry.type
 class IntegrationMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="Admins. Adds an integration.")
     @payload_on_domain_error
     async def create_integration(
-        self, info: strawberry.Info, input: CreateIntegrationInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateIntegrationInput, strawberry.argument(description="The integration to add.")
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         record = await integrations.create_integration(
@@ -157,7 +182,12 @@ class IntegrationMutation:
     @strawberry.mutation(description="Rename, or connect and disconnect an integration.")
     @payload_on_domain_error
     async def update_integration(
-        self, info: strawberry.Info, input: UpdateIntegrationInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UpdateIntegrationInput,
+            strawberry.argument(description="The integration and its new settings."),
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         record = await integrations.update_integration(
@@ -175,7 +205,12 @@ class IntegrationMutation:
     )
     @payload_on_domain_error
     async def record_integration_activity(
-        self, info: strawberry.Info, input: RecordIntegrationActivityInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RecordIntegrationActivityInput,
+            strawberry.argument(description="The integration and the account activity it saw."),
+        ],
     ) -> RecordActivityPayload:
         context = context_of(info)
         entries = [
@@ -201,7 +236,14 @@ class IntegrationMutation:
     @strawberry.mutation(description="Two admins linking one account at once: one wins.")
     @payload_on_domain_error
     async def link_integration_account(
-        self, info: strawberry.Info, input: LinkIntegrationAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            LinkIntegrationAccountInput,
+            strawberry.argument(
+                description="The user and the integration account to link to them."
+            ),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         _, user = await linking.link_account(
@@ -212,7 +254,12 @@ class IntegrationMutation:
     @strawberry.mutation(description="Returns the user the account was linked to.")
     @payload_on_domain_error
     async def unlink_integration_account(
-        self, info: strawberry.Info, input: UnlinkIntegrationAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UnlinkIntegrationAccountInput,
+            strawberry.argument(description="The integration account to unlink."),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         _, user = await linking.unlink_account(context.deps, context.caller, str(input.account_id))
@@ -223,7 +270,12 @@ class IntegrationMutation:
     )
     @payload_on_domain_error
     async def create_user_from_integration_account(
-        self, info: strawberry.Info, input: CreateUserFromIntegrationAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateUserFromIntegrationAccountInput,
+            strawberry.argument(description="The integration account and the new user's details."),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         record = await integration_accounts.create_user_from_account(
@@ -241,7 +293,14 @@ class IntegrationMutation:
     )
     @payload_on_domain_error
     async def request_backfill(
-        self, info: strawberry.Info, input: RequestBackfillInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RequestBackfillInput,
+            strawberry.argument(
+                description="The user, the integration and the date to backfill from."
+            ),
+        ],
     ) -> BackfillPayload:
         context = context_of(info)
         record = await backfill.request_backfill(
@@ -256,7 +315,12 @@ class IntegrationMutation:
     @strawberry.mutation(description="Partner tools. Marks a pending backfill DONE or FAILED.")
     @payload_on_domain_error
     async def complete_backfill(
-        self, info: strawberry.Info, input: CompleteBackfillInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CompleteBackfillInput,
+            strawberry.argument(description="The backfill request that is done."),
+        ],
     ) -> BackfillPayload:
         context = context_of(info)
         record = await backfill.complete_backfill(

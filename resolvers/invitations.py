@@ -59,7 +59,11 @@ async def accept_link(
 @strawberry.type
 class InvitationQuery:
     @strawberry.field(description="The messages sent to a user, with their status and errors.")
-    async def messages(self, info: strawberry.Info, user_id: strawberry.ID) -> list[OutboxMessage]:
+    async def messages(
+        self,
+        info: strawberry.Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+    ) -> list[OutboxMessage]:
         context = context_of(info)
         records = await messages.messages_for_user(context.deps, context.caller, str(user_id))
         return [OutboxMessage.of(r) for r in records]
@@ -84,7 +88,11 @@ class InvitationMutation:
         description="Sends (or resends) an invitation; earlier links stop working."
     )
     @payload_on_domain_error
-    async def invite_user(self, info: strawberry.Info, input: InviteUserInput) -> InvitationPayload:
+    async def invite_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[InviteUserInput, strawberry.argument(description="The user to invite.")],
+    ) -> InvitationPayload:
         context = context_of(info)
         record = await invitations.invite_user(
             context.deps,
@@ -100,7 +108,12 @@ class InvitationMutation:
         " organization signs this email domain in with SSO, answers ssoLoginUrl instead."
     )
     async def accept_invitation(
-        self, info: strawberry.Info, input: AcceptInvitationInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            AcceptInvitationInput,
+            strawberry.argument(description="The invitation's token and the new password."),
+        ],
     ) -> SessionPayload:
         details = ProfileInput(
             first_name=input.first_name,
@@ -113,7 +126,14 @@ class InvitationMutation:
     @strawberry.mutation(description="Public. Always ok: never reveals whether the login exists.")
     @payload_on_domain_error
     async def request_password_reset(
-        self, info: strawberry.Info, input: RequestPasswordResetInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RequestPasswordResetInput,
+            strawberry.argument(
+                description="The organization and the email or username to send a reset link to."
+            ),
+        ],
     ) -> OkPayload:
         context = context_of(info)
         await password_reset.request_password_reset(
@@ -129,7 +149,12 @@ class InvitationMutation:
     @strawberry.mutation(description="Public. Sets a new password and ends every other session.")
     @payload_on_domain_error
     async def reset_password(
-        self, info: strawberry.Info, input: ResetPasswordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ResetPasswordInput,
+            strawberry.argument(description="The reset link's token and the new password."),
+        ],
     ) -> SessionPayload:
         context = context_of(info)
         signed_in = await password_reset.reset_password(
@@ -142,7 +167,12 @@ class InvitationMutation:
     )
     @payload_on_domain_error
     async def set_one_time_password(
-        self, info: strawberry.Info, input: SetOneTimePasswordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SetOneTimePasswordInput,
+            strawberry.argument(description="The user and their one-time password."),
+        ],
     ) -> UserPayload:
         context = context_of(info)
         record = await one_time_passwords.set_one_time_password(
@@ -156,7 +186,12 @@ class InvitationMutation:
     )
     @payload_on_domain_error
     async def change_password(
-        self, info: strawberry.Info, input: ChangePasswordInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ChangePasswordInput,
+            strawberry.argument(description="The current password and the new one."),
+        ],
     ) -> SessionPayload:
         context = context_of(info)
         signed_in = await one_time_passwords.change_password(

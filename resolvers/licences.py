@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning import licences
@@ -25,7 +27,12 @@ class LicenceMutation:
     )
     @payload_on_domain_error
     async def configure_licence_pool(
-        self, info: strawberry.Info, input: ConfigureLicencePoolInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ConfigureLicencePoolInput,
+            strawberry.argument(description="The product and its pool's settings."),
+        ],
     ) -> LicencePoolPayload:
         context = context_of(info)
         record = await licences.configure_pool(
@@ -37,7 +44,13 @@ class LicenceMutation:
         description="Idempotent. SEAT_LIMIT when the product's pool has no licence left."
     )
     @payload_on_domain_error
-    async def assign_licence(self, info: strawberry.Info, input: AssignLicenceInput) -> UserPayload:
+    async def assign_licence(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            AssignLicenceInput, strawberry.argument(description="The user and the product.")
+        ],
+    ) -> UserPayload:
         context = context_of(info)
         record = await licences.assign_licence(
             context.deps, context.caller, str(input.user_id), input.product_key
@@ -46,7 +59,13 @@ class LicenceMutation:
 
     @strawberry.mutation(description="Idempotent: revoking a licence not held changes nothing.")
     @payload_on_domain_error
-    async def revoke_licence(self, info: strawberry.Info, input: RevokeLicenceInput) -> UserPayload:
+    async def revoke_licence(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RevokeLicenceInput, strawberry.argument(description="The user and the product.")
+        ],
+    ) -> UserPayload:
         context = context_of(info)
         record = await licences.revoke_licence(
             context.deps, context.caller, str(input.user_id), input.product_key

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -50,7 +50,14 @@ def _client_address(context: Context) -> str:
 class FoundationMutation:
     @strawberry.mutation(description="Public. Signs in with an email or username and a password.")
     @payload_on_domain_error
-    async def sign_in(self, info: strawberry.Info, input: SignInInput) -> SessionPayload:
+    async def sign_in(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SignInInput,
+            strawberry.argument(description="The organization, the login and the password."),
+        ],
+    ) -> SessionPayload:
         context = context_of(info)
         signed_in = await sessions.sign_in(
             context.deps,
@@ -70,9 +77,22 @@ class FoundationMutation:
         context.session_cookie.clear()
         return OkPayload(ok=ended)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Admins and clients with users:write. Creates a user (PENDING, or INVITED "
+        "when an invitation goes out), linking the given integration accounts in the "
+        "same step."
+    )
     @payload_on_domain_error
-    async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserPayload:
+    async def create_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateUserInput,
+            strawberry.argument(
+                description="The new user's profile, seat and the accounts to link."
+            ),
+        ],
+    ) -> UserPayload:
         context = context_of(info)
         draft = users.UserDraft(
             first_name=input.first_name,
@@ -98,9 +118,18 @@ class FoundationMutation:
         )
         return UserPayload(user=User.of(record))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Admins and clients with users:write. Changes a user's profile; fields left "
+        "out stay as they are."
+    )
     @payload_on_domain_error
-    async def update_user(self, info: strawberry.Info, input: UpdateUserInput) -> UserPayload:
+    async def update_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UpdateUserInput, strawberry.argument(description="The user and the fields to change.")
+        ],
+    ) -> UserPayload:
         context = context_of(info)
         roles = _given(input.roles)
         changes = users.UserChanges(
@@ -125,7 +154,13 @@ class FoundationMutation:
 
     @strawberry.mutation(description="FULL seats are billable and limited by the organization.")
     @payload_on_domain_error
-    async def set_user_seat(self, info: strawberry.Info, input: SetUserSeatInput) -> UserPayload:
+    async def set_user_seat(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SetUserSeatInput, strawberry.argument(description="The user and the seat to give them.")
+        ],
+    ) -> UserPayload:
         context = context_of(info)
         record = await users.set_user_seat(
             context.deps, context.caller, str(input.user_id), input.seat.value
@@ -134,14 +169,22 @@ class FoundationMutation:
 
     @strawberry.mutation(description="Revokes the user's sessions at once; keeps their data.")
     @payload_on_domain_error
-    async def disable_user(self, info: strawberry.Info, input: DisableUserInput) -> UserPayload:
+    async def disable_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[DisableUserInput, strawberry.argument(description="The user to disable.")],
+    ) -> UserPayload:
         context = context_of(info)
         record = await users.disable_user(context.deps, context.caller, str(input.user_id))
         return UserPayload(user=User.of(record))
 
     @strawberry.mutation(description="Returns a disabled user to the status they had before.")
     @payload_on_domain_error
-    async def enable_user(self, info: strawberry.Info, input: EnableUserInput) -> UserPayload:
+    async def enable_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[EnableUserInput, strawberry.argument(description="The user to enable.")],
+    ) -> UserPayload:
         context = context_of(info)
         record = await users.enable_user(context.deps, context.caller, str(input.user_id))
         return UserPayload(user=User.of(record))
@@ -150,15 +193,27 @@ class FoundationMutation:
         description="Removes the user and their personal data; the audit trail stays."
     )
     @payload_on_domain_error
-    async def delete_user(self, info: strawberry.Info, input: DeleteUserInput) -> DeletePayload:
+    async def delete_user(
+        self,
+        info: strawberry.Info,
+        input: Annotated[DeleteUserInput, strawberry.argument(description="The user to delete.")],
+    ) -> DeletePayload:
         context = context_of(info)
         deleted = await users.delete_user(context.deps, context.caller, str(input.user_id))
         return DeletePayload(deleted_id=strawberry.ID(deleted))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Admins. Changes the organization's name, defaults and seat limit; fields "
+        "left out stay as they are."
+    )
     @payload_on_domain_error
     async def update_organization_settings(
-        self, info: strawberry.Info, input: OrganizationSettingsInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            OrganizationSettingsInput,
+            strawberry.argument(description="The settings to change."),
+        ],
     ) -> OrganizationPayload:
         context = context_of(info)
         record = await organizations.update_settings(

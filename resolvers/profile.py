@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning.users import me, profile
@@ -29,7 +31,12 @@ class ProfileMutation:
     @strawberry.mutation(description="Admins. Which of their own fields members may edit.")
     @payload_on_domain_error
     async def update_profile_settings(
-        self, info: strawberry.Info, input: ProfileSettingsInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ProfileSettingsInput,
+            strawberry.argument(description="Which profile fields members may edit."),
+        ],
     ) -> ProfileSettingsPayload:
         context = context_of(info)
         record = await profile.update_profile_settings(
@@ -46,7 +53,13 @@ class ProfileMutation:
         " Not roles, not the email."
     )
     @payload_on_domain_error
-    async def update_me(self, info: strawberry.Info, input: UpdateMeInput) -> UserPayload:
+    async def update_me(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UpdateMeInput, strawberry.argument(description="The fields to change; others stay.")
+        ],
+    ) -> UserPayload:
         context = context_of(info)
         record = await me.update_me(
             context.deps,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning import audit_trail, organizations
@@ -29,29 +31,55 @@ class FoundationQuery:
         record = await users.get_user(context.deps, context.caller, user_id)
         return User.of(record) if record else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="The signed-in caller's organization (any signed-in user or API client)."
+    )
     async def organization(self, info: strawberry.Info) -> Organization:
         context = context_of(info)
         record = await organizations.get_organization(context.deps, context.caller)
         return Organization.of(record)
 
     @strawberry.field(description="A user of the caller's organization; null if there is none.")
-    async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
+    async def user(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+    ) -> User | None:
         context = context_of(info)
         record = await context.loaders.users.load(str(id))
         return User.of(record) if record else None
 
     @strawberry.field(
-        description="Search is a case- and accent-insensitive prefix of a name, email or username."
+        description="Admins and clients with users:read: the organization's users, a page at a"
+        " time, oldest first. Search is a case- and accent-insensitive prefix of a name,"
+        " email or username."
     )
     async def users(
         self,
         info: strawberry.Info,
-        search: str | None = None,
-        status: UserStatus | None = None,
-        seat: Seat | None = None,
-        first: int = 50,
-        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Prefix of a first or last name, email or"
+                " username; null or blank: every user."
+            ),
+        ] = None,
+        status: Annotated[
+            UserStatus | None,
+            strawberry.argument(description="Only users with this status; null: any status."),
+        ] = None,
+        seat: Annotated[
+            Seat | None,
+            strawberry.argument(description="Only users with this seat; null: any seat."),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 0 to 100.")] = 50,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Cursor (an edge's cursor or pageInfo.endCursor) to read the page "
+                "after; null: the first page."
+            ),
+        ] = None,
     ) -> UserConnection:
         context = context_of(info)
         page = await users.list_users(
@@ -70,13 +98,21 @@ class FoundationQuery:
             total_count=page.total,
         )
 
-    @strawberry.field(description="Newest first.")
+    @strawberry.field(description="Admins: the organization's audit trail, newest first.")
     async def audit_events(
         self,
         info: strawberry.Info,
-        target_id: strawberry.ID | None = None,
-        first: int = 50,
-        after: str | None = None,
+        target_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only events about this object (a user's id, say); null: every event."
+            ),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 0 to 100.")] = 50,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Cursor to read the page after; null: the first page."),
+        ] = None,
     ) -> AuditEventConnection:
         context = context_of(info)
         page = await audit_trail.list_events(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from config.settings import Settings
 from resolvers.api_clients import ApiClientMutation, ApiClientQuery
@@ -59,6 +60,16 @@ Mutation = merge_types(
         IdentityMutation,
         ProfileMutation,
     ),
+)
+
+
+get_object_definition(Query, strict=True).description = (
+    "What a caller may read: public sign-in and sign-up options, and for a signed-in user"
+    " or an API client their organization, its users and every capability's objects."
+)
+get_object_definition(Mutation, strict=True).description = (
+    "Every change. Each answers a payload whose userErrors say, by code and input field, why"
+    " it was refused; public ones (sign-in, sign-up, links) need no session."
 )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -22,7 +22,11 @@ class ScimMutation:
     @strawberry.mutation(description="Admins: the organization's SCIM settings.")
     @payload_on_domain_error
     async def update_scim_settings(
-        self, info: strawberry.Info, input: UpdateScimSettingsInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            UpdateScimSettingsInput, strawberry.argument(description="The settings to change.")
+        ],
     ) -> ScimSettingsPayload:
         context = context_of(info)
         deprovision = _given(input.deprovision)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning.invitations.invitations import SIGNUP
@@ -43,7 +45,13 @@ async def _slug(context: Context) -> str:
 class SignupQuery:
     @strawberry.field(description="Public. What the organization's sign-up page should offer.")
     async def signup_options(
-        self, info: strawberry.Info, organization: str, link: str | None = None
+        self,
+        info: strawberry.Info,
+        organization: Annotated[str, strawberry.argument(description="The organization's slug.")],
+        link: Annotated[
+            str | None,
+            strawberry.argument(description="The token of the sign-up link followed; null: none."),
+        ] = None,
     ) -> SignupOptions:
         context = context_of(info)
         return SignupOptions.of(await signup.signup_options(context.deps, organization, link))
@@ -63,7 +71,14 @@ class SignupMutation:
         " answer is the same whether or not the email already has an account."
     )
     @payload_on_domain_error
-    async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> SessionPayload:
+    async def sign_up(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SignUpInput,
+            strawberry.argument(description="The organization and the person's details."),
+        ],
+    ) -> SessionPayload:
         context = context_of(info)
         await signup.sign_up(
             context.deps,
@@ -88,14 +103,22 @@ class SignupMutation:
         description="Public. Confirms a sign-up from its link, sets the password and signs in."
     )
     async def verify_sign_up(
-        self, info: strawberry.Info, input: VerifySignUpInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            VerifySignUpInput, strawberry.argument(description="The verification link's token.")
+        ],
     ) -> SessionPayload:
         return await accept_link(context_of(info), input.token, input.password, SIGNUP)
 
     @strawberry.mutation(description="Admins.")
     @payload_on_domain_error
     async def update_signup_settings(
-        self, info: strawberry.Info, input: SignupSettingsInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SignupSettingsInput, strawberry.argument(description="The settings to change.")
+        ],
     ) -> SignupSettingsPayload:
         context = context_of(info)
         changes = signup_settings.SignupSettingsChanges(
@@ -113,7 +136,12 @@ class SignupMutation:
     @strawberry.mutation(description="Admins. A sign-up URL and QR code for a department.")
     @payload_on_domain_error
     async def create_signup_link(
-        self, info: strawberry.Info, input: CreateSignupLinkInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            CreateSignupLinkInput,
+            strawberry.argument(description="The link's settings (the department it preselects)."),
+        ],
     ) -> SignupLinkPayload:
         context = context_of(info)
         department_id = str(input.department_id) if input.department_id else None
@@ -124,7 +152,11 @@ class SignupMutation:
     @strawberry.mutation(description="Admins. The link is refused from now on.")
     @payload_on_domain_error
     async def revoke_signup_link(
-        self, info: strawberry.Info, input: RevokeSignupLinkInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RevokeSignupLinkInput, strawberry.argument(description="The sign-up link to revoke.")
+        ],
     ) -> SignupLinkPayload:
         context = context_of(info)
         record = await signup_links.revoke_signup_link(context.deps, context.caller, str(input.id))

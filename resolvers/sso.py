@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from provisioning.organizations import get_organization
@@ -30,7 +32,11 @@ class SsoQuery:
         return [IdentityProvider.of(r, organization.slug, public_url) for r in records]
 
     @strawberry.field(description="Public: the identity providers an organization signs in with.")
-    async def sign_in_options(self, info: strawberry.Info, organization: str) -> SignInOptions:
+    async def sign_in_options(
+        self,
+        info: strawberry.Info,
+        organization: Annotated[str, strawberry.argument(description="The organization's slug.")],
+    ) -> SignInOptions:
         context = context_of(info)
         slug, records = await identity_providers.sign_in_providers(context.deps, organization)
         public_url = context.settings.public_url
@@ -47,7 +53,12 @@ class SsoQuery:
 
     @strawberry.field(description="Public: which way an email signs in (home-realm discovery).")
     async def login_options(
-        self, info: strawberry.Info, organization: str, email: str
+        self,
+        info: strawberry.Info,
+        organization: Annotated[str, strawberry.argument(description="The organization's slug.")],
+        email: Annotated[
+            str, strawberry.argument(description="The email typed on the sign-in page.")
+        ],
     ) -> LoginOption:
         context = context_of(info)
         options = await identity_providers.login_options(context.deps, organization, email)
@@ -69,7 +80,11 @@ class SsoMutation:
     @strawberry.mutation(description="Adds a provider (no id) or changes one (admins).")
     @payload_on_domain_error
     async def configure_identity_provider(
-        self, info: strawberry.Info, input: IdentityProviderInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            IdentityProviderInput, strawberry.argument(description="The provider's settings.")
+        ],
     ) -> IdentityProviderPayload:
         context = context_of(info)
         mapping = input.claim_mapping
@@ -111,7 +126,11 @@ class SsoMutation:
     @strawberry.mutation(description="Removes a provider; its users stay (admins).")
     @payload_on_domain_error
     async def remove_identity_provider(
-        self, info: strawberry.Info, input: RemoveIdentityProviderInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RemoveIdentityProviderInput, strawberry.argument(description="The provider to remove.")
+        ],
     ) -> OkPayload:
         context = context_of(info)
         await identity_providers.remove_provider(context.deps, context.caller, str(input.id))

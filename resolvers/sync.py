@@ -3,7 +3,7 @@ company, retry a record."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -14,7 +14,12 @@ from provisioning.sync.configuration import SyncSettings as Settings
 from provisioning.users.write import KEEP
 from resolvers.edge import payload_on_domain_error
 from schema.context import context_of
-from schema.integrations import Integration, IntegrationPayload
+from schema.integration_inputs import (
+    IntegrationPayload,
+)
+from schema.integrations import (
+    Integration,
+)
 from schema.sync import (
     AdoptRemoteAccountInput,
     ConfigureSyncInput,
@@ -38,7 +43,11 @@ def _given(value: Any) -> Any:
 @strawberry.type
 class SyncQuery:
     @strawberry.field(description="Admins and sync:run clients. Null if there is no such run.")
-    async def sync_run(self, info: strawberry.Info, id: strawberry.ID) -> SyncRun | None:
+    async def sync_run(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The run's id.")],
+    ) -> SyncRun | None:
         context = context_of(info)
         record = await runs.get_run(context.deps, context.caller, str(id))
         return SyncRun.of(record) if record else None
@@ -51,7 +60,12 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def configure_sync(
-        self, info: strawberry.Info, input: ConfigureSyncInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ConfigureSyncInput,
+            strawberry.argument(description="The integration and its sync settings."),
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         settings = Settings(
@@ -78,7 +92,16 @@ class SyncMutation:
         " is still a run: status FAILED, with its errors."
     )
     @payload_on_domain_error
-    async def run_sync(self, info: strawberry.Info, input: RunSyncInput) -> SyncRunPayload:
+    async def run_sync(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RunSyncInput,
+            strawberry.argument(
+                description="The integration to sync, and whether this is a dry run."
+            ),
+        ],
+    ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.run_sync(
             context.deps,
@@ -91,7 +114,11 @@ class SyncMutation:
     @strawberry.mutation(description="Applies a run held AWAITING_CONFIRMATION (sync:run).")
     @payload_on_domain_error
     async def confirm_sync_run(
-        self, info: strawberry.Info, input: ConfirmSyncRunInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ConfirmSyncRunInput, strawberry.argument(description="The held run to apply.")
+        ],
     ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.confirm_sync_run(context.deps, context.caller, str(input.run_id))
@@ -104,7 +131,11 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def discard_sync_run(
-        self, info: strawberry.Info, input: DiscardSyncRunInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            DiscardSyncRunInput, strawberry.argument(description="The held run to discard.")
+        ],
     ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.discard_sync_run(context.deps, context.caller, str(input.run_id))
@@ -115,7 +146,12 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def reset_sync_cursor(
-        self, info: strawberry.Info, input: ResetSyncCursorInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            ResetSyncCursorInput,
+            strawberry.argument(description="The integration whose cursor to reset."),
+        ],
     ) -> IntegrationPayload:
         context = context_of(info)
         record = await configuration.reset_sync_cursor(
@@ -127,7 +163,14 @@ class SyncMutation:
         description="Re-reads every person of one company from the directory that manages it."
     )
     @payload_on_domain_error
-    async def sync_company(self, info: strawberry.Info, input: SyncCompanyInput) -> SyncRunPayload:
+    async def sync_company(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            SyncCompanyInput,
+            strawberry.argument(description="The integration and the company to resync."),
+        ],
+    ) -> SyncRunPayload:
         context = context_of(info)
         record = await runs.sync_company(context.deps, context.caller, str(input.company_id))
         return SyncRunPayload(sync_run=SyncRun.of(record))
@@ -138,7 +181,11 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def retry_sync_error(
-        self, info: strawberry.Info, input: RetrySyncErrorInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RetrySyncErrorInput, strawberry.argument(description="The sync error to retry.")
+        ],
     ) -> SyncErrorPayload:
         context = context_of(info)
         record = await runs.retry_sync_error(context.deps, context.caller, str(input.error_id))
@@ -153,7 +200,12 @@ class SyncMutation:
     )
     @payload_on_domain_error
     async def adopt_remote_account(
-        self, info: strawberry.Info, input: AdoptRemoteAccountInput
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            AdoptRemoteAccountInput,
+            strawberry.argument(description="The REMOTE_EMAIL_EXISTS error to settle."),
+        ],
     ) -> SyncErrorPayload:
         context = context_of(info)
         record = await adopt_remote_account(context.deps, context.caller, str(input.error_id))

@@ -4,18 +4,30 @@ from datetime import datetime
 
 import strawberry
 
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.api_clients import ApiClientRecord
 
 
-@strawberry.type
+@strawberry.type(
+    description="A partner tool's OAuth client (client credentials) acting on the organization's "
+    "behalf within its scopes. Admins read them."
+)
 class ApiClient:
-    id: strawberry.ID
-    client_id: str
-    name: str
-    scopes: list[str]
-    created_at: datetime
-    revoked_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the API client.")
+    client_id: str = strawberry.field(
+        description=("The OAuth client id the tool presents with its secret at the token endpoint.")
+    )
+    name: str = strawberry.field(description="Display name, saying which tool this is.")
+    scopes: list[str] = strawberry.field(
+        description="What the client's tokens may do: users:read, users:write, "
+        "integrations:write, imports:write, sync:run, scim, admin (admin includes"
+        " every other)."
+    )
+    created_at: datetime = strawberry.field(description="When the client was created (UTC).")
+    revoked_at: datetime | None = strawberry.field(
+        description="When the client was revoked (UTC), after which its tokens are refused; "
+        "null while it is active."
+    )
 
     @classmethod
     def of(cls, record: ApiClientRecord) -> ApiClient:
@@ -29,21 +41,26 @@ class ApiClient:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The result of creating or revoking an API client.")
 class ApiClientPayload:
-    api_client: ApiClient | None = None
+    api_client: ApiClient | None = strawberry.field(
+        default=None,
+        description="The client as it now is; null when userErrors says why nothing changed.",
+    )
     client_secret: str | None = strawberry.field(
         default=None, description="shown here once, never again"
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new API client (admins).")
 class CreateApiClientInput:
-    name: str
-    scopes: list[str]
+    name: str = strawberry.field(description="Display name, saying which tool this is.")
+    scopes: list[str] = strawberry.field(
+        description="What its tokens may do (see ApiClient.scopes)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The API client to revoke (admins).")
 class RevokeApiClientInput:
     id: strawberry.ID = strawberry.field(description="ApiClient.id")

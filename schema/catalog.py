@@ -10,16 +10,16 @@ import strawberry
 
 from provisioning.catalog import company_sync
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.reference import ReferenceRecord
 
 RETIRED = "Retired: still shown on the users that have it, but given to no new user."
 
 
-@strawberry.type
+@strawberry.type(description="A department of the organization; each user has at most one.")
 class Department:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the department.")
+    name: str = strawberry.field(description="Display name, unique in the organization.")
     retired: bool = strawberry.field(default=False, description=RETIRED)
 
     @classmethod
@@ -27,10 +27,10 @@ class Department:
         return cls(id=strawberry.ID(record.id), name=record.name, retired=record.retired)
 
 
-@strawberry.type
+@strawberry.type(description="A job profile of the organization; each user has at most one.")
 class JobProfile:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the job profile.")
+    name: str = strawberry.field(description="Display name, unique in the organization.")
     retired: bool = strawberry.field(default=False, description=RETIRED)
 
     @classmethod
@@ -38,10 +38,13 @@ class JobProfile:
         return cls(id=strawberry.ID(record.id), name=record.name, retired=record.retired)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A permission type of the organization (what the organization's applications let "
+    "a user do); each user has at most one."
+)
 class PermissionType:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the permission type.")
+    name: str = strawberry.field(description="Display name, unique in the organization.")
     retired: bool = strawberry.field(default=False, description=RETIRED)
 
     @classmethod
@@ -73,10 +76,13 @@ async def load_permission_type(
     return PermissionType.of(found) if found else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="A company the organization's users belong to: the"
+    " organization itself (OWN) or a partner."
+)
 class Company:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the company.")
+    name: str = strawberry.field(description="Display name, unique in the organization.")
     kind: str = strawberry.field(description="OWN for the organization itself, else PARTNER")
     retired: bool = strawberry.field(default=False, description=RETIRED)
     managed_by_key: strawberry.Private[str | None] = None
@@ -114,7 +120,9 @@ class CompanySync:
     integration_id: strawberry.ID | None = strawberry.field(
         description="Null if that integration was deleted."
     )
-    integration_name: str | None
+    integration_name: str | None = strawberry.field(
+        description="The managing integration's display name; null if it was deleted."
+    )
     last_synced_at: datetime | None = strawberry.field(
         description="Where the integration's last run read the directory up to; null before"
         " its first run."
@@ -123,17 +131,17 @@ class CompanySync:
 
 @strawberry.enum(description="The organization's catalogs that users reference.")
 class CatalogKind(Enum):
-    DEPARTMENT = "departments"
-    JOB_PROFILE = "job_profiles"
-    PERMISSION_TYPE = "permission_types"
-    COMPANY = "companies"
+    DEPARTMENT = strawberry.enum_value("departments", description="Departments.")
+    JOB_PROFILE = strawberry.enum_value("job_profiles", description="Job profiles.")
+    PERMISSION_TYPE = strawberry.enum_value("permission_types", description="Permission types.")
+    COMPANY = strawberry.enum_value("companies", description="Companies.")
 
 
 @strawberry.type(description="One entry of a catalog: a department, job profile, ...")
 class CatalogEntry:
-    id: strawberry.ID
-    catalog: CatalogKind
-    name: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the entry.")
+    catalog: CatalogKind = strawberry.field(description="Which catalog the entry belongs to.")
+    name: str = strawberry.field(description="Display name, unique in its catalog.")
     retired: bool = strawberry.field(description=RETIRED)
 
     @classmethod
@@ -143,29 +151,34 @@ class CatalogEntry:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a catalog entry.")
 class CatalogEntryPayload:
-    entry: CatalogEntry | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    entry: CatalogEntry | None = strawberry.field(
+        default=None,
+        description="The entry as it now is; null when userErrors says why nothing changed.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new entry of a catalog (admins).")
 class CreateCatalogEntryInput:
-    catalog: CatalogKind
+    catalog: CatalogKind = strawberry.field(description="The catalog to add it to.")
     name: str = strawberry.field(description="Unique in the catalog, case and spacing aside.")
 
 
-@strawberry.input
+@strawberry.input(description="An entry and its new name (admins); users keep the entry.")
 class RenameCatalogEntryInput:
-    catalog: CatalogKind
-    id: strawberry.ID
+    catalog: CatalogKind = strawberry.field(description="The entry's catalog.")
+    id: strawberry.ID = strawberry.field(description="The entry's id.")
     name: str = strawberry.field(description="Unique in the catalog, case and spacing aside.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="An entry to retire (admins): it stays on record and takes no new users."
+)
 class RetireCatalogEntryInput:
-    catalog: CatalogKind
-    id: strawberry.ID
+    catalog: CatalogKind = strawberry.field(description="The entry's catalog.")
+    id: strawberry.ID = strawberry.field(description="The entry's id.")
     replacement_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="Moves the entry's users here (one audited update each). Without it,"

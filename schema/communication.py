@@ -5,7 +5,7 @@ import strawberry
 from provisioning.invitations.communication import CommunicationSettings as CommunicationRecord
 from provisioning.invitations.communication import communication_settings
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 
 
 @strawberry.type(description="How the organization reaches its people with activation messages.")
@@ -26,15 +26,24 @@ class CommunicationSettings:
 
 @strawberry.input(description="Fields left out are unchanged.")
 class CommunicationSettingsInput:
-    send_on_create: bool | None = None
-    email: bool | None = None
-    sms: bool | None = None
+    send_on_create: bool | None = strawberry.field(
+        default=None, description="Invite new users as soon as they are created."
+    )
+    email: bool | None = strawberry.field(
+        default=None, description="Send activation messages by email."
+    )
+    sms: bool | None = strawberry.field(
+        default=None, description="Send activation messages by SMS."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to the communication settings.")
 class CommunicationSettingsPayload:
-    communication_settings: CommunicationSettings | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    communication_settings: CommunicationSettings | None = strawberry.field(
+        default=None,
+        description="The settings as they now are; null when userErrors says why nothing changed.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 async def communication_settings_of(info: strawberry.Info) -> CommunicationSettings:

@@ -7,14 +7,14 @@ from datetime import datetime
 import strawberry
 
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.identities import IdentityRecord
 
 
 @strawberry.type(description="The identity provider an identity signs in at.")
 class IdentityProviderRef:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The identity provider's id.")
+    name: str = strawberry.field(description="Its display name.")
 
 
 @strawberry.type(
@@ -74,5 +74,8 @@ class UnlinkIdentityInput:
 
 @strawberry.type(description="linkIdentity and unlinkIdentity: the identity linked or unlinked.")
 class IdentityPayload:
-    identity: Identity | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    identity: Identity | None = strawberry.field(
+        default=None,
+        description="The identity linked or unlinked; null when userErrors says why not.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

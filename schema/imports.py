@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -11,29 +12,37 @@ from provisioning.imports import jobs as import_jobs
 from provisioning.imports import retention as import_retention
 from schema.context import context_of
 from schema.enums import ErrorCode
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.pages import PageInfo, decode_cursor, encode_cursor
 from store.import_jobs import ImportJobRecord
 
 
-@strawberry.type
+@strawberry.type(description="One problem of one row of an import file.")
 class ImportRowError:
     row: int = strawberry.field(description="the row number the spreadsheet shows (header: 1)")
     field: str | None = strawberry.field(description="the column, as CreateUserInput names it")
-    code: ErrorCode
-    message: str
+    code: ErrorCode = strawberry.field(description="Stable code to branch on.")
+    message: str = strawberry.field(description="Human-readable explanation in English.")
 
 
-@strawberry.type
+@strawberry.type(description="One row error in a page of them.")
 class ImportRowErrorEdge:
-    cursor: str
-    node: ImportRowError
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the errors after this one."
+    )
+    node: ImportRowError = strawberry.field(description="The row error.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of an import's row errors (Relay connection shape), in row order."
+)
 class ImportRowErrorConnection:
-    edges: list[ImportRowErrorEdge]
-    page_info: PageInfo
+    edges: list[ImportRowErrorEdge] = strawberry.field(
+        description="The errors of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
 
 
 def _cursor(row: int, index: int) -> str:
@@ -52,21 +61,25 @@ def _position(cursor: str | None) -> tuple[int, int] | None:
 
 @strawberry.type(description="A bulk import: its status, progress and counts.")
 class ImportJob:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the job.")
     status: str = strawberry.field(description="QUEUED, RUNNING, DONE or FAILED")
     dry_run: bool = strawberry.field(description="reports what would happen; writes no user")
-    file_name: str
+    file_name: str = strawberry.field(description="The uploaded file's name.")
     total_rows: int = strawberry.field(description="the file's rows (estimated until done)")
-    processed_rows: int
+    processed_rows: int = strawberry.field(description="Rows read so far.")
     created: int = strawberry.field(description="in a dry run: would be created")
     skipped_existing: int = strawberry.field(
         description="rows whose email or username a user already has: left untouched"
     )
     failed: int = strawberry.field(description="rows with errors (see rowErrors)")
     error: str | None = strawberry.field(description="why a FAILED job stopped")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: datetime = strawberry.field(description="When the import was started (UTC).")
+    started_at: datetime | None = strawberry.field(
+        description="When a worker began it (UTC); null while QUEUED."
+    )
+    finished_at: datetime | None = strawberry.field(
+        description="When it ended, DONE or FAILED (UTC); null until then."
+    )
     file_deleted_at: datetime | None = strawberry.field(
         description="when the uploaded file was deleted: as a DONE job ends, or when a FAILED"
         " job's retention period runs out (it can no longer be resumed then)"
@@ -103,7 +116,13 @@ class ImportJob:
 
     @strawberry.field(description="One per failing field, in row order.")
     async def row_errors(
-        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = 50,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Cursor to read the page after; null: the first page."),
+        ] = None,
     ) -> ImportRowErrorConnection:
         context = context_of(info)
         page = await import_jobs.list_row_errors(
@@ -125,20 +144,26 @@ class ImportJob:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The result of starting or resuming an import.")
 class ImportJobPayload:
-    import_job: ImportJob | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    import_job: ImportJob | None = strawberry.field(
+        default=None,
+        description="The job, which goes on in the background (poll importJob); null when "
+        "userErrors says why not.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A file of users to import (admins and clients with imports:write).")
 class StartImportInput:
     file: Upload = strawberry.field(
         description="the template (.xlsx) or a CSV with its header; sent as a multipart upload"
     )
-    dry_run: bool | None = False
+    dry_run: bool | None = strawberry.field(
+        default=False, description="Only report what would happen; write no user."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A FAILED import to resume from where it stopped.")
 class ResumeImportInput:
     id: strawberry.ID = strawberry.field(description="ImportJob.id")

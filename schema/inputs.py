@@ -5,27 +5,56 @@ import strawberry
 from schema.enums import RequiredField, Seat
 
 
-@strawberry.input
+@strawberry.input(description="Who signs in, where, with what password.")
 class SignInInput:
     organization: str = strawberry.field(description="the organization's slug")
     login: str = strawberry.field(description="an email or a username")
-    password: str
+    password: str = strawberry.field(
+        description="The user's password (or a one-time password an admin gave them)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new user. Give an email, or a username together with a phone.")
 class CreateUserInput:
-    email: str | None = None
-    username: str | None = None
-    phone: str | None = None
-    first_name: str
-    last_name: str
-    language: str | None = None
-    department_id: strawberry.ID | None = None
-    job_profile_id: strawberry.ID | None = None
-    permission_type_id: strawberry.ID | None = None
-    company_id: strawberry.ID | None = None
-    roles: list[str] | None = None
-    seat: Seat = Seat.OBSERVER
+    email: str | None = strawberry.field(
+        default=None,
+        description="Email address, unique in the organization; null"
+        " when the user signs in by username.",
+    )
+    username: str | None = strawberry.field(
+        default=None, description="Login name, unique in the organization; needs a phone."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Mobile number; stored in E.164 form."
+    )
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    language: str | None = strawberry.field(
+        default=None,
+        description="BCP 47 tag such as en-GB; null: the organization's default language.",
+    )
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=("A department of the organization; null: the organization's default, if any."),
+    )
+    job_profile_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A job profile of the organization; null: the default, if any."
+    )
+    permission_type_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A permission type of the organization; null: the default, if any.",
+    )
+    company_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A company of the organization; null: none."
+    )
+    roles: list[str] | None = strawberry.field(
+        default=None, description="Names of organization roles to give the user; null: none."
+    )
+    seat: Seat = strawberry.field(
+        default=Seat.OBSERVER,
+        description="FULL (billable, counts against the seat limit)"
+        " or OBSERVER (free, the default).",
+    )
     link_account_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="integration accounts to link in the same step"
     )
@@ -43,18 +72,41 @@ class CreateUserInput:
 
 @strawberry.input(description="Fields left out are unchanged; null clears an optional field.")
 class UpdateUserInput:
-    user_id: strawberry.ID
-    email: str | None = strawberry.UNSET
-    username: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    language: str | None = strawberry.UNSET
-    department_id: strawberry.ID | None = strawberry.UNSET
-    job_profile_id: strawberry.ID | None = strawberry.UNSET
-    permission_type_id: strawberry.ID | None = strawberry.UNSET
-    company_id: strawberry.ID | None = strawberry.UNSET
-    roles: list[str] | None = strawberry.UNSET
+    user_id: strawberry.ID = strawberry.field(description="The user to change.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New email address, unique in the organization."
+    )
+    username: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New login name, unique in the organization."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New mobile number (stored in E.164 form)."
+    )
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New given name (cannot be cleared)."
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New family name (cannot be cleared)."
+    )
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New language, a BCP 47 tag."
+    )
+    department_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New department; null clears it."
+    )
+    job_profile_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New job profile; null clears it."
+    )
+    permission_type_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New permission type; null clears it."
+    )
+    company_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New company; null clears it."
+    )
+    roles: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The user's roles, replacing the ones they hold; null or [] removes all.",
+    )
     email_verified: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="admins only (FORBIDDEN otherwise; audited): true vouches for the email"
@@ -63,31 +115,37 @@ class UpdateUserInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A user and the seat to give them.")
 class SetUserSeatInput:
-    user_id: strawberry.ID
-    seat: Seat
+    user_id: strawberry.ID = strawberry.field(description="The user.")
+    seat: Seat = strawberry.field(
+        description="FULL (billable; SEAT_LIMIT when none is free) or OBSERVER."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The user to disable.")
 class DisableUserInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user's id.")
 
 
-@strawberry.input
+@strawberry.input(description="The user to enable.")
 class EnableUserInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user's id.")
 
 
-@strawberry.input
+@strawberry.input(description="The user to delete.")
 class DeleteUserInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user's id.")
 
 
 @strawberry.input(description="Fields left out are unchanged.")
 class OrganizationSettingsInput:
-    name: str | None = strawberry.UNSET
-    default_language: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New display name (cannot be cleared)."
+    )
+    default_language: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New default language for new users, a BCP 47 tag."
+    )
     seat_limit: int | None = strawberry.field(
         default=strawberry.UNSET, description="null removes the limit"
     )

@@ -12,9 +12,8 @@ from graphql import GraphQLError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
 from schema.context import context_of
-from schema.enums import Seat
-from schema.errors import UserError
-from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.enums import describe_values
+from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
     SyncErrorConnection,
     SyncRunConnection,
@@ -29,28 +28,45 @@ from store.backfill_requests import BackfillRecord
 from store.integration_accounts import AccountRecord
 from store.integrations import IntegrationRecord
 
-# The key of the one-per-request "integrations in use" load.
 
-
-@strawberry.enum
+@strawberry.enum(description="Where a backfill request stands.")
 class BackfillStatus(Enum):
     PENDING = "PENDING"
     DONE = "DONE"
     FAILED = "FAILED"
 
 
-@strawberry.type
+describe_values(
+    BackfillStatus,
+    {
+        "PENDING": "waiting for the integration",
+        "DONE": "the integration sent the activity",
+        "FAILED": "the integration could not (see message)",
+    },
+)
+
+
+@strawberry.type(
+    description="Another system whose accounts Roster links to the organization's users: an "
+    "activity source, a directory Roster syncs from, or a system Roster provisions."
+)
 class Integration:
-    id: strawberry.ID
-    key: str
-    name: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the integration.")
+    key: str = strawberry.field(
+        description="Short name, lower-case and unique in the organization (bullhorn), as "
+        "partner tools and recordIntegrationActivity name it."
+    )
+    name: str = strawberry.field(description="Display name.")
     kind: str = strawberry.field(
         description="ACTIVITY (CRM, telephony), DIRECTORY (source of truth),"
         " PROVISIONING (downstream app)"
     )
-    connected: bool
-    created_at: datetime
-    updated_at: datetime
+    connected: bool = strawberry.field(
+        description="Whether the integration is connected; a disconnected one takes no "
+        "activity and runs no sync."
+    )
+    created_at: datetime = strawberry.field(description="When the integration was added (UTC).")
+    updated_at: datetime = strawberry.field(description="When it was last changed (UTC).")
 
     @classmethod
     def of(cls, record: IntegrationRecord) -> Integration:
@@ -71,9 +87,14 @@ class Integration:
     async def unlinked_accounts(
         self,
         info: strawberry.Info,
-        search: str | None = None,
-        first: int = 50,
-        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Prefix of an email, a name or an external id; null: every account."
+            ),
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> IntegrationAccountConnection:
         return await self._accounts(info, search, first, after, linked=False)
 
@@ -84,9 +105,14 @@ class Integration:
     async def linked_accounts(
         self,
         info: strawberry.Info,
-        search: str | None = None,
-        first: int = 50,
-        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Prefix of an email, a name or an external id; null: every account."
+            ),
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> IntegrationAccountConnection:
         return await self._accounts(info, search, first, after, linked=True)
 
@@ -115,7 +141,7 @@ class Integration:
 
     @strawberry.field(description="DIRECTORY and PROVISIONING: runs, newest first")
     async def sync_runs(
-        self, info: strawberry.Info, first: int = 20, after: str | None = None
+        self, info: strawberry.Info, first: First = 20, after: After = None
     ) -> SyncRunConnection:
         return await sync_runs_of(info, str(self.id), first, after)
 
@@ -131,8 +157,8 @@ class Integration:
                 description="true: only those not resolved; false: only resolved; null: all"
             ),
         ] = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = 50,
+        after: After = None,
     ) -> SyncErrorConnection:
         return await sync_errors_of(info, str(self.id), unresolved, first, after)
 
@@ -158,18 +184,28 @@ async def _integration(info: strawberry.Info, integration_id: str) -> Integratio
     " system has sent data for it."
 )
 class IntegrationAccount:
-    id: strawberry.ID
-    external_id: str
-    email: str | None
-    display_name: str | None
-    first_name: str | None
-    last_name: str | None
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the account.")
+    external_id: str = strawberry.field(description="The account's id in the other system.")
+    email: str | None = strawberry.field(
+        description="The account's email in the other system; null if it has none."
+    )
+    display_name: str | None = strawberry.field(
+        description="The account's display name in the other system; null if none."
+    )
+    first_name: str | None = strawberry.field(
+        description="Given name in the other system; null if not known."
+    )
+    last_name: str | None = strawberry.field(
+        description="Family name in the other system; null if not known."
+    )
     first_seen_at: datetime = strawberry.field(description="when Roster first recorded it")
     last_activity_at: datetime = strawberry.field(description="the latest occurredAt received")
     activity_count: int = strawberry.field(
         description="events received, each later than the one before it"
     )
-    linked_at: datetime | None
+    linked_at: datetime | None = strawberry.field(
+        description="When the account was linked to its user (UTC); null while unlinked."
+    )
     integration_id: strawberry.Private[str]
     linked_user_id: strawberry.Private[str | None]
 
@@ -190,7 +226,7 @@ class IntegrationAccount:
             linked_user_id=record.linked_user_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The integration the account belongs to.")
     async def integration(self, info: strawberry.Info) -> Integration:
         return await _integration(info, self.integration_id)
 
@@ -201,7 +237,7 @@ class IntegrationAccount:
         found = await context_of(info).loaders.users_by_email.load(self.email.strip().lower())
         return User.of(found) if found else None
 
-    @strawberry.field
+    @strawberry.field(description="The user the account is linked to; null while unlinked.")
     async def linked_user(self, info: strawberry.Info) -> User | None:
         if self.linked_user_id is None:
             return None
@@ -209,22 +245,31 @@ class IntegrationAccount:
         return User.of(record) if record else None
 
 
-@strawberry.type
+@strawberry.type(description="One account in a page of integration accounts.")
 class IntegrationAccountEdge:
-    cursor: str
-    node: IntegrationAccount
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the accounts after this one."
+    )
+    node: IntegrationAccount = strawberry.field(description="The integration account.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of integration accounts (Relay connection shape).")
 class IntegrationAccountConnection:
-    edges: list[IntegrationAccountEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[IntegrationAccountEdge] = strawberry.field(
+        description="The accounts of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
+    total_count: int = strawberry.field(description="How many accounts match in all pages.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="An unlinked integration account that may be the person being created, with how "
+    "well it matches."
+)
 class AccountSuggestion:
-    account: IntegrationAccount
+    account: IntegrationAccount = strawberry.field(description="The suggested account.")
     score: float = strawberry.field(description="0..1")
     reasons: list[str] = strawberry.field(
         description='e.g. "email matches exactly", "same local part at another domain"'
@@ -243,10 +288,17 @@ class AccountSuggestion:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A first and last name guessed from an email address"
+    " (ada.lovelace@ -> Ada Lovelace)."
+)
 class NameGuess:
-    first_name: str | None
-    last_name: str | None
+    first_name: str | None = strawberry.field(
+        description="The guessed given name; null when none could be guessed."
+    )
+    last_name: str | None = strawberry.field(
+        description="The guessed family name; null when none could be guessed."
+    )
 
 
 @strawberry.type(
@@ -254,19 +306,32 @@ class NameGuess:
     " this user is."
 )
 class IntegrationConnection:
-    integration: Integration
-    linked: bool
-    account: IntegrationAccount | None
+    integration: Integration = strawberry.field(description="The integration.")
+    linked: bool = strawberry.field(
+        description="Whether the user (or the selection) has an account of this integration."
+    )
+    account: IntegrationAccount | None = strawberry.field(
+        description="That account; null when not linked."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A request that an integration send a linked account's past activity from a date "
+    "(it is done by the integration, which reports back with completeBackfill)."
+)
 class BackfillRequest:
-    id: strawberry.ID
-    since: datetime
-    status: BackfillStatus
-    requested_at: datetime
-    completed_at: datetime | None
-    message: str | None
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the request.")
+    since: datetime = strawberry.field(description="Backfill the activity from this moment (UTC).")
+    status: BackfillStatus = strawberry.field(
+        description="PENDING until the integration reports DONE or FAILED."
+    )
+    requested_at: datetime = strawberry.field(description="When the backfill was requested (UTC).")
+    completed_at: datetime | None = strawberry.field(
+        description="When the integration reported back (UTC); null while PENDING."
+    )
+    message: str | None = strawberry.field(
+        description="What went wrong, for FAILED; null otherwise."
+    )
     integration_id: strawberry.Private[str]
     account_id: strawberry.Private[str]
     user_id: strawberry.Private[str]
@@ -285,126 +350,40 @@ class BackfillRequest:
             user_id=record.user_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The integration asked to backfill.")
     async def integration(self, info: strawberry.Info) -> Integration:
         return await _integration(info, self.integration_id)
 
-    @strawberry.field
+    @strawberry.field(description="The linked account to backfill; null if it was deleted since.")
     async def account(self, info: strawberry.Info) -> IntegrationAccount | None:
         record = await context_of(info).loaders.integration_accounts.load(self.account_id)
         return IntegrationAccount.of(record) if record else None
 
-    @strawberry.field
+    @strawberry.field(description="The user the account is linked to; null if deleted since.")
     async def user(self, info: strawberry.Info) -> User | None:
         record = await context_of(info).loaders.users.load(self.user_id)
         return User.of(record) if record else None
 
 
-@strawberry.type
+@strawberry.type(description="One request in a page of backfill requests.")
 class BackfillRequestEdge:
-    cursor: str
-    node: BackfillRequest
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the requests after this one."
+    )
+    node: BackfillRequest = strawberry.field(description="The backfill request.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of backfill requests (Relay connection shape).")
 class BackfillRequestConnection:
-    edges: list[BackfillRequestEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[BackfillRequestEdge] = strawberry.field(
+        description="The requests of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
+    total_count: int = strawberry.field(description="How many requests match in all pages.")
 
 
 async def linked_accounts_of(info: strawberry.Info, user_id: str) -> list[IntegrationAccount]:
     records = await context_of(info).loaders.linked_accounts.load(user_id)
     return [IntegrationAccount.of(r) for r in records]
-
-
-# ---------------------------------------------------------------- inputs and payloads
-
-
-@strawberry.input
-class CreateIntegrationInput:
-    key: str = strawberry.field(description="lower-case, unique in the organization: bullhorn")
-    name: str
-    kind: str = strawberry.field(description="ACTIVITY, DIRECTORY or PROVISIONING")
-    connected: bool = True
-
-
-@strawberry.input(description="Fields left out are unchanged.")
-class UpdateIntegrationInput:
-    id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    connected: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="false refuses the integration's activity"
-    )
-
-
-@strawberry.input
-class AccountActivityInput:
-    external_id: str
-    email: str | None = None
-    display_name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    occurred_at: datetime
-
-
-@strawberry.input
-class RecordIntegrationActivityInput:
-    integration_key: str
-    accounts: list[AccountActivityInput] = strawberry.field(description="at most 1,000")
-
-
-@strawberry.input
-class LinkIntegrationAccountInput:
-    user_id: strawberry.ID
-    account_id: strawberry.ID
-
-
-@strawberry.input
-class UnlinkIntegrationAccountInput:
-    account_id: strawberry.ID
-
-
-@strawberry.input
-class CreateUserFromIntegrationAccountInput:
-    account_id: strawberry.ID
-    first_name: str | None = strawberry.field(
-        default=None, description="instead of the account's (or the one guessed from its email)"
-    )
-    last_name: str | None = None
-    seat: Seat = Seat.OBSERVER
-
-
-@strawberry.input
-class RequestBackfillInput:
-    user_id: strawberry.ID
-    integration_id: strawberry.ID
-    since: datetime
-
-
-@strawberry.input
-class CompleteBackfillInput:
-    id: strawberry.ID
-    status: BackfillStatus = strawberry.field(description="DONE or FAILED")
-    message: str | None = strawberry.field(default=None, description="what went wrong, if so")
-
-
-@strawberry.type
-class IntegrationPayload:
-    integration: Integration | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class RecordActivityPayload:
-    recorded: int = strawberry.field(default=0, description="entries applied")
-    created: int = strawberry.field(default=0, description="accounts seen for the first time")
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description='one per bad entry: field ["accounts", "3", "email"]'
-    )
-
-
-@strawberry.type
-class BackfillPayload:
-    backfill_request: BackfillRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)

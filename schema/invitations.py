@@ -6,23 +6,28 @@ from enum import Enum
 import strawberry
 
 from provisioning.invitations.preview import Preview
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.types import User
 from store.outbox import OutboxMessage as OutboxRecord
 
 
-@strawberry.input
+@strawberry.input(description="A user to invite (admins and clients with users:write).")
 class InviteUserInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user, PENDING or INVITED.")
     channel: str | None = strawberry.field(
         default=None, description='"email" (the default); "sms" comes later'
     )
 
 
-@strawberry.input
+@strawberry.input(description="Public: the acceptance of an invitation, from its link.")
 class AcceptInvitationInput:
     token: str = strawberry.field(description="from the link's #token= fragment")
-    password: str | None = None
+    password: str | None = strawberry.field(
+        default=None,
+        description="The password the user chooses (at least 12 characters, not the email or"
+        " username); null where the organization signs the email's domain in with"
+        " SSO (the answer's ssoLoginUrl then says where to continue).",
+    )
     first_name: str | None = strawberry.field(
         default=None,
         description="The person's own; where the organization lets members set names"
@@ -93,53 +98,73 @@ class InvitationPreview:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Public: ask for a password reset link. The answer is the same whether or not the"
+    " login exists."
+)
 class RequestPasswordResetInput:
     organization: str = strawberry.field(description="the organization's slug")
     login: str = strawberry.field(description="an email or a username")
 
 
-@strawberry.input
+@strawberry.input(description="Public: a new password, from a reset link.")
 class ResetPasswordInput:
     token: str = strawberry.field(description="from the link's #token= fragment")
-    password: str
+    password: str = strawberry.field(
+        description="The new password: at least 12 characters, not the email or username."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A one-time password for a user (admins).")
 class SetOneTimePasswordInput:
-    user_id: strawberry.ID
+    user_id: strawberry.ID = strawberry.field(description="The user.")
     password: str = strawberry.field(
         description="given to the user out of band; they must choose their own at first sign-in"
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Public: change a password, as sign-in asks after a one-time password "
+    "(PASSWORD_CHANGE_REQUIRED)."
+)
 class ChangePasswordInput:
     organization: str = strawberry.field(description="the organization's slug")
     login: str = strawberry.field(description="an email or a username")
     current_password: str = strawberry.field(description="the current or one-time password")
-    new_password: str
+    new_password: str = strawberry.field(
+        description="The new password: at least 12 characters, not the email or username."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of sending an invitation.")
 class InvitationPayload:
-    user: User | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The user, now INVITED; null when userErrors says why not."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="A message Roster sent or is still trying to send.")
 class OutboxMessage:
-    id: strawberry.ID
-    channel: str
-    recipient: str
-    template: str
-    subject: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the message.")
+    channel: str = strawberry.field(description="email or sms.")
+    recipient: str = strawberry.field(description="The email address or phone number it goes to.")
+    template: str = strawberry.field(
+        description=("Which message it is (invitation, password reset, sign-up verification ...).")
+    )
+    subject: str = strawberry.field(description="The email's subject line; empty for a text.")
     status: str = strawberry.field(description="queued, sending, sent, failed or logged")
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
+    attempts: int = strawberry.field(description="How many times sending was tried.")
+    last_error: str | None = strawberry.field(
+        description="Why the last attempt failed; null if none did."
+    )
+    created_at: datetime = strawberry.field(description="When the message was queued (UTC).")
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When sending is tried again (UTC); null when no retry is due."
+    )
+    sent_at: datetime | None = strawberry.field(
+        description=("When it was handed to the mail server or SMS gateway (UTC); null until then.")
+    )
 
     @classmethod
     def of(cls, record: OutboxRecord) -> OutboxMessage:

@@ -20,28 +20,39 @@ from schema.signup import SignupSettings, signup_settings_of
 from store.organizations import OrganizationRecord
 
 
-@strawberry.type
+@strawberry.type(description="How many seats the organization's users hold, against its limit.")
 class SeatUsage:
-    full: int
-    observers: int
+    full: int = strawberry.field(description="Users holding a FULL (billable) seat.")
+    observers: int = strawberry.field(description="Users holding an OBSERVER (free) seat.")
     limit: int | None = strawberry.field(description="the full-seat limit; null: unlimited")
 
 
-@strawberry.type
+@strawberry.type(description="The organization's defaults and limits for its users.")
 class OrganizationSettings:
-    default_language: str
-    seat_limit: int | None
+    default_language: str = strawberry.field(
+        description="Language (BCP 47 tag) given to new users who name none."
+    )
+    seat_limit: int | None = strawberry.field(
+        description="The most FULL seats users may hold at once; null: unlimited."
+    )
     required_fields: list[RequiredField] = strawberry.field(
         default_factory=list, description="The fields every new user must have."
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A customer organization (tenant): its settings, seats, catalogues and the "
+    "settings of each capability. A signed-in user reads their own organization only."
+)
 class Organization:
-    id: strawberry.ID
-    slug: str
-    name: str
-    settings: OrganizationSettings
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the organization.")
+    slug: str = strawberry.field(
+        description="Short URL name of the organization, unique, as in /login/{slug}."
+    )
+    name: str = strawberry.field(description="Display name.")
+    settings: OrganizationSettings = strawberry.field(
+        description="Defaults and limits for the organization's users."
+    )
     roles: list[Role] = strawberry.field(
         description="The roles users may hold: built-in first, then the organization's own."
     )
@@ -60,37 +71,45 @@ class Organization:
             roles=roles_of(record.roles),
         )
 
-    @strawberry.field
+    @strawberry.field(description="Seats in use now, and the limit.")
     async def seats(self, info: strawberry.Info) -> SeatUsage:
         context = context_of(info)
         usage = await organization_rules.seat_usage(context.deps, context.caller)
         return SeatUsage(full=usage.full, observers=usage.observers, limit=usage.limit)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The organization's departments; a user's department is one of these."
+    )
     async def departments(self, info: strawberry.Info) -> list[Department]:
         context = context_of(info)
         records = await list_catalog(context.deps, context.caller, Catalog.DEPARTMENTS)
         return [Department.of(r) for r in records]
 
-    @strawberry.field
+    @strawberry.field(description="The organization's job profiles.")
     async def job_profiles(self, info: strawberry.Info) -> list[JobProfile]:
         context = context_of(info)
         records = await list_catalog(context.deps, context.caller, Catalog.JOB_PROFILES)
         return [JobProfile.of(r) for r in records]
 
-    @strawberry.field
+    @strawberry.field(description="The organization's permission types.")
     async def permission_types(self, info: strawberry.Info) -> list[PermissionType]:
         context = context_of(info)
         records = await list_catalog(context.deps, context.caller, Catalog.PERMISSION_TYPES)
         return [PermissionType.of(r) for r in records]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The companies the organization's users belong to"
+        " (set by directory syncs or by admins)."
+    )
     async def companies(self, info: strawberry.Info) -> list[Company]:
         context = context_of(info)
         records = await list_catalog(context.deps, context.caller, Catalog.COMPANIES)
         return [Company.of(r) for r in records]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The integrations (other systems whose accounts are linked to users) the "
+        "organization has."
+    )
     async def integrations(self, info: strawberry.Info) -> list[Integration]:
         context = context_of(info)
         return [Integration.of(r) for r in await list_integrations(context.deps, context.caller)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
 import strawberry
 
@@ -21,12 +22,20 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
 
 
-@strawberry.type
+@strawberry.type(description="Where a page is in a forward-paged list (Relay PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="True when more items follow: read them with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when this page was read with an `after` cursor."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of the page; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item of the page; null when the page is empty."
+    )
 
     @classmethod
     def of(cls, cursors: list[str], has_next: bool, after: str | None) -> PageInfo:
@@ -37,3 +46,16 @@ class PageInfo:
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         )
+
+
+# The arguments of every forward page, described once.
+First = Annotated[
+    int, strawberry.argument(description="How many items to return (0 to 100 unless noted).")
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return the items after this cursor (an edge's cursor or"
+        " pageInfo.endCursor); null: from the first."
+    ),
+]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from provisioning.users.profile import ProfileSettings as ProfileRecord
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 
 
 @strawberry.type(
@@ -29,8 +29,10 @@ class ProfileSettingsInput:
 
 @strawberry.type(description="updateProfileSettings: the settings now, or why not.")
 class ProfileSettingsPayload:
-    profile_settings: ProfileSettings | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    profile_settings: ProfileSettings | None = strawberry.field(
+        default=None, description="The settings as they now are; null when userErrors says why."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.input(

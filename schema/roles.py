@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from provisioning.access.principal import ROLES
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 
 Roles = tuple[tuple[str, bool], ...]
 
@@ -15,8 +15,11 @@ Roles = tuple[tuple[str, bool], ...]
     " organization's own roles grant none: they are for the applications that read users."
 )
 class Role:
-    name: str
-    built_in: bool
+    name: str = strawberry.field(description="The role's name, as in User.roles.")
+    built_in: bool = strawberry.field(
+        description="True for Roster's own roles (ADMIN, MEMBER),"
+        " which cannot be renamed or retired."
+    )
     retired: bool = strawberry.field(
         description="Retired: kept by those who hold it, given to no one new."
     )
@@ -28,23 +31,26 @@ def roles_of(own: Roles) -> list[Role]:
     ]
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to a role.")
 class RolePayload:
-    role: Role | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    role: Role | None = strawberry.field(
+        default=None,
+        description="The role as it now is; null when userErrors says why nothing changed.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new role of the organization (admins).")
 class CreateRoleInput:
     name: str = strawberry.field(description="Unique among the roles, case and spacing aside.")
 
 
-@strawberry.input
+@strawberry.input(description="A role and its new name (admins).")
 class RenameRoleInput:
-    name: str
+    name: str = strawberry.field(description="The role's current name.")
     new_name: str = strawberry.field(description="Every holder of the role gets the new name.")
 
 
-@strawberry.input
+@strawberry.input(description="A role to retire (admins): its holders keep it, no one new gets it.")
 class RetireRoleInput:
-    name: str
+    name: str = strawberry.field(description="The role's name.")

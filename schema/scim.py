@@ -6,7 +6,8 @@ from enum import Enum
 
 import strawberry
 
-from schema.errors import UserError
+from schema.enums import describe_values
+from schema.errors import USER_ERRORS, UserError
 from store.scim import ScimSettingsRecord
 
 
@@ -16,9 +17,23 @@ class ScimDeprovision(Enum):
     DELETE = "DELETE"
 
 
-@strawberry.type
+describe_values(
+    ScimDeprovision,
+    {
+        "DISABLE": "the user is disabled (cannot sign in; data and links kept)",
+        "DELETE": "the user and their personal data are deleted (the audit trail stays)",
+    },
+)
+
+
+@strawberry.type(
+    description="How SCIM provisioning (/scim/v2, used by the organization's identity provider) "
+    "acts on the organization. Admins read it."
+)
 class ScimSettings:
-    deprovision: ScimDeprovision
+    deprovision: ScimDeprovision = strawberry.field(
+        description="What a SCIM DELETE of a user does."
+    )
     adopt_existing_users: bool = strawberry.field(
         description="A SCIM POST whose email matches an existing user who did not come from"
         " SCIM takes that user over (their source stays) instead of answering 409."
@@ -38,10 +53,16 @@ class ScimSettings:
         )
 
 
-@strawberry.input
+@strawberry.input(description="SCIM settings to change (admins); fields left out are unchanged.")
 class UpdateScimSettingsInput:
-    deprovision: ScimDeprovision | None = strawberry.UNSET
-    adopt_existing_users: bool | None = strawberry.UNSET
+    deprovision: ScimDeprovision | None = strawberry.field(
+        default=strawberry.UNSET, description="What a SCIM DELETE of a user does."
+    )
+    adopt_existing_users: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Let a SCIM POST take over the existing user with its email (see "
+        "ScimSettings.adoptExistingUsers).",
+    )
     create_companies: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="Whether an unknown enterprise `organization` creates a partner company"
@@ -49,7 +70,10 @@ class UpdateScimSettingsInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to the SCIM settings.")
 class ScimSettingsPayload:
-    scim_settings: ScimSettings | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    scim_settings: ScimSettings | None = strawberry.field(
+        default=None,
+        description="The settings as they now are; null when userErrors says why nothing changed.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

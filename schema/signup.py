@@ -19,13 +19,13 @@ from schema.catalog import (
     load_permission_type,
 )
 from schema.context import context_of
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from store.signup_links import SignupLinkRecord
 
 
 @strawberry.type(description="Whether and how people may sign themselves up.")
 class SignupSettings:
-    enabled: bool
+    enabled: bool = strawberry.field(description="Whether people may sign themselves up.")
     pick_department: bool = strawberry.field(
         description="the person picks their department (else the default, or a link's)"
     )
@@ -49,41 +49,75 @@ class SignupSettings:
             default_permission_type_id=record.default_permission_type_id,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The department of people who sign up without picking one or using a link; "
+        "null: the organization's default."
+    )
     async def default_department(self, info: strawberry.Info) -> Department | None:
         return await load_department(info, self.default_department_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The job profile of people who sign up; null: the organization's default."
+    )
     async def default_job_profile(self, info: strawberry.Info) -> JobProfile | None:
         return await load_job_profile(info, self.default_job_profile_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The permission type of people who sign up; null: the organization's default."
+    )
     async def default_permission_type(self, info: strawberry.Info) -> PermissionType | None:
         return await load_permission_type(info, self.default_permission_type_id)
 
 
 @strawberry.input(description="Fields left out are unchanged; null clears a default.")
 class SignupSettingsInput:
-    enabled: bool | None = strawberry.UNSET
-    pick_department: bool | None = strawberry.UNSET
-    email_domains: list[str] | None = strawberry.UNSET
-    username_with_phone: bool | None = strawberry.UNSET
-    default_department_id: strawberry.ID | None = strawberry.UNSET
-    default_job_profile_id: strawberry.ID | None = strawberry.UNSET
-    default_permission_type_id: strawberry.ID | None = strawberry.UNSET
+    enabled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Let people sign themselves up."
+    )
+    pick_department: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Let the person pick their department."
+    )
+    email_domains: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only emails of these domains may sign up; []: any domain.",
+    )
+    username_with_phone: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Let a username and a mobile number (confirmed by text) replace an email.",
+    )
+    default_department_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Department of people who sign up; null clears it."
+    )
+    default_job_profile_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Job profile of people who sign up; null clears it."
+    )
+    default_permission_type_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Permission type of people who sign up; null clears it.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of a change to the sign-up settings.")
 class SignupSettingsPayload:
-    signup_settings: SignupSettings | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    signup_settings: SignupSettings | None = strawberry.field(
+        default=None,
+        description="The settings as they now are; null when userErrors says why nothing changed.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="Public: what an organization's sign-up page should offer.")
 class SignupOptions:
-    enabled: bool
-    username_with_phone: bool
-    email_domains: list[str]
+    enabled: bool = strawberry.field(
+        description="Whether the organization takes sign-ups (false"
+        " also for an unknown organization)."
+    )
+    username_with_phone: bool = strawberry.field(
+        description="Whether a username and a mobile number may replace an email."
+    )
+    email_domains: list[str] = strawberry.field(
+        description="Only emails of these domains may sign up; empty: any domain."
+    )
     departments: list[Department] = strawberry.field(
         description="to pick from; empty unless the organization lets people pick"
     )
@@ -108,17 +142,26 @@ class SignupOptions:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Public: a person signing themselves up. A link is sent to confirm the email (or "
+    "a text to the phone)."
+)
 class SignUpInput:
     organization: str = strawberry.field(description="the organization's slug")
-    first_name: str
-    last_name: str
-    email: str | None = None
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    email: str | None = strawberry.field(
+        default=None, description="Email address; null when signing up with a username and phone."
+    )
     username: str | None = strawberry.field(
         default=None, description="with phone, where the organization allows it"
     )
-    phone: str | None = None
-    language: str | None = None
+    phone: str | None = strawberry.field(
+        default=None, description="Mobile number (stored in E.164 form); needed with a username."
+    )
+    language: str | None = strawberry.field(
+        default=None, description="BCP 47 tag such as en-GB; null: the organization's default."
+    )
     department_id: strawberry.ID | None = strawberry.field(
         default=None, description="where the organization lets people pick"
     )
@@ -127,18 +170,27 @@ class SignUpInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Public: the confirmation of a sign-up, from its link.")
 class VerifySignUpInput:
     token: str = strawberry.field(description="from the link's #token= fragment")
-    password: str | None = None
+    password: str | None = strawberry.field(
+        default=None,
+        description="The password the person chooses; null where the organization signs the"
+        " email's domain in with SSO (the answer's ssoLoginUrl then says where to continue).",
+    )
 
 
 @strawberry.type(description="A link (and QR code) to the sign-up page, preselecting a department.")
 class SignupLink:
-    id: strawberry.ID
-    url: str
-    created_at: datetime
-    revoked_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the link.")
+    url: str = strawberry.field(
+        description=("The sign-up page's URL with the link's token; share it or print its QR code.")
+    )
+    created_at: datetime = strawberry.field(description="When the link was created (UTC).")
+    revoked_at: datetime | None = strawberry.field(
+        description="When the link was revoked (UTC), after which it no longer preselects; "
+        "null while valid."
+    )
     department_id: strawberry.Private[str | None]
 
     @classmethod
@@ -151,7 +203,7 @@ class SignupLink:
             department_id=record.department_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The department the link preselects; null: none.")
     async def department(self, info: strawberry.Info) -> Department | None:
         return await load_department(info, self.department_id)
 
@@ -168,20 +220,25 @@ def link_of(record: SignupLinkRecord, public_url: str, organization_slug: str) -
     return SignupLink.of(record, signup_url(public_url, organization_slug, record.code))
 
 
-@strawberry.input
+@strawberry.input(description="A new sign-up link (admins).")
 class CreateSignupLinkInput:
-    department_id: strawberry.ID | None = None
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The department the link preselects; null: none."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A sign-up link to revoke (admins).")
 class RevokeSignupLinkInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The link's id.")
 
 
-@strawberry.type
+@strawberry.type(description="The result of creating or revoking a sign-up link.")
 class SignupLinkPayload:
-    signup_link: SignupLink | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    signup_link: SignupLink | None = strawberry.field(
+        default=None,
+        description="The link as it now is; null when userErrors says why nothing changed.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 async def signup_settings_of(info: strawberry.Info) -> SignupSettings:

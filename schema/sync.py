@@ -10,8 +10,8 @@ import strawberry
 from provisioning.sync import configuration, runs
 from schema.catalog import Company
 from schema.context import context_of
-from schema.errors import UserError
-from schema.pages import PageInfo, decode_cursor, encode_cursor
+from schema.errors import USER_ERRORS, UserError
+from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.types import User
 from store.sync_configs import SyncConfigRecord
 from store.sync_runs import SyncErrorRecord, SyncRunRecord
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="Why one record was not applied, and what to do about it.")
 class SyncError:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the error.")
     external_id: str = strawberry.field(
         description="the record's id at the source (directory) or the target (app); empty for"
         " a failure of the whole run"
@@ -33,12 +33,12 @@ class SyncError:
         " REMOTE_EMAIL_EXISTS, REMOTE_REJECTED, SOURCE_UNAVAILABLE or FORBIDDEN (the"
         " directory would change an admin's email)"
     )
-    message: str
+    message: str = strawberry.field(description="Human-readable explanation in English.")
     record: str | None = strawberry.field(description="the record as the source sent it (JSON)")
     remote_id: str | None = strawberry.field(
         description="REMOTE_EMAIL_EXISTS: the app's account that already has the email"
     )
-    at: datetime
+    at: datetime = strawberry.field(description="When the record failed (UTC).")
     resolved_at: datetime | None = strawberry.field(
         description="when a retry of this record applied it"
     )
@@ -66,22 +66,31 @@ class SyncError:
         return User.of(record) if record else None
 
 
-@strawberry.type
+@strawberry.type(description="One error in a page of sync errors.")
 class SyncErrorEdge:
-    cursor: str
-    node: SyncError
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the errors after this one."
+    )
+    node: SyncError = strawberry.field(description="The sync error.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of sync errors (Relay connection shape), newest first.")
 class SyncErrorConnection:
-    edges: list[SyncErrorEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[SyncErrorEdge] = strawberry.field(
+        description="The errors of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
+    total_count: int = strawberry.field(description="How many errors match in all pages.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One run of an integration's sync (inbound from a directory or outbound to an "
+    "application): its status, the cursor it read from and to, and its counts."
+)
 class SyncRun:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the run.")
     status: str = strawberry.field(
         description="RUNNING, SUCCEEDED, FAILED, AWAITING_CONFIRMATION (it would disable"
         " more than the threshold: confirmSyncRun applies it, discardSyncRun drops it; no"
@@ -89,16 +98,22 @@ class SyncRun:
     )
     direction: str = strawberry.field(description="INBOUND (directory) or OUTBOUND (app)")
     trigger: str = strawberry.field(description="manual, schedule, company, retry or cli")
-    started_at: datetime
-    finished_at: datetime | None
-    cursor_from: datetime | None
+    started_at: datetime = strawberry.field(description="When the run started (UTC).")
+    finished_at: datetime | None = strawberry.field(
+        description="When it ended (UTC); null while RUNNING."
+    )
+    cursor_from: datetime | None = strawberry.field(
+        description='The "last updated" watermark the run read changes from; null: a full read.'
+    )
     cursor_to: datetime | None = strawberry.field(
         description="where the cursor moved to (SUCCEEDED, not a dry run)"
     )
-    dry_run: bool
+    dry_run: bool = strawberry.field(
+        description="A dry run reports what it would change and writes nothing."
+    )
     read: int = strawberry.field(description="records read from the source")
-    created: int
-    updated: int
+    created: int = strawberry.field(description="Users created (in a dry run: would be created).")
+    updated: int = strawberry.field(description="Users updated (in a dry run: would be updated).")
     disabled: int = strawberry.field(description="AWAITING_CONFIRMATION: how many it would disable")
     skipped: int = strawberry.field(description="read, and nothing to change")
     failed: int = strawberry.field(description="records not applied: see errors")
@@ -129,7 +144,7 @@ class SyncRun:
             company_id=record.company_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The integration the run belongs to.")
     async def integration(
         self, info: strawberry.Info
     ) -> Annotated[Integration, strawberry.lazy("schema.integrations")]:
@@ -148,7 +163,7 @@ class SyncRun:
 
     @strawberry.field(description="every record not applied, with why")
     async def errors(
-        self, info: strawberry.Info, first: int = 50, after: str | None = None
+        self, info: strawberry.Info, first: First = 50, after: After = None
     ) -> SyncErrorConnection:
         context = context_of(info)
         page = await runs.list_errors(
@@ -164,25 +179,37 @@ class SyncRun:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One run in a page of sync runs.")
 class SyncRunEdge:
-    cursor: str
-    node: SyncRun
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the runs after this one."
+    )
+    node: SyncRun = strawberry.field(description="The sync run.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of sync runs (Relay connection shape), newest first.")
 class SyncRunConnection:
-    edges: list[SyncRunEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[SyncRunEdge] = strawberry.field(
+        description="The runs of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
+    total_count: int = strawberry.field(description="How many runs there are in all pages.")
 
 
 @strawberry.type(description="An integration's SCIM connection; the bearer token is never shown.")
 class SyncSettings:
-    base_url: str
-    has_bearer_token: bool
+    base_url: str = strawberry.field(
+        description="The SCIM base URL of the directory or application."
+    )
+    has_bearer_token: bool = strawberry.field(
+        description="Whether a bearer token is stored (the token itself is never shown)."
+    )
     interval_minutes: float | None = strawberry.field(description="null: runs only on demand")
-    next_run_at: datetime | None
+    next_run_at: datetime | None = strawberry.field(
+        description=("When the next scheduled run starts (UTC); null when runs are only on demand.")
+    )
     disable_threshold: float = strawberry.field(
         description="the share of managed users a run may disable without a confirmation"
     )
@@ -273,7 +300,7 @@ async def sync_settings_of(info: strawberry.Info, integration_id: str) -> SyncSe
 
 @strawberry.input(description="Fields left out are unchanged.")
 class ConfigureSyncInput:
-    integration_id: strawberry.ID
+    integration_id: strawberry.ID = strawberry.field(description="The integration.")
     base_url: str | None = strawberry.field(
         default=strawberry.UNSET, description="the SCIM 2.0 root, e.g. https://dir.example/scim/v2"
     )
@@ -311,38 +338,45 @@ class ConfigureSyncInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="An integration to sync now (admins and clients with sync:run).")
 class RunSyncInput:
-    integration_id: strawberry.ID
-    dry_run: bool | None = False
+    integration_id: strawberry.ID = strawberry.field(description="The integration.")
+    dry_run: bool | None = strawberry.field(
+        default=False,
+        description="Only report what would change; write nothing and keep the cursor.",
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        'Move an integration\'s "last updated" watermark (for instance back, to re-read changes).'
+    )
+)
 class ResetSyncCursorInput:
-    integration_id: strawberry.ID
+    integration_id: strawberry.ID = strawberry.field(description="The integration.")
     to: datetime | None = strawberry.field(
         description="move the cursor back to re-process from here; null: read everything"
     )
 
 
-@strawberry.input
+@strawberry.input(description="A run AWAITING_CONFIRMATION to apply.")
 class ConfirmSyncRunInput:
-    run_id: strawberry.ID
+    run_id: strawberry.ID = strawberry.field(description="The run's id.")
 
 
-@strawberry.input
+@strawberry.input(description="A run AWAITING_CONFIRMATION to drop.")
 class DiscardSyncRunInput:
-    run_id: strawberry.ID
+    run_id: strawberry.ID = strawberry.field(description="The run's id.")
 
 
-@strawberry.input
+@strawberry.input(description="A company to re-read from the directory that manages it.")
 class SyncCompanyInput:
-    company_id: strawberry.ID
+    company_id: strawberry.ID = strawberry.field(description="The company's id.")
 
 
-@strawberry.input
+@strawberry.input(description="A sync error whose record to apply again.")
 class RetrySyncErrorInput:
-    error_id: strawberry.ID
+    error_id: strawberry.ID = strawberry.field(description="The sync error's id.")
 
 
 @strawberry.input(description="The REMOTE_EMAIL_EXISTS sync error whose account to adopt.")
@@ -352,13 +386,18 @@ class AdoptRemoteAccountInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of starting, confirming or discarding a sync run.")
 class SyncRunPayload:
-    sync_run: SyncRun | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    sync_run: SyncRun | None = strawberry.field(
+        default=None, description="The run as it now is; null when userErrors says why not."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of retrying a sync error.")
 class SyncErrorPayload:
-    sync_error: SyncError | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    sync_error: SyncError | None = strawberry.field(
+        default=None,
+        description="The error as it now is (resolvedAt set if the retry applied); else null.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)

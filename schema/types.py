@@ -32,27 +32,49 @@ if TYPE_CHECKING:
     from schema.licences import Licence
 
 
-@strawberry.type
+@strawberry.type(
+    description="A person of an organization: their profile, lifecycle status and seat. Admins of"
+    " the organization read every user; a user reads themselves."
+)
 class User:
-    id: strawberry.ID
-    email: str | None
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the user.")
+    email: str | None = strawberry.field(
+        description="Email address, unique in the organization; null"
+        " when the user has only a username."
+    )
     email_verified: bool = strawberry.field(
         description="whether the email is trusted: proved by a link, set by the organization's"
         " own directory or identity provider, or marked verified by an admin"
     )
-    username: str | None
-    phone: str | None
-    first_name: str
-    last_name: str
-    language: str
-    roles: list[str]
-    status: UserStatus
-    seat: Seat
-    source: UserSource
-    managed_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    last_login_at: datetime | None
+    username: str | None = strawberry.field(
+        description="Login name, unique in the organization; null when the user signs in by email."
+    )
+    phone: str | None = strawberry.field(
+        description="Mobile number in E.164 form (+4712345678), for texts; null when unknown."
+    )
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    language: str = strawberry.field(
+        description="Preferred language, a BCP 47 tag such as en-GB; mails and texts use it."
+    )
+    roles: list[str] = strawberry.field(
+        description="Names of the organization roles the user holds"
+        " (admin and the organization's own)."
+    )
+    status: UserStatus = strawberry.field(
+        description="Lifecycle status; only ACTIVE users can sign in."
+    )
+    seat: Seat = strawberry.field(description="FULL (billable) or OBSERVER (free) seat.")
+    source: UserSource = strawberry.field(description="How the user came to exist.")
+    managed_by: str | None = strawberry.field(
+        description="The key of the directory integration that manages this user's fields"
+        " (local edits of them are refused); null when the user is managed in Roster."
+    )
+    created_at: datetime = strawberry.field(description="When the user was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the user was last changed (UTC).")
+    last_login_at: datetime | None = strawberry.field(
+        description="When the user last signed in (UTC); null if never."
+    )
     department_id: strawberry.Private[str | None]
     job_profile_id: strawberry.Private[str | None]
     permission_type_id: strawberry.Private[str | None]
@@ -83,26 +105,30 @@ class User:
             company_id=record.company_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The user's department; null when none is set.")
     async def department(self, info: strawberry.Info) -> Department | None:
         return await load_department(info, self.department_id)
 
-    @strawberry.field
+    @strawberry.field(description="The user's job profile; null when none is set.")
     async def job_profile(self, info: strawberry.Info) -> JobProfile | None:
         return await load_job_profile(info, self.job_profile_id)
 
-    @strawberry.field
+    @strawberry.field(description="The user's permission type; null when none is set.")
     async def permission_type(self, info: strawberry.Info) -> PermissionType | None:
         return await load_permission_type(info, self.permission_type_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The company the user belongs to (from a directory sync); null when none."
+    )
     async def company(self, info: strawberry.Info) -> Company | None:
         if self.company_id is None:
             return None
         found = await context_of(info).loaders.companies.load(self.company_id)
         return Company.of(found) if found else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="The integration accounts linked to this user, one per integration at most."
+    )
     async def linked_accounts(
         self, info: strawberry.Info
     ) -> list[Annotated[IntegrationAccount, strawberry.lazy("schema.integrations")]]:
@@ -136,22 +162,28 @@ class User:
         return await licences_of(info, str(self.id))
 
 
-@strawberry.type
+@strawberry.type(description="One user in a page of users.")
 class UserEdge:
-    cursor: str
-    node: User
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the users after this one."
+    )
+    node: User = strawberry.field(description="The user.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of users (Relay connection shape), in the order asked for.")
 class UserConnection:
-    edges: list[UserEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[UserEdge] = strawberry.field(
+        description="The users of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
+    total_count: int = strawberry.field(description="How many users match the filter in all pages.")
 
 
-@strawberry.type
+@strawberry.type(description="One field's value before and after an audited change.")
 class FieldChange:
-    field: str
+    field: str = strawberry.field(description="The field's GraphQL name (camelCase).")
     before: str | None = strawberry.field(description="the old value as JSON")
     after: str | None = strawberry.field(description="the new value as JSON")
 
@@ -165,17 +197,34 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=str)
 
 
-@strawberry.type
+@strawberry.type(
+    description="One entry of the organization's audit trail: who did what to which object, when."
+    " Admins read it."
+)
 class AuditEvent:
-    id: strawberry.ID
-    action: str
+    id: strawberry.ID = strawberry.field(description="Stable opaque id of the event.")
+    action: str = strawberry.field(
+        description="What happened, dotted (user.created,"
+        " user.activated, sso.provider_updated ...)."
+    )
     actor_type: str = strawberry.field(description="user, client or system")
-    actor_id: strawberry.ID | None
-    target_type: str
-    target_id: strawberry.ID | None
-    changes: list[FieldChange]
-    at: datetime
-    request_id: str | None
+    actor_id: strawberry.ID | None = strawberry.field(
+        description="Id of the user or API client that acted; null for the system."
+    )
+    target_type: str = strawberry.field(
+        description="Kind of object acted on (user, organization, integration ...)."
+    )
+    target_id: strawberry.ID | None = strawberry.field(
+        description="Id of the object acted on; null when the action has no single target."
+    )
+    changes: list[FieldChange] = strawberry.field(
+        description="The fields the action changed, with values before and after; empty when none."
+    )
+    at: datetime = strawberry.field(description="When it happened (UTC).")
+    request_id: str | None = strawberry.field(
+        description="The id of the request that caused it (also in the server log); null for "
+        "background work."
+    )
 
     @classmethod
     def of(cls, record: AuditRecord) -> AuditEvent:
@@ -197,14 +246,20 @@ class AuditEvent:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One event in a page of audit events.")
 class AuditEventEdge:
-    cursor: str
-    node: AuditEvent
+    cursor: str = strawberry.field(
+        description="Opaque cursor: pass it as `after` to read the events after this one."
+    )
+    node: AuditEvent = strawberry.field(description="The audit event.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of audit events (Relay connection shape), newest first.")
 class AuditEventConnection:
-    edges: list[AuditEventEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[AuditEventEdge] = strawberry.field(
+        description="The events of this page, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="Whether there are more pages, and the cursors to read them."
+    )
+    total_count: int = strawberry.field(description="How many events match in all pages.")
