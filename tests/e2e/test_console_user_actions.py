@@ -88,6 +88,7 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
                 {"focused": "dialog-closed"},
                 {"click": f"Manage {OLGA}"},
                 {"click": "Make full user"},
+                {"waitText": "A full seat is billable"},
                 {"click": "Make full user"},
                 {"waitText": "No full seat left"},
                 {"check": "seat-limit"},
