@@ -49,7 +49,7 @@ export function TextField(props: Common & { inputMode?: 'text' | 'email' | 'tel'
 }
 
 /** One catalog as a select; retired entries are offered only when the user already has one. */
-export function CatalogSelect(props: Common & { entries: readonly { id: string; name: string; retired: boolean }[] }) {
+export function CatalogSelect(props: Common & { entries: readonly { id: string; name: string; retired: boolean }[]; allowNone?: boolean }) {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
@@ -59,7 +59,7 @@ export function CatalogSelect(props: Common & { entries: readonly { id: string; 
         {...described(props.id, props.error)}
         onChange={(event) => props.onChange(event.currentTarget.value)}
       >
-        <option value="">None</option>
+        {(props.allowNone ?? true) && <option value="">None</option>}
         {props.entries
           .filter((entry) => !entry.retired || entry.id === props.value)
           .map((entry) => (
