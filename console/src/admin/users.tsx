@@ -112,7 +112,16 @@ export function Users() {
     <main class="screen">
       <div class="heading">
         <h1>Users</h1>
-        <div class="menu">
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: Escape here closes the menu its button opened */}
+        <div
+          class="menu"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && menuOpen) {
+              setMenuOpen(false);
+              createButton.current?.focus();
+            }
+          }}
+        >
           <button
             ref={createButton}
             type="button"

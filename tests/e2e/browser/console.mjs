@@ -11,6 +11,7 @@
 //   {click: "Name", role: "button"}     click a button (or link, tab) by its accessible name
 //   {press: "Tab"} / {type: "text"}     the keyboard only, wherever the focus is
 //   {focused: "what"}                   records the focused element's label as focus[what]
+//   {waitFocus: "label"}                waits until the focused element has this label
 //   {waitUrl: "/admin/users"}           waits until the path is this
 //   {waitText: "text"}                  waits until the page shows this text
 //   {waitGone: "text"}                  waits until the page no longer shows this text
@@ -71,13 +72,16 @@ async function axe(screen) {
   report.axe[`${screen}:all`] = violations.map((v) => `${v.impact} ${v.id}`);
 }
 
+// Run in the page: the focused element's label (or, given `want`, whether it is that).
+function activeLabel(want) {
+  const el = document.activeElement;
+  const label = el?.id ? document.querySelector(`label[for="${el.id}"]`) : null;
+  const text = el ? (label?.textContent || el.getAttribute('aria-label') || el.textContent || el.tagName).trim() : null;
+  return want === undefined ? text : text === want;
+}
+
 async function focusedLabel() {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    if (!el) return null;
-    const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
-    return (label?.textContent || el.getAttribute('aria-label') || el.textContent || el.tagName).trim();
-  });
+  return page.evaluate(activeLabel);
 }
 
 async function run(step) {
@@ -95,6 +99,8 @@ async function run(step) {
     await page.keyboard.type(step.type);
   } else if ('focused' in step) {
     report.focus[step.focused] = await focusedLabel();
+  } else if ('waitFocus' in step) {
+    await page.waitForFunction(activeLabel, step.waitFocus);
   } else if ('waitUrl' in step) {
     await page.waitForURL((url) => url.pathname === step.waitUrl);
   } else if ('waitText' in step) {
