@@ -33,7 +33,9 @@ mutation ($input: OrganizationSettingsInput!) {
 }
 """
 USERS = """
-query ($search: String) { users(search: $search) { edges { node { email phone seat status } } } }
+query ($search: String) {
+  users(search: $search) { edges { node { email phone seat status department { name } } } }
+}
 """
 
 
@@ -78,6 +80,7 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
                 {"click": "Edit"},
                 {"fill": "Email", "value": OLGA},
                 {"fill": "Phone", "value": PHONE},
+                {"select": "Department", "option": "Support"},
                 {"click": "Save"},
                 {"waitText": "Another user in this organization has that email."},
                 {"check": "edit-field-error"},
@@ -88,6 +91,7 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
                 {"focused": "dialog-closed"},
                 {"click": f"Manage {OLGA}"},
                 {"click": "Make full user"},
+                {"waitText": "A full seat is billable"},
                 {"click": "Make full user"},
                 {"waitText": "No full seat left"},
                 {"check": "seat-limit"},
@@ -120,8 +124,11 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
         )
         with stack.admin() as admin:
             finn = stack.gql(admin, USERS, {"search": "finn"})["users"]["edges"]
-            assert [(edge["node"]["seat"], edge["node"]["phone"]) for edge in finn] == [
-                ("FULL", PHONE.replace(" ", ""))  # Roster stores E.164
+            assert [
+                (edge["node"]["seat"], edge["node"]["phone"], edge["node"]["department"])
+                for edge in finn
+            ] == [
+                ("FULL", PHONE.replace(" ", ""), {"name": "Support"})  # Roster stores E.164
             ]
             assert stack.gql(admin, USERS, {"search": "olga"})["users"]["edges"] == []
         assert "/accept-invitation#token=" in stack.mail_link(OLGA, "/accept-invitation")

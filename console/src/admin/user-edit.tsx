@@ -1,9 +1,11 @@
-// The Manage dialog's Edit form: names, email, phone and language (updateUser), each userError
-// shown at its field, the rest at the top.
+// The Manage dialog's Edit form: names, email, phone, language, department, job profile and
+// permission type (updateUser), each userError shown at its field, the rest at the top. A
+// catalog entry can be changed, not taken away (updateUser reads a null as "unchanged").
 import { useEffect, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
 import { graphql } from '../gql';
 import { Alert } from '../ui';
+import { CATALOGS, type CatalogKey, CatalogSelect, sortErrors, useCatalogs } from './user-fields';
 
 const Details = graphql(`
   query UserDetails($id: ID!) {
@@ -13,6 +15,15 @@ const Details = graphql(`
       email
       phone
       language
+      department {
+        id
+      }
+      jobProfile {
+        id
+      }
+      permissionType {
+        id
+      }
     }
   }
 `);
@@ -34,27 +45,40 @@ const FIELDS = [
   { key: 'phone', label: 'Phone', type: 'tel' },
   { key: 'language', label: 'Language', type: 'text' },
 ] as const;
-type Key = (typeof FIELDS)[number]['key'];
+type TextKey = (typeof FIELDS)[number]['key'];
+type Key = TextKey | CatalogKey;
 type Values = Record<Key, string>;
+const KEYS: readonly Key[] = [...FIELDS.map((field) => field.key), ...CATALOGS.map((catalog) => catalog.key)];
 
 export function UserEdit({ userId, onDone }: { userId: string; onDone: (saved: boolean) => void }) {
   const [values, setValues] = useState<Values | null>(null);
+  const [initial, setInitial] = useState<Values | null>(null);
   const [errors, setErrors] = useState<Partial<Record<Key, string>>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const catalogs = useCatalogs(setError);
 
   useEffect(() => {
     request(Details, { id: userId })
       .then(({ user }) =>
-        user
-          ? setValues({
-              firstName: user.firstName,
-              lastName: user.lastName,
-              email: user.email ?? '',
-              phone: user.phone ?? '',
-              language: user.language,
-            })
-          : setError('This user no longer exists.'),
+        {
+          if (!user) {
+            setError('This user no longer exists.');
+            return;
+          }
+          const loaded = {
+            firstName: user.firstName,
+            lastName: user.lastName,
+            email: user.email ?? '',
+            phone: user.phone ?? '',
+            language: user.language,
+            departmentId: user.department?.id ?? '',
+            jobProfileId: user.jobProfile?.id ?? '',
+            permissionTypeId: user.permissionType?.id ?? '',
+          };
+          setValues(loaded);
+          setInitial(loaded);
+        },
       )
       .catch((failure) => setError(messageOf(failure)));
   }, [userId]);
@@ -66,20 +90,18 @@ export function UserEdit({ userId, onDone }: { userId: string; onDone: (saved: b
     setError(null);
     setErrors({});
     try {
-      const { userErrors } = (await request(Update, { input: { userId, ...values } })).updateUser;
+      const { departmentId, jobProfileId, permissionTypeId, ...text } = values;
+      const picked = Object.fromEntries(
+        Object.entries({ departmentId, jobProfileId, permissionTypeId }).filter(([key, value]) => value !== '' && value !== initial?.[key as CatalogKey]),
+      );
+      const { userErrors } = (await request(Update, { input: { userId, ...text, ...picked } })).updateUser;
       if (userErrors.length === 0) {
         onDone(true);
         return;
       }
-      const atFields: Partial<Record<Key, string>> = {};
-      const rest: string[] = [];
-      for (const failure of userErrors) {
-        const key = failure.field?.[failure.field.length - 1] as Key | undefined;
-        if (key && FIELDS.some((field) => field.key === key)) atFields[key] = failure.message;
-        else rest.push(failure.message);
-      }
-      setErrors(atFields);
-      setError(rest.join(' ') || null);
+      const sorted = sortErrors(userErrors, KEYS);
+      setErrors(sorted.atFields);
+      setError(sorted.rest);
     } catch (failure) {
       setError(messageOf(failure));
     } finally {
@@ -109,6 +131,19 @@ export function UserEdit({ userId, onDone }: { userId: string; onDone: (saved: b
               </p>
             )}
           </div>
+        ))}
+      {values &&
+        CATALOGS.map(({ key, label, list }) => (
+          <CatalogSelect
+            key={key}
+            id={`edit-${key}`}
+            label={label}
+            value={values[key]}
+            error={errors[key]}
+            entries={catalogs?.[list] ?? []}
+            allowNone={!initial?.[key]}
+            onChange={(value) => setValues({ ...values, [key]: value })}
+          />
         ))}
       <div class="actions">
         <button type="submit" class="primary" disabled={busy || !values}>

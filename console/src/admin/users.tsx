@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
 import { graphql } from '../gql';
 import type { Seat, UsersQuery, UserStatus } from '../gql/graphql';
 import { Alert } from '../ui';
 import { UserActions } from './user-actions';
+import { type Created, UserCreate } from './user-create';
 
 const UsersList = graphql(`
   query Users($search: String, $status: UserStatus, $seat: Seat, $first: Int!, $after: String) {
@@ -65,6 +66,26 @@ export function Users() {
   // Bumped after an action changed a user, so the list is fetched again.
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const createButton = useRef<HTMLButtonElement>(null);
+  const createOpened = useRef(false);
+  // Once the create dialog has closed, focus goes back to its button (after the page's notice
+  // took it: a parent's effect runs after its children's).
+  useEffect(() => {
+    if (creating) createOpened.current = true;
+    else if (createOpened.current) createButton.current?.focus();
+  }, [creating]);
+
+  function created(user: Created) {
+    // Show the tab the new user is on, so the list has them.
+    const home = TABS.find((candidate) =>
+      user.status === 'ACTIVE' ? candidate.status === 'ACTIVE' && candidate.seat === user.seat : candidate.status === user.status,
+    );
+    if (home) setTab(home);
+    setNotice(`${user.name} is created.`);
+    setVersion((count) => count + 1);
+  }
 
   useEffect(() => {
     setCursors([null]);
@@ -89,7 +110,45 @@ export function Users() {
 
   return (
     <main class="screen">
-      <h1>Users</h1>
+      <div class="heading">
+        <h1>Users</h1>
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: Escape here closes the menu its button opened */}
+        <div
+          class="menu"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && menuOpen) {
+              setMenuOpen(false);
+              createButton.current?.focus();
+            }
+          }}
+        >
+          <button
+            ref={createButton}
+            type="button"
+            class="primary"
+            aria-expanded={menuOpen}
+            aria-controls="create-users-menu"
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            Create users <span aria-hidden="true">▾</span>
+          </button>
+          {menuOpen && (
+            <ul id="create-users-menu" class="menu-list">
+              <li>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setMenuOpen(false);
+                    setCreating(true);
+                  }}
+                >
+                  Manually
+                </button>
+              </li>
+            </ul>
+          )}
+        </div>
+      </div>
       <div class="toolbar">
         <div role="tablist" aria-label="Which users">
           {TABS.map((candidate) => (
@@ -173,6 +232,15 @@ export function Users() {
           </button>
         </nav>
       </section>
+      {creating && (
+        <UserCreate
+          onCreated={created}
+          onClose={() => {
+            createButton.current?.focus();
+            setCreating(false);
+          }}
+        />
+      )}
       {acting && (
         <UserActions
           key={acting.id}

@@ -7,11 +7,14 @@
 // Steps (one key names the action):
 //   {goto: "/path"}                     open a page of the console (or any URL)
 //   {fill: "Label", value: "text"}      type into the field with that label
+//   {select: "Label", option: "Name"}   picks the option so named in the select with that label
 //   {click: "Name", role: "button"}     click a button (or link, tab) by its accessible name
 //   {press: "Tab"} / {type: "text"}     the keyboard only, wherever the focus is
 //   {focused: "what"}                   records the focused element's label as focus[what]
+//   {waitFocus: "label"}                waits until the focused element has this label
 //   {waitUrl: "/admin/users"}           waits until the path is this
 //   {waitText: "text"}                  waits until the page shows this text
+//   {waitGone: "text"}                  waits until the page no longer shows this text
 //   {check: "screen"}                   axe-core on the page (serious and critical findings
 //                                       into axe[screen]), a screenshot DIR/screen.png, and
 //                                       the page's text into text[screen], its links
@@ -69,13 +72,16 @@ async function axe(screen) {
   report.axe[`${screen}:all`] = violations.map((v) => `${v.impact} ${v.id}`);
 }
 
+// Run in the page: the focused element's label (or, given `want`, whether it is that).
+function activeLabel(want) {
+  const el = document.activeElement;
+  const label = el?.id ? document.querySelector(`label[for="${el.id}"]`) : null;
+  const text = el ? (label?.textContent || el.getAttribute('aria-label') || el.textContent || el.tagName).trim() : null;
+  return want === undefined ? text : text === want;
+}
+
 async function focusedLabel() {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    if (!el) return null;
-    const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
-    return (label?.textContent || el.getAttribute('aria-label') || el.textContent || el.tagName).trim();
-  });
+  return page.evaluate(activeLabel);
 }
 
 async function run(step) {
@@ -83,6 +89,8 @@ async function run(step) {
     await page.goto(new URL(step.goto, args.base).href, { waitUntil: 'networkidle' });
   } else if ('fill' in step) {
     await page.getByLabel(step.fill, { exact: true }).fill(step.value);
+  } else if ('select' in step) {
+    await page.getByLabel(step.select, { exact: true }).selectOption({ label: step.option });
   } else if ('click' in step) {
     await page.getByRole(step.role ?? 'button', { name: step.click, exact: true }).click();
   } else if ('press' in step) {
@@ -91,10 +99,14 @@ async function run(step) {
     await page.keyboard.type(step.type);
   } else if ('focused' in step) {
     report.focus[step.focused] = await focusedLabel();
+  } else if ('waitFocus' in step) {
+    await page.waitForFunction(activeLabel, step.waitFocus);
   } else if ('waitUrl' in step) {
     await page.waitForURL((url) => url.pathname === step.waitUrl);
   } else if ('waitText' in step) {
     await page.getByText(step.waitText).first().waitFor();
+  } else if ('waitGone' in step) {
+    await page.getByText(step.waitGone).first().waitFor({ state: 'hidden' });
   } else if ('check' in step) {
     await page.waitForLoadState('networkidle');
     await axe(step.check);
