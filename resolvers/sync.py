@@ -20,7 +20,8 @@ from schema.integration_inputs import (
 from schema.integrations import (
     Integration,
 )
-from schema.sync import (
+from schema.sync import SyncError, SyncRun
+from schema.sync_inputs import (
     AdoptRemoteAccountInput,
     ConfigureSyncInput,
     ConfirmSyncRunInput,
@@ -29,9 +30,7 @@ from schema.sync import (
     RetrySyncErrorInput,
     RunSyncInput,
     SyncCompanyInput,
-    SyncError,
     SyncErrorPayload,
-    SyncRun,
     SyncRunPayload,
 )
 
