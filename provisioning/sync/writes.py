@@ -15,10 +15,12 @@ from provisioning.sync.state import RunState
 from provisioning.users.checks import CheckedUser
 from provisioning.users.create import NewUser, create_checked
 from provisioning.users.model import DISABLED, UserDraft, UserSource, UserStatus
+from provisioning.users.required import check_required
 from provisioning.users.rules import Checker
 from provisioning.users.status import change_status
 from provisioning.users.write import check_rights, write_changes
 from store.integration_accounts import Activity
+from store.organizations import OrganizationRecord
 from store.reference import name_key
 from store.users import UserRecord
 
@@ -45,7 +47,6 @@ async def apply(state: RunState, plan: Plan) -> None:
     emails = [p.email for p in new_people if p.email]
     taken = await deps.store.directory.users_with_emails(state.org_id, emails)
     organization = await deps.store.organizations.get(state.org_id)
-    language = organization.default_language if organization else "en"
     created_links: dict[str, str] = {}
     activities: list[Activity] = []
     pending: list[tuple[Person, NewUser]] = []
@@ -65,7 +66,7 @@ async def apply(state: RunState, plan: Plan) -> None:
         if user_id is None:
             department_id = departments.id_for(person.department, None)
             record = await _new_user(
-                state, person, company_id, department_id, language, taken, owned
+                state, person, company_id, department_id, organization, taken, owned
             )
             if record is not None:
                 pending.append((person, record))
@@ -128,15 +129,18 @@ async def _new_user(
     person: Person,
     company_id: str | None,
     department_id: str | None,
-    language: str,
+    organization: OrganizationRecord | None,
     taken: dict[str, str],
     owned: tuple[str, ...],
 ) -> NewUser | None:
-    """The user to create for a new person, or None (EMAIL_TAKEN) if the email is taken.
-    A phone or a department the directory does not own it has none of. The person passed
-    the user field rules as it was read (mapping.read_person)."""
+    """The user to create for a new person, or None (a sync error says why: EMAIL_TAKEN,
+    or MISSING_DEFAULT_<FIELD> for a field the organization requires that neither the
+    directory nor a default supplies). A phone or a department the directory does not own
+    it has none of. The person passed the user field rules as it was read
+    (mapping.read_person)."""
     if person.email is None:  # read_person refuses a person without one
         return None
+    language = organization.default_language if organization else "en"
     if person.email in taken:
         await state.error(
             person.external_id,
@@ -160,6 +164,17 @@ async def _new_user(
         source=UserSource.DIRECTORY,
         managed_by=state.integration.key,
     )
+    check = Checker()
+    if organization is not None:
+        check_required(check, draft, organization)
+    if check.problems:
+        await state.error(
+            person.external_id,
+            check.problems[0].code,
+            " ".join(p.message for p in check.problems),
+            record=person.record,
+        )
+        return None
     checked = CheckedUser(
         first_name=person.first_name,
         last_name=person.last_name,

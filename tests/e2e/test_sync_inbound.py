@@ -291,3 +291,33 @@ async def test_a_partner_tool_runs_a_sync_with_the_sync_scope_only(
     )
     problem = refused.json()["data"]["runSync"]["userErrors"][0]
     assert problem["code"] == "FORBIDDEN" and "sync:run" in problem["message"]
+
+
+REQUIRE = """mutation($input: OrganizationSettingsInput!) {
+  updateOrganizationSettings(input: $input) { userErrors { field code message } } }"""
+
+
+async def test_a_field_the_organization_requires_and_the_directory_lacks_is_a_sync_error(
+    api: Api, scim: ScimServer
+) -> None:
+    """Required fields hold for the directory too: a person it cannot give a job profile
+    (the directory maps none, the organization has no default) is MISSING_DEFAULT_JOB_PROFILE,
+    never a half-made user; once the requirement goes, the same person is created."""
+    directory = scim.tenant()
+    person = directory.add_person("carol", email="carol@bidder.example")
+    admin, _ = await api.admin_of("acme")
+    required = await data(api, admin, REQUIRE, {"input": {"requiredFields": ["JOB_PROFILE"]}})
+    assert required["updateOrganizationSettings"]["userErrors"] == []
+    integration_id = await directory_integration(api, admin, directory.base_url)
+
+    first = await run_sync(api, admin, integration_id)
+    assert (first["created"], first["failed"]) == (0, 1), first
+    (error,) = [e["node"] for e in first["errors"]["edges"]]
+    assert (error["code"], error["externalId"]) == ("MISSING_DEFAULT_JOB_PROFILE", person)
+    assert "carol@bidder.example" not in await users_by_email(api, admin)
+
+    relaxed = await data(api, admin, REQUIRE, {"input": {"requiredFields": []}})
+    assert relaxed["updateOrganizationSettings"]["userErrors"] == []
+    second = await run_sync(api, admin, integration_id)
+    assert second["created"] == 1, second
+    assert "carol@bidder.example" in await users_by_email(api, admin)
