@@ -113,11 +113,14 @@ async def update_settings(
     default_language: Any = KEEP,
     seat_limit: Any = KEEP,
     required_fields: Any = KEEP,
+    defaults: dict[str, str | None] | None = None,
 ) -> OrganizationRecord:
     """Change the organization's name, default language or full-seat limit (None: unlimited).
 
     A limit below the full seats in use is refused (SEATS_IN_USE with the count): it would
-    leave the organization over its limit with no seat to take away.
+    leave the organization over its limit with no seat to take away. `defaults`: the
+    default department, job profile or permission type to set (by their users' field:
+    department_id...; None clears one), each an entry of this organization not retired.
     """
     org_id = caller.require_admin()
     check = Checker()
@@ -140,6 +143,9 @@ async def update_settings(
                 "requiredFields", "INVALID", f"Fields cannot be required: {sorted(unknown)}."
             )
         changes["required_fields"] = sorted(set(required_fields or ()))
+    for field, value in (defaults or {}).items():
+        await _check_default(deps, org_id, check, field, value)
+        changes[f"default_{field}"] = value
     if check.problems:
         raise ValidationFailed(*check.problems)
     current = await get_organization(deps, caller)
@@ -170,10 +176,34 @@ async def update_settings(
     return after
 
 
+# A default's users' field -> (its catalog's store attribute, the input field, a label).
+_DEFAULTABLE = {
+    "department_id": ("departments", "defaultDepartmentId", "Department"),
+    "job_profile_id": ("job_profiles", "defaultJobProfileId", "Job profile"),
+    "permission_type_id": ("permission_types", "defaultPermissionTypeId", "Permission type"),
+}
+
+
+async def _check_default(
+    deps: Dependencies, org_id: str, check: Checker, field: str, value: str | None
+) -> None:
+    catalog, input_field, label = _DEFAULTABLE[field]
+    if value is None:
+        return
+    entry = await getattr(deps.store, catalog).get(org_id, value)
+    if entry is None:
+        check.fail(input_field, "NOT_FOUND", f"{label} not found in this organization.")
+    elif entry.retired:
+        check.fail(input_field, "RETIRED", f"{label} {entry.name!r} is retired.")
+
+
 def _settings_view(record: OrganizationRecord) -> dict[str, Any]:
     return {
         "name": record.name,
         "default_language": record.default_language,
         "seat_limit": record.seat_limit,
         "required_fields": list(record.required_fields),
+        "default_department_id": record.default_department_id,
+        "default_job_profile_id": record.default_job_profile_id,
+        "default_permission_type_id": record.default_permission_type_id,
     }

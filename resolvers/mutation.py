@@ -227,5 +227,14 @@ class FoundationMutation:
                 if isinstance(input.required_fields, list)
                 else input.required_fields
             ),
+            defaults={
+                field: str(value) if value is not None else None
+                for field, value in (
+                    ("department_id", input.default_department_id),
+                    ("job_profile_id", input.default_job_profile_id),
+                    ("permission_type_id", input.default_permission_type_id),
+                )
+                if value is not strawberry.UNSET
+            },
         )
         return OrganizationPayload(organization=Organization.of(record))

@@ -154,3 +154,15 @@ class OrganizationSettingsInput:
         description="The fields every new user must have, from its source or a default;"
         " a user that lacks one is refused with MISSING_DEFAULT_<FIELD>.",
     )
+    default_department_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The department a new user gets when its source names none; null clears.",
+    )
+    default_job_profile_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The job profile a new user gets when its source names none; null clears.",
+    )
+    default_permission_type_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The permission type a new user gets when its source names none; null clears.",
+    )

@@ -27,6 +27,10 @@ class SeatUsage:
     limit: int | None = strawberry.field(description="the full-seat limit; null: unlimited")
 
 
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value is not None else None
+
+
 @strawberry.type(description="The organization's defaults and limits for its users.")
 class OrganizationSettings:
     default_language: str = strawberry.field(
@@ -37,6 +41,16 @@ class OrganizationSettings:
     )
     required_fields: list[RequiredField] = strawberry.field(
         default_factory=list, description="The fields every new user must have."
+    )
+    default_department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The department new users get when their source names none."
+    )
+    default_job_profile_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The job profile new users get when their source names none."
+    )
+    default_permission_type_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The permission type new users get when their source names none.",
     )
 
 
@@ -67,6 +81,9 @@ class Organization:
                 default_language=record.default_language,
                 seat_limit=record.seat_limit,
                 required_fields=[RequiredField(f) for f in record.required_fields],
+                default_department_id=_id(record.default_department_id),
+                default_job_profile_id=_id(record.default_job_profile_id),
+                default_permission_type_id=_id(record.default_permission_type_id),
             ),
             roles=roles_of(record.roles),
         )

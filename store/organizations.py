@@ -35,6 +35,10 @@ class OrganizationRecord:
     roles: tuple[tuple[str, bool], ...] = ()
     # The fields every new user must have: department, job_profile, permission_type, language.
     required_fields: tuple[str, ...] = ()
+    # What a new user whose source names none is given.
+    default_department_id: str | None = None
+    default_job_profile_id: str | None = None
+    default_permission_type_id: str | None = None
 
 
 class SlugTaken(Exception):
@@ -52,6 +56,9 @@ def _record(doc: Document) -> OrganizationRecord:
         full_seats_used=doc.get("full_seats_used", 0),
         created_at=doc["created_at"],
         required_fields=tuple(doc.get("required_fields", [])),
+        default_department_id=doc.get("default_department_id"),
+        default_job_profile_id=doc.get("default_job_profile_id"),
+        default_permission_type_id=doc.get("default_permission_type_id"),
         roles=tuple((r["name"], bool(r.get("retired", False))) for r in doc.get("roles", [])),
     )
 

@@ -9,6 +9,7 @@ from provisioning.errors import Problem
 from provisioning.imports.reader import MAX_CELL_CHARS
 from provisioning.users.model import UserSource
 from provisioning.users.one_time_passwords import one_time_password_problems
+from provisioning.users.required import with_defaults
 from provisioning.users.rules import Checker
 from provisioning.users.write import FULL, OBSERVER, CheckedUser, UserDraft, check_new_user
 from store.database import Store
@@ -116,21 +117,24 @@ def prepare_row(
 
     seat = (cells.get("seat") or OBSERVER).upper()
     password = cells.get("oneTimePassword")
-    draft = UserDraft(
-        first_name=cells.get("firstName") or "",
-        last_name=cells.get("lastName") or "",
-        email=cells.get("email"),
-        username=cells.get("username"),
-        phone=cells.get("phone"),
-        language=cells.get("language"),
-        department_id=references["department"],
-        job_profile_id=references["jobProfile"],
-        permission_type_id=references["permissionType"],
-        company_id=references["company"],
-        roles=_split(cells.get("roles")),
-        seat=seat if seat in (FULL, OBSERVER) else cells.get("seat") or OBSERVER,
-        source=UserSource.IMPORT,
-        must_change_password=password is not None,
+    draft = with_defaults(
+        UserDraft(
+            first_name=cells.get("firstName") or "",
+            last_name=cells.get("lastName") or "",
+            email=cells.get("email"),
+            username=cells.get("username"),
+            phone=cells.get("phone"),
+            language=cells.get("language"),
+            department_id=references["department"],
+            job_profile_id=references["jobProfile"],
+            permission_type_id=references["permissionType"],
+            company_id=references["company"],
+            roles=_split(cells.get("roles")),
+            seat=seat if seat in (FULL, OBSERVER) else cells.get("seat") or OBSERVER,
+            source=UserSource.IMPORT,
+            must_change_password=password is not None,
+        ),
+        organization,
     )
     check = Checker(prefix=())
     checked = check_new_user(check, draft, organization, holds_admin)

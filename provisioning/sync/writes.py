@@ -15,7 +15,7 @@ from provisioning.sync.state import RunState
 from provisioning.users.checks import CheckedUser
 from provisioning.users.create import NewUser, create_checked
 from provisioning.users.model import DISABLED, UserDraft, UserSource, UserStatus
-from provisioning.users.required import check_required
+from provisioning.users.required import check_required, with_defaults
 from provisioning.users.rules import Checker
 from provisioning.users.status import change_status
 from provisioning.users.write import check_rights, write_changes
@@ -166,6 +166,7 @@ async def _new_user(
     )
     check = Checker()
     if organization is not None:
+        draft = with_defaults(draft, organization)
         check_required(check, draft, organization)
     if check.problems:
         await state.error(

@@ -33,6 +33,7 @@ from provisioning.search import user_search_terms
 from provisioning.users.activation import activate
 from provisioning.users.checks import CheckedUser, check_new_user, check_references
 from provisioning.users.model import AUDITED_FIELDS, FULL, TRUSTED_EMAIL_SOURCES, UserDraft
+from provisioning.users.required import with_defaults
 from provisioning.users.rules import Checker
 from store.audit import AuditRecord
 from store.ids import new_id
@@ -297,10 +298,12 @@ async def _organization(deps: Dependencies, org_id: str) -> OrganizationRecord:
 
 async def check_drafts(
     deps: Dependencies, caller: Caller, drafts: Sequence[UserDraft]
-) -> tuple[OrganizationRecord, list[CheckedUser | ValidationFailed]]:
-    """createUser's rules on each draft, its references included."""
+) -> tuple[OrganizationRecord, list[UserDraft], list[CheckedUser | ValidationFailed]]:
+    """createUser's rules on each draft (given the organization's defaults first), its
+    references included; the drafts as defaulted, and each one's outcome."""
     org_id = caller.require(USERS_WRITE)
     organization = await _organization(deps, org_id)
+    drafts = [with_defaults(draft, organization) for draft in drafts]
 
     async def one(draft: UserDraft) -> CheckedUser | ValidationFailed:
         check = Checker()
@@ -318,7 +321,7 @@ async def check_drafts(
         )
         return ValidationFailed(*check.problems) if check.problems else checked
 
-    return organization, list(await asyncio.gather(*(one(d) for d in drafts)))
+    return organization, drafts, list(await asyncio.gather(*(one(d) for d in drafts)))
 
 
 async def create_users(
@@ -330,7 +333,7 @@ async def create_users(
     metadata: Mapping[str, Any] | None = None,
 ) -> list[Creation]:
     """Creates what passes the rules; one outcome per draft, in order."""
-    organization, checks = await check_drafts(deps, caller, drafts)
+    organization, drafts, checks = await check_drafts(deps, caller, drafts)
     ready = [
         NewUser(draft, checked)
         for draft, checked in zip(drafts, checks, strict=True)

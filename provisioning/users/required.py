@@ -5,6 +5,8 @@ default is a MISSING_DEFAULT_<FIELD> problem, so no half-made user is ever writt
 
 from __future__ import annotations
 
+import dataclasses
+
 from provisioning.users.model import UserDraft
 from provisioning.users.rules import Checker
 from store.organizations import OrganizationRecord
@@ -33,3 +35,23 @@ def check_required(check: Checker, draft: UserDraft, organization: OrganizationR
                 f"The organization requires a {name.replace('_', ' ')} on every user, and"
                 " neither this request nor a default supplies one.",
             )
+
+
+# The draft's reference -> the organization's default for it.
+DEFAULTS = {
+    "department_id": "default_department_id",
+    "job_profile_id": "default_job_profile_id",
+    "permission_type_id": "default_permission_type_id",
+}
+
+
+def with_defaults(draft: UserDraft, organization: OrganizationRecord) -> UserDraft:
+    """The draft with the organization's default department, job profile and permission
+    type where its source named none (a source's own default, an SSO provider's department
+    say, was applied before and wins)."""
+    missing = {
+        field: getattr(organization, default)
+        for field, default in DEFAULTS.items()
+        if getattr(draft, field) is None and getattr(organization, default) is not None
+    }
+    return dataclasses.replace(draft, **missing) if missing else draft

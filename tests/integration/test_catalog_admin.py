@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
+from tests.integration.scim_support import scim_peer, user_body
 from tests.integration.test_users import create, organization
 
 
@@ -188,3 +189,56 @@ async def test_required_fields_are_supplied_or_defaulted_or_refused(api: Api) ->
         departmentId=department, jobProfileId=job,
     )  # fmt: skip
     assert made["userErrors"] == [] and made["user"]["language"] == "en"
+
+
+DEFAULTS = """mutation($input: OrganizationSettingsInput!) {
+  updateOrganizationSettings(input: $input) {
+  organization { settings { defaultDepartmentId defaultJobProfileId defaultPermissionTypeId } }
+  userErrors { field code message } } }"""
+USER_REFERENCES = """query($id: ID!) { user(id: $id) {
+  department { id } jobProfile { id } permissionType { id } } }"""
+
+
+async def test_the_organizations_defaults_complete_what_a_source_leaves_out(api: Api) -> None:
+    """Required fields a source does not supply are taken from the organization's defaults
+    (createUser and SCIM here); a default must be the organization's own."""
+    peer = await scim_peer(api)
+    admin = peer.admin
+    org = await organization(api, admin)
+    department, job = org["departments"][0]["id"], org["jobProfiles"][0]["id"]
+    required = await api.gql(
+        admin, REQUIRE, {"input": {"requiredFields": ["DEPARTMENT", "JOB_PROFILE"]}}
+    )
+    assert required["data"]["updateOrganizationSettings"]["userErrors"] == []
+
+    wrong = await api.gql(admin, DEFAULTS, {"input": {"defaultDepartmentId": "f" * 24}})
+    [error] = wrong["data"]["updateOrganizationSettings"]["userErrors"]
+    assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "defaultDepartmentId"])
+
+    set_ = await api.gql(
+        admin, DEFAULTS, {"input": {"defaultDepartmentId": department, "defaultJobProfileId": job}}
+    )
+    payload = set_["data"]["updateOrganizationSettings"]
+    assert payload["userErrors"] == []
+    assert payload["organization"]["settings"] == {
+        "defaultDepartmentId": department,
+        "defaultJobProfileId": job,
+        "defaultPermissionTypeId": None,
+    }
+
+    made = await create(api, admin, email="d@acme.example", firstName="D", lastName="D")
+    assert made["userErrors"] == [], made
+    scim = await peer.post("/Users", user_body("s@acme.example", email="s@acme.example"))
+    assert scim.status_code == 201, scim.text
+    for user_id in (made["user"]["id"], scim.json()["id"]):
+        found = (await api.gql(admin, USER_REFERENCES, {"id": user_id}))["data"]["user"]
+        assert found == {
+            "department": {"id": department},
+            "jobProfile": {"id": job},
+            "permissionType": None,
+        }
+
+    cleared = await api.gql(admin, DEFAULTS, {"input": {"defaultJobProfileId": None}})
+    assert cleared["data"]["updateOrganizationSettings"]["userErrors"] == []
+    refused = await create(api, admin, email="e@acme.example", firstName="E", lastName="E")
+    assert [e["code"] for e in refused["userErrors"]] == ["MISSING_DEFAULT_JOB_PROFILE"]
