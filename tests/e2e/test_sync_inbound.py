@@ -34,6 +34,8 @@ UPDATE_USER = """mutation($input: UpdateUserInput!) { updateUser(input: $input) 
 PHONES = """query { users(first: 100) { edges { node { email phone department { id name } } } } }"""
 SYNC_SETTINGS = """query($key: String!) { integration(key: $key) {
   syncSettings { syncPhone departmentAttribute companyAttribute } } }"""
+COMPANIES = """query { organization { companies {
+  name sync { integrationKey integrationName lastSyncedAt } } } }"""
 DEPARTMENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
 
 
@@ -80,6 +82,16 @@ async def test_sync_creates_reports_refuses_puts_back_disables_and_reapplies(
     assert users["bob@bidder.example"]["company"]["name"] == "Bidder Ltd"
     integration = await data(api, admin, INTEGRATION, {"key": "connex"})
     assert integration["integration"]["cursor"] == first["cursorTo"] is not None
+    # The Sync list: the companies the directory manages say so, and how far it read.
+    companies = {
+        c["name"]: c["sync"]
+        for c in (await data(api, admin, COMPANIES, {}))["organization"]["companies"]
+    }
+    assert companies["Bidder Ltd"] == {
+        "integrationKey": "connex",
+        "integrationName": "ConneX",
+        "lastSyncedAt": first["cursorTo"],
+    }
 
     # A directory-owned field is the directory's: an edit here is refused, naming it.
     alice_id = users["alice@bidder.example"]["id"]
