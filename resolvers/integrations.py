@@ -35,7 +35,7 @@ from schema.integrations import (
     BackfillStatus,
     Integration,
     IntegrationAccount,
-    IntegrationConnection,
+    IntegrationLinkStatus,
     NameGuess,
 )
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
@@ -114,7 +114,7 @@ class IntegrationQuery:
             list[strawberry.ID],
             strawberry.argument(description="the integration accounts selected in the modal"),
         ],
-    ) -> list[IntegrationConnection]:
+    ) -> list[IntegrationLinkStatus]:
         return await connection_preview_of(info, [str(i) for i in account_ids])
 
     @strawberry.field(

@@ -305,7 +305,7 @@ class NameGuess:
     description="An integration that users of the organization are linked to, and whether"
     " this user is."
 )
-class IntegrationConnection:
+class IntegrationLinkStatus:
     integration: Integration = strawberry.field(description="The integration.")
     linked: bool = strawberry.field(
         description="Whether the user (or the selection) has an account of this integration."

@@ -24,11 +24,11 @@ from schema.pages import PageInfo
 from store.audit import AuditRecord
 from store.users import UserRecord
 
-# User and IntegrationAccount, IntegrationConnection, Licence refer to each other (each
+# User and IntegrationAccount, IntegrationLinkStatus, Licence refer to each other (each
 # module builds the other's type): strawberry.lazy names them here, and User's three fields
 # import their builders when called. The only imports inside functions in schema/.
 if TYPE_CHECKING:
-    from schema.integrations import IntegrationAccount, IntegrationConnection
+    from schema.integrations import IntegrationAccount, IntegrationLinkStatus
     from schema.licences import Licence
 
 
@@ -141,7 +141,7 @@ class User:
     )
     async def connection_status(
         self, info: strawberry.Info
-    ) -> list[Annotated[IntegrationConnection, strawberry.lazy("schema.integrations")]]:
+    ) -> list[Annotated[IntegrationLinkStatus, strawberry.lazy("schema.integrations")]]:
         from schema.connections import connection_status_of
 
         return await connection_status_of(info, str(self.id))
