@@ -125,6 +125,7 @@ async def start_session(
             roles=user.roles,
             created_at=now,
             expires_at=now + timedelta(seconds=ttl),
+            identity_key=identity_key,
         )
     )
     # Conditional on the user still being enabled: a disable that raced this sign-in and

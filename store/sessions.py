@@ -18,6 +18,8 @@ class SessionRecord:
     roles: tuple[str, ...]
     created_at: datetime
     expires_at: datetime
+    # store.identities.usage_key of the identity the session was opened with (SSO), if any
+    identity_key: str | None = None
 
 
 def _record(doc: Document) -> SessionRecord:
@@ -28,6 +30,7 @@ def _record(doc: Document) -> SessionRecord:
         roles=tuple(doc.get("roles", ())),
         created_at=doc["created_at"],
         expires_at=doc["expires_at"],
+        identity_key=doc.get("identity_key"),
     )
 
 
@@ -44,6 +47,7 @@ class Sessions:
                 "roles": list(record.roles),
                 "created_at": record.created_at,
                 "expires_at": record.expires_at,
+                **({"identity_key": record.identity_key} if record.identity_key else {}),
             }
         )
 
@@ -57,6 +61,12 @@ class Sessions:
 
     async def delete_for_user(self, org_id: str, user_id: str) -> int:
         result = await self._collection.delete_many({"org_id": org_id, "user_id": user_id})
+        return result.deleted_count
+
+    async def delete_for_identity(self, org_id: str, user_id: str, identity_key: str) -> int:
+        result = await self._collection.delete_many(
+            {"org_id": org_id, "user_id": user_id, "identity_key": identity_key}
+        )
         return result.deleted_count
 
     async def set_roles_for_user(self, org_id: str, user_id: str, roles: tuple[str, ...]) -> None:

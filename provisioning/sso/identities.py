@@ -15,7 +15,7 @@ from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
 from provisioning.errors import DomainError, NotFound, Problem, ValidationFailed
 from provisioning.users.rules import Checker
-from store.identities import IdentityRecord
+from store.identities import IdentityRecord, usage_key
 from store.identity_providers import IdentityProviderRecord
 from store.users import UserRecord
 
@@ -150,6 +150,10 @@ async def unlink_identity(
     if not await _other_way_in(deps, user, identity):
         await deps.store.identities.claim(identity)
         raise LastWayIn()
+    # Whoever signed in with it (it may have been linked by mistake) is signed out.
+    ended = await deps.store.sessions.delete_for_identity(
+        org_id, user.id, usage_key(identity.issuer, identity.subject)
+    )
     await record_event(
         deps,
         caller,
@@ -157,7 +161,7 @@ async def unlink_identity(
         "User",
         user.id,
         {"identity": {"before": _label(identity), "after": None}},
-        metadata={"provider_id": identity.provider_id},
+        metadata={"provider_id": identity.provider_id, "sessions_ended": ended},
     )
     return identity
 

@@ -204,3 +204,38 @@ async def test_a_member_sees_only_their_own_identities_and_cannot_link_or_unlink
     assert [e["code"] for e in unlink["data"]["unlinkIdentity"]["userErrors"]] == ["FORBIDDEN"]
     assert [i["subject"] for i in await _identities(api, admin, admin_id)] == ["okta|ada"]
     assert [i["subject"] for i in await _identities(api, admin, grace)] == ["okta|grace"]
+
+
+async def test_unlinking_an_identity_ends_the_sessions_it_opened_and_only_those(
+    api: Api, provider: FakeProvider
+) -> None:
+    """An identity unlinked (say, linked by mistake to someone else's account at the
+    provider) must not keep the sessions it opened: they end at once; the user's other
+    sessions (their password's, another identity's) stay."""
+    admin, _ = await api.admin_of("acme")
+    idp = (await configure(api, admin, provider))["identityProvider"]
+    by_first, grace = await _grace_signs_in(api, provider)
+    linked = await api.gql(
+        admin,
+        LINK,
+        {"input": {"userId": grace, "providerId": idp["id"], "subject": "okta|grace-2"}},
+    )
+    assert linked["data"]["linkIdentity"]["userErrors"] == []
+    provider.next_user = {**GRACE, "sub": "okta|grace-2"}
+    by_second = api.browser()
+    done, _ = await sso(by_second, "acme")
+    assert done.status_code == 303, done.text
+
+    unlinked = await api.gql(
+        admin,
+        UNLINK,
+        {"input": {"userId": grace, "issuer": provider.issuer, "subject": "okta|grace-2"}},
+    )
+    assert unlinked["data"]["unlinkIdentity"]["userErrors"] == []
+
+    refused = await api.gql(by_second, doc.ME)
+    assert refused["data"]["me"] is None, refused
+    kept = await api.gql(by_first, doc.ME)
+    assert kept["data"]["me"]["id"] == grace
+    events = (await api.gql(admin, doc.AUDIT, {"targetId": grace}))["data"]["auditEvents"]
+    assert events["edges"][0]["node"]["action"] == "identity.unlinked"
