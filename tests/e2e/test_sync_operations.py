@@ -15,6 +15,8 @@ from provisioning.access.passwords import PasswordHasher
 from tests.e2e.scim_peers import ScimServer, scim_server
 from tests.e2e.sync_graphql import RESET, RETRY, data, directory_integration, run_sync, serving
 from tests.integration.conftest import Api
+from tests.integration.test_bounded_input import member_of
+from tests.integration.test_partner_access import bearer, new_client, token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -174,6 +176,7 @@ ADOPT = """mutation($input: AdoptRemoteAccountInput!) { adoptRemoteAccount(input
   syncError { id code resolvedAt remoteId } userErrors { code message field } } }"""
 UPDATE_USER = """mutation($input: UpdateUserInput!) { updateUser(input: $input) {
   userErrors { code message } } }"""
+ORG_ID = "{ organization { id } }"
 AUDIT = """query($targetId: ID) { auditEvents(targetId: $targetId) {
   edges { node { action changes { field after } } } } }"""
 
@@ -195,9 +198,24 @@ async def test_an_admin_adopts_the_apps_existing_account(
     errors = {e["node"]["user"]["email"]: e["node"] for e in (await _errors(api, admin))["edges"]}
     assert {e["code"] for e in errors.values()} == {"REMOTE_EMAIL_EXISTS"}
 
-    adopted = (
-        await data(api, admin, ADOPT, {"input": {"errorId": errors["olga@acme.example"]["id"]}})
-    )["adoptRemoteAccount"]
+    # Adopting gives a user an account of another system: admins only, not a member, not a
+    # partner token that may run syncs; their attempts change nothing.
+    olgas_error = {"input": {"errorId": errors["olga@acme.example"]["id"]}}
+    member = await member_of(api, admin, (await data(api, admin, ORG_ID, {}))["organization"]["id"])
+    refused = (await api.gql(member, ADOPT, olgas_error))["data"]["adoptRemoteAccount"]
+    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
+    partner = await new_client(api, admin, ["sync:run", "users:write"])
+    token = (
+        await token_for(api.browser(), partner["apiClient"]["clientId"], partner["clientSecret"])
+    ).json()
+    by_token = (await bearer(api, token["access_token"], ADOPT, olgas_error)).json()
+    assert [e["code"] for e in by_token["data"]["adoptRemoteAccount"]["userErrors"]] == [
+        "FORBIDDEN"
+    ]
+    assert (await _errors(api, admin))["edges"][0]["node"]["resolvedAt"] is None
+    assert [u["id"] for u in app.users()] == [remote]
+
+    adopted = (await data(api, admin, ADOPT, olgas_error))["adoptRemoteAccount"]
     assert adopted["userErrors"] == [], adopted
     assert adopted["syncError"]["resolvedAt"] is not None
     assert adopted["syncError"]["remoteId"] == remote
