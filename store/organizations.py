@@ -146,6 +146,21 @@ class Organizations:
         )
         return result.modified_count == 1
 
+    async def release_seat_of(self, org_id: str, user_id: str) -> None:
+        """Give back the full seat of a user being deleted, once however often it is called:
+        the organization notes whose seat it gave back in the same update (a delete resumed
+        after a failure repeats it)."""
+        await self._collection.update_one(
+            {"_id": object_id(org_id), "seats_released_by": {"$ne": user_id}},
+            {"$inc": {"full_seats_used": -1}, "$addToSet": {"seats_released_by": user_id}},
+        )
+
+    async def forget_seat_release(self, org_id: str, user_id: str) -> None:
+        """The user is gone: their note in seats_released_by is not needed any more."""
+        await self._collection.update_one(
+            {"_id": object_id(org_id)}, {"$pull": {"seats_released_by": user_id}}
+        )
+
     async def release_full_seats(self, org_id: str, count: int = 1) -> None:
         await self._collection.update_one(
             {"_id": object_id(org_id)}, {"$inc": {"full_seats_used": -count}}

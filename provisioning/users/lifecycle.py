@@ -50,7 +50,10 @@ async def set_user_seat(deps: Dependencies, caller: Caller, user_id: str, seat: 
         raise SeatLimitReached(organization.seat_limit if organization else None)
     # Conditional on the seat we saw, so the counter follows exactly one transition.
     result = await deps.store.users.update(
-        org_id, user_id, {"seat": seat, "updated_at": deps.clock()}, only_if={"seat": current.seat}
+        org_id,
+        user_id,
+        {"seat": seat, "updated_at": deps.clock()},
+        only_if={"seat": current.seat, "deleting": {"$ne": True}},  # a delete gives it back
     )
     if result is None:
         if seat == FULL:
@@ -141,9 +144,7 @@ async def delete_user(
     (no sign-in from then on), then the dependents go (sessions, identities, integration
     accounts, licences, the full seat, the audit trail's personal data), the user last. A
     failure between leaves that state, and the next delete_user of the user finishes it
-    (each step is safe to repeat; `unchanged_since` is not asked of a half-deleted user).
-    One gap: the organization's seat counter is another document; a failure between moving
-    the user off FULL and releasing the count leaves one seat counted."""
+    (each step is safe to repeat; `unchanged_since` is not asked of a half-deleted user)."""
     org_id = caller.require(USERS_WRITE)
     if user_id == caller.user_id:
         raise Forbidden("You cannot delete yourself.")
@@ -156,7 +157,8 @@ async def delete_user(
                 raise ChangedMeanwhile()
             raise NotFound("User", ("input", "userId"))
         check_rights_over(caller, current, "delete")
-        only_if: dict[str, object] = {"status": current.status}
+        # The seat too: the delete gives back the seat it saw.
+        only_if: dict[str, object] = {"status": current.status, "seat": current.seat}
         if not caller.is_admin:  # one granted ADMIN meanwhile stays
             only_if["roles"] = {"$nin": sorted(PRIVILEGED_ROLES)}
         if unchanged_since is not None:
@@ -172,10 +174,11 @@ async def delete_user(
         if await users.update(org_id, user_id, mark, only_if=only_if) is None:
             raise ChangedMeanwhile()
     await deps.store.sessions.delete_for_user(org_id, user_id)
-    # The seat goes back once: only the call whose write moves it off FULL releases it.
-    to_observer = {"seat": OBSERVER}
-    if await users.update(org_id, user_id, to_observer, only_if={"seat": FULL, "deleting": True}):
-        await deps.store.organizations.release_full_seats(org_id)
+    if before[1] == FULL:
+        # Given back once however often a failed delete is resumed (the organization notes
+        # whose seat it gave back), before the user stops holding it.
+        await deps.store.organizations.release_seat_of(org_id, user_id)
+        await users.update(org_id, user_id, {"seat": OBSERVER}, only_if={"deleting": True})
     await deps.store.identities.delete_for_user(org_id, user_id)
     await release_accounts(deps, caller, user_id)
     await release_user_licences(deps, caller, user_id)
@@ -183,6 +186,8 @@ async def delete_user(
     deleted = await users.delete(org_id, user_id, only_if={"deleting": True})
     if deleted is None:
         raise NotFound("User", ("input", "userId"))  # another delete finished it
+    if before[1] == FULL:
+        await deps.store.organizations.forget_seat_release(org_id, user_id)
     await record_event(
         deps,
         caller,

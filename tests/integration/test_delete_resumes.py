@@ -59,3 +59,43 @@ async def test_a_failed_delete_is_finished_by_the_next(
 
     gone = await api.gql(admin, doc.DELETE, {"input": {"userId": user_id}})
     assert [e["code"] for e in gone["data"]["deleteUser"]["userErrors"]] == ["NOT_FOUND"]
+
+
+async def test_a_delete_failing_at_the_seat_counter_gives_the_seat_back_once(
+    api: Api, mongo_client: AsyncMongoClient[Document]
+) -> None:
+    """The full seat is counted on the organization, another document than the user's: a
+    delete that fails between the two is finished by the next, and the seat comes back
+    exactly once (another user can take the organization's only seat; not two)."""
+    admin, _ = await api.admin_of("acme")
+    limit = await api.gql(
+        admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 2}}
+    )  # the admin's and one
+    assert limit["data"]["updateOrganizationSettings"]["userErrors"] == [], limit
+    ids = []
+    for first in ("Noor", "Omar", "Pia"):
+        body = await api.gql(
+            admin,
+            doc.CREATE_USER,
+            {"input": {"firstName": first, "lastName": "Okafor", "email": f"{first}@acme.example"}},
+        )
+        ids.append(body["data"]["createUser"]["user"]["id"])
+    noor, omar, pia = ids
+    seat = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": noor, "seat": "FULL"}})
+    assert seat["data"]["setUserSeat"]["userErrors"] == [], seat
+
+    # The organization's counter is the one plain `update` of a delete: fail it.
+    async with failing(mongo_client, {"failCommands": ["update"], **UNEXPECTED}):
+        failed = await admin.post(
+            "/graphql",
+            json={"query": doc.DELETE, "variables": {"input": {"userId": noor}}},
+            headers={"X-Roster-Request": "1"},
+        )
+    assert failed.status_code >= 500 or "errors" in failed.json(), failed.text
+    body = await api.gql(admin, doc.DELETE, {"input": {"userId": noor}})
+    assert body["data"]["deleteUser"] == {"deletedId": noor, "userErrors": []}, body
+
+    taken = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": omar, "seat": "FULL"}})
+    assert taken["data"]["setUserSeat"]["userErrors"] == [], taken
+    over = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": pia, "seat": "FULL"}})
+    assert [e["code"] for e in over["data"]["setUserSeat"]["userErrors"]] == ["SEAT_LIMIT"]
