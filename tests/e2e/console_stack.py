@@ -84,21 +84,22 @@ class ConsoleStack:
 
     def mail_link(self, to: str, path: str, count: int = 1) -> str:
         """The link to `path` in the `count`-th email to `to` (waits for it, bounded)."""
-        deadline = time.monotonic() + MAIL_TIMEOUT_SECONDS
         pattern = re.escape(f"{self.roster.base_url}{path}#token=") + r"[A-Za-z0-9_\-]+"
-        while time.monotonic() < deadline:
-            links = [
+
+        def links(messages: list[EmailMessage]) -> list[str]:
+            return [
                 found.group(0)
-                for message in self.smtp.inbox.messages
+                for message in messages
                 if to in str(message["To"]) and (found := re.search(pattern, text_of(message)))
             ]
-            if len(links) >= count:
-                return links[count - 1]
-            time.sleep(0.2)
-        raise AssertionError(
-            f"no email to {to} with a {path} link within {MAIL_TIMEOUT_SECONDS:.0f}s:"
-            f" {[str(m['Subject']) for m in self.smtp.inbox.messages]}\n{self.roster.log()}"
-        )
+
+        try:
+            messages = self.smtp.inbox.wait_until(
+                lambda got: len(links(got)) >= count, MAIL_TIMEOUT_SECONDS
+            )
+        except AssertionError as missing:
+            raise AssertionError(f"{missing} (to {to}, {path})\n{self.roster.log()}") from None
+        return links(messages)[count - 1]
 
     def browse(self, steps: list[dict[str, Any]]) -> dict[str, Any]:
         """Runs the steps in a fresh browser; the report (fails the test when a step failed)."""

@@ -8,7 +8,6 @@ integration Link/Create."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -65,15 +64,13 @@ async def send_on_create(api: Api, admin: httpx.AsyncClient) -> None:
     assert body["data"]["updateCommunicationSettings"]["userErrors"] == [], body
 
 
-async def mail_to(api: Api, smtp: SmtpServer, recipient: str) -> list[str]:
-    """The texts of the messages `recipient` got, once the outbox has delivered."""
+async def mail_to(api: Api, smtp: SmtpServer, recipient: str, expected: bool) -> list[str]:
+    """The texts of the messages `recipient` got once the outbox has delivered what is due
+    (waiting for one when one is `expected`)."""
     await deliver_due(api.deps)
-    for _ in range(100):
-        found = [m for m in smtp.inbox.messages if m["To"] == recipient]
-        if found:
-            return [text_of(m) for m in found]
-        await asyncio.sleep(0.05)
-    return []
+    if expected:
+        await smtp.inbox.arrived(lambda got: any(m["To"] == recipient for m in got))
+    return [text_of(m) for m in smtp.inbox.messages if m["To"] == recipient]
 
 
 async def came_in(
@@ -104,7 +101,7 @@ async def came_in(
     assert changes["email"]["after"] == EMAIL and changes["source"]["after"] == source
     assert changes["email_verified"]["after"] is trusted
 
-    mail = await mail_to(api, smtp, EMAIL)
+    mail = await mail_to(api, smtp, EMAIL, expected=status == "INVITED")
     if status == "INVITED":
         [text] = mail
         assert f"{PUBLIC_URL}/accept-invitation#token=" in text

@@ -86,11 +86,7 @@ def codes(payload: dict[str, Any]) -> list[str]:
 async def wait_for_mail(api: Api, smtp: SmtpServer, count: int) -> None:
     """Deliver what is due (the app's background sender may get there first) and wait."""
     await deliver_due(api.deps)
-    for _ in range(100):
-        if len(smtp.inbox.messages) >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {count} messages, got {len(smtp.inbox.messages)}")
+    await smtp.inbox.arrived(lambda messages: len(messages) >= count)
 
 
 async def test_invitation_mail_arrives_and_its_link_works_once(api: Api, smtp: SmtpServer) -> None:
