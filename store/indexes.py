@@ -7,9 +7,12 @@ the embedded database's planner does not use partial indexes.
 
 from __future__ import annotations
 
+from functools import partial
+
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from store.migrations import run_once
 from store.prefix import backfill_prefixes
 from store.reference import key_names
 from store.types import Document
@@ -331,9 +334,22 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         for name in names:
             if name in existing:
                 await db[collection].drop_index(name)
-    # Departments and companies stored before their names were keyed get their key.
+    await run_once(db, NAME_KEYS, partial(_key_names, db))
+    await run_once(db, SEARCH_PREFIXES, partial(_backfill_prefixes, db))
+
+
+# The one-time migrations (store.migrations) that ensure_indexes runs.
+NAME_KEYS = "name_keys"
+SEARCH_PREFIXES = "search_prefixes"
+
+
+async def _key_names(db: AsyncDatabase[Document]) -> None:
+    """Departments and companies stored before their names were keyed get their key."""
     await key_names(db["departments"])
     await key_names(db["companies"])
-    # Users and accounts stored before their search prefixes were, get them.
+
+
+async def _backfill_prefixes(db: AsyncDatabase[Document]) -> None:
+    """Users and accounts stored before their search prefixes were, get them."""
     await backfill_prefixes(db["users"])
     await backfill_prefixes(db["integration_accounts"])

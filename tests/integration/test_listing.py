@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 from bson import ObjectId
 
-from store.indexes import ensure_indexes
+from store.indexes import SEARCH_PREFIXES, ensure_indexes
+from store.migrations import COLLECTION as MIGRATIONS
 from store.users import UserFilter
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
@@ -205,5 +206,22 @@ async def test_users_stored_before_the_prefixes_are_found_after_start_up(api: Ap
     users = api.deps.store.db["users"]
     await users.update_many({"org_id": org_id}, {"$unset": {"search_prefixes": ""}})
     assert await emails(api, admin, search="zo") == []
+    # A database from before the prefixes has no record of their migration.
+    await api.deps.store.db[MIGRATIONS].delete_one({"_id": SEARCH_PREFIXES})
     await ensure_indexes(api.deps.store.db)
     assert await emails(api, admin, search="zo") == ["zk@acme.example", "zoe@acme.example"]
+
+
+async def test_a_finished_migration_does_not_scan_again_at_start_up(api: Api) -> None:
+    """The app's start-up ran the migrations once; the next start reads their records and
+    leaves users and accounts alone (no query without an index at every start)."""
+    await ensure_indexes(api.deps.store.db)  # the first start, if this database is new
+    api.counter.clear()
+    await ensure_indexes(api.deps.store.db)
+    scanned = {"users", "integration_accounts", "departments", "companies"}
+    reads_or_writes = [
+        c
+        for c in api.counter.data_commands_on()
+        if c.split(" ")[0] in ("find", "update") and c.split(" ")[-1] in scanned
+    ]
+    assert reads_or_writes == []

@@ -15,7 +15,8 @@ from pymongo import AsyncMongoClient
 
 from config.settings import Settings
 from store.database import Store
-from store.indexes import ensure_indexes
+from store.indexes import NAME_KEYS, ensure_indexes
+from store.migrations import COLLECTION as MIGRATIONS
 from store.reference import NameTaken
 from store.scim import DepartmentRecord
 from store.types import Document
@@ -148,6 +149,8 @@ async def test_a_database_with_names_differing_in_case_starts_and_warns(
             {"_id": elsewhere, "org_id": "org-b", "name": "SALES", "kind": None},
         ]
     )
+    # A database from before the keys has no record of their migration.
+    await database[MIGRATIONS].delete_one({"_id": NAME_KEYS})
     try:
         with caplog.at_level(logging.WARNING, logger="roster.store"):
             await ensure_indexes(database)
