@@ -56,7 +56,7 @@ export default function Admin() {
       <header class="topbar">
         <span class="brand">Roster</span>
         <nav aria-label="Admin">
-          <a href="/admin/users" aria-current="page">
+          <a href="/admin/users" aria-current={path.startsWith('/admin/settings') ? undefined : 'page'}>
             Users
           </a>
           <a href="/admin/settings" aria-current={path.startsWith('/admin/settings') ? 'page' : undefined}>Settings</a>

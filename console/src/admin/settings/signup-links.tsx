@@ -116,7 +116,7 @@ export function SignupLinks({ departments }: { departments: readonly { id: strin
               <div class="actions">
                 <button
                   type="button"
-                  aria-label={`Copy the sign-up link for ${named(link)}`}
+                  aria-label={`Copy link for ${named(link)}`}
                   onClick={() =>
                     navigator.clipboard.writeText(link.url).then(
                       () => setNotice(`The link for ${named(link)} is copied.`),

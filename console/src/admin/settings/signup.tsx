@@ -35,6 +35,7 @@ const Update = graphql(`
     updateSignupSettings(input: $input) {
       signupSettings {
         enabled
+        emailDomains
       }
       userErrors {
         field
@@ -92,8 +93,9 @@ export function SignupSettingsScreen() {
         defaultJobProfileId: values.jobProfileId || null,
         defaultPermissionTypeId: values.permissionTypeId || null,
       };
-      const { userErrors } = (await request(Update, { input })).updateSignupSettings;
-      if (userErrors.length === 0) {
+      const { signupSettings, userErrors } = (await request(Update, { input })).updateSignupSettings;
+      if (signupSettings) {
+        setValues({ ...values, emailDomains: textOf(signupSettings.emailDomains) });
         setNotice(values.enabled ? 'Sign-up settings saved. Sign-up is on.' : 'Sign-up settings saved. Sign-up is off.');
         return;
       }

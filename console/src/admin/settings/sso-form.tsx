@@ -1,6 +1,6 @@
 // Adding or changing one identity provider: issuer, client, the secret (written, never read
 // back), the email domains it signs in, and what a first sign-in creates.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
 import type { Seat } from '../../gql/graphql';
@@ -56,6 +56,8 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const catalogs = useCatalogs(setError);
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
   const set = (changes: Partial<Values>) => setValues({ ...values, ...changes });
 
   async function save(event: Event) {
@@ -99,7 +101,7 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
     <form onSubmit={save} noValidate class="panel" aria-labelledby="provider-heading">
       <h2 id="provider-heading">{heading}</h2>
       <Alert message={error} />
-      <TextField id="idp-name" label="Name on the sign-in button" value={values.name} error={errors.name} onChange={(name) => set({ name })} />
+      <TextField inputRef={first} id="idp-name" label="Name on the sign-in button" value={values.name} error={errors.name} onChange={(name) => set({ name })} />
       <TextField id="idp-issuer" label="Issuer URL" inputMode="text" value={values.issuer} error={errors.issuer} onChange={(issuer) => set({ issuer })} />
       <TextField id="idp-client-id" label="Client id" value={values.clientId} error={errors.clientId} onChange={(clientId) => set({ clientId })} />
       <Field

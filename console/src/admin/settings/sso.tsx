@@ -54,6 +54,10 @@ export function SsoSettingsScreen() {
   const [notice, setNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const addButton = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (removing) confirmButton.current?.focus();
+  }, [removing]);
 
   useEffect(() => {
     request(Read)
@@ -123,7 +127,7 @@ export function SsoSettingsScreen() {
             Remove {removing.name}? People can no longer sign in with it; their users stay.
           </p>
           <div class="actions">
-            <button type="button" class="danger" onClick={() => remove(removing)}>
+            <button ref={confirmButton} type="button" class="danger" onClick={() => remove(removing)}>
               Remove {removing.name}
             </button>
             <button type="button" onClick={() => setRemoving(null)}>
