@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
 import type { Seat } from '../../gql/graphql';
-import { Alert, Field } from '../../ui';
+import { Alert } from '../../ui';
 import { CATALOGS, type CatalogKey, CatalogSelect, sortErrors, TextField, useCatalogs } from '../user-fields';
 import { Checkbox, listOf, textOf } from './parts';
 import type { Provider } from './sso';
@@ -104,16 +104,22 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
       <TextField inputRef={first} id="idp-name" label="Name on the sign-in button" value={values.name} error={errors.name} onChange={(name) => set({ name })} />
       <TextField id="idp-issuer" label="Issuer URL" inputMode="text" value={values.issuer} error={errors.issuer} onChange={(issuer) => set({ issuer })} />
       <TextField id="idp-client-id" label="Client id" value={values.clientId} error={errors.clientId} onChange={(clientId) => set({ clientId })} />
-      <Field
-        id="idp-client-secret"
-        label="Client secret"
-        type="password"
-        autoComplete="new-password"
-        required={!provider}
-        value={values.clientSecret}
-        onInput={(clientSecret) => set({ clientSecret })}
-        hint={errors.clientSecret ?? (provider ? 'Never shown. Leave it empty to keep the current secret.' : 'Never shown again once saved.')}
-      />
+      <div class="field">
+        <label for="idp-client-secret">Client secret</label>
+        <input
+          id="idp-client-secret"
+          type="password"
+          autoComplete="new-password"
+          value={values.clientSecret}
+          aria-invalid={errors.clientSecret ? 'true' : undefined}
+          aria-describedby={errors.clientSecret ? "idp-client-secret-error idp-client-secret-hint" : "idp-client-secret-hint"}
+          onInput={(event) => set({ clientSecret: event.currentTarget.value })}
+        />
+        {errors.clientSecret && <p id="idp-client-secret-error" class="field-error">{errors.clientSecret}</p>}
+        <p id="idp-client-secret-hint" class="hint">
+          {provider ? 'Never shown. Leave it empty to keep the current secret.' : 'Never shown again once saved.'}
+        </p>
+      </div>
       <TextField
         id="idp-domains"
         label="Email domains it signs in"

@@ -108,13 +108,15 @@ export function SsoSettingsScreen() {
                 <td class="wrap">{provider.issuer}</td>
                 <td>{provider.emailDomains.join(', ') || 'none'}</td>
                 <td>{provider.jit ? `creates the user (${provider.defaultSeat === 'FULL' ? 'full' : 'observer'})` : 'existing users only'}</td>
-                <td class="row-actions">
+                <td>
+                  <div class="row-actions">
                   <button type="button" aria-label={`Edit ${provider.name}`} onClick={() => setEditing(provider)}>
                     Edit
                   </button>
                   <button type="button" class="danger" aria-label={`Remove ${provider.name}`} onClick={() => setRemoving(provider)}>
                     Remove
                   </button>
+                  </div>
                 </td>
               </tr>
             ))}
