@@ -3,7 +3,8 @@ settings changed and saved; sign-up turned on with an allowed domain and a depar
 whose QR code (read by jsQR from the image on screen) and link text are the API's link; that
 link opened by a new person as seed 002 tells it (the department preselected on
 /signup/{org}, the verification mail, verified and signed in); an identity provider added
-through the screen and shown on /login/{org}, another removed with the keyboard; the SCIM
+through the screen (its secret written, then kept by an edit) and shown on /login/{org},
+another removed with the keyboard; a link copied and another revoked; the SCIM
 settings with their endpoint URL. axe-core on every screen."""
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ query {
   identityProviders { name issuer clientId emailDomains jit defaultSeat }
 }
 """
+DEPARTMENTS = "query { organization { departments { id name } } }"
+CREATE_LINK = """
+mutation ($input: CreateSignupLinkInput!) {
+  createSignupLink(input: $input) { signupLink { id } userErrors { code message } }
+}
+"""
 USERS = """
 query ($search: String) {
   users(search: $search) { edges { node { email status source department { name } } } }
@@ -64,6 +71,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
             )["configureIdentityProvider"]
             assert old["userErrors"] == [], old
             before = running.gql(admin, READ, {})["organization"]["communicationSettings"]
+            departments = running.gql(admin, DEPARTMENTS, {})["organization"]["departments"]
+            sales = next(d["id"] for d in departments if d["name"] == "Sales")
+            made = running.gql(admin, CREATE_LINK, {"input": {"departmentId": sales}})
+            assert made["createSignupLink"]["userErrors"] == [], made
         assert before == {"sendOnCreate": False, "email": True, "sms": False}, before
         yield running
 
@@ -93,7 +104,13 @@ def admin_story(stack: ConsoleStack) -> dict[str, Any]:
             {"click": "Create sign-up link"},
             {"waitText": "Sign-up link created."},
             {"qr": QR_ALT},
+            {"click": "Copy link for Support"},
+            {"waitText": "The link for Support is copied."},
             {"check": "signup"},
+            {"click": "Revoke the sign-up link for Sales"},
+            {"waitText": "The link for Sales is revoked."},
+            {"waitText": "Revoked links (1)"},
+            {"check": "signup-revoked"},
             {"goto": "/admin/settings/sso"},
             {"waitText": "Old SSO"},
             {"click": "Add an identity provider"},
@@ -118,6 +135,11 @@ def admin_story(stack: ConsoleStack) -> dict[str, Any]:
             {"press": "Enter"},
             {"waitText": "Old SSO is removed. Its users stay."},
             {"waitFocus": "Old SSO is removed. Its users stay."},
+            {"click": "Edit Corp SSO"},
+            {"waitFocus": "Name on the sign-in button"},
+            {"fill": "Email domains it signs in", "value": "corp.example, corp2.example"},
+            {"click": "Save provider"},
+            {"waitText": "Corp SSO is saved."},
             {"goto": "/admin/settings/scim"},
             {"waitText": "Connect your identity provider"},
             {
@@ -152,7 +174,7 @@ def test_settings_changed_on_screen_are_saved(
             "name": "Corp SSO",
             "issuer": "http://127.0.0.1:9/corp",
             "clientId": "roster-console",
-            "emailDomains": ["corp.example"],
+            "emailDomains": ["corp.example", "corp2.example"],
             "jit": True,
             "defaultSeat": "FULL",
         }
@@ -171,10 +193,12 @@ def test_a_department_link_and_its_qr_code_sign_a_person_up(
 ) -> None:
     with stack.admin() as admin:
         links = stack.gql(admin, READ, {})["signupLinks"]
-    assert [(link["department"], link["revokedAt"]) for link in links] == [
-        ({"name": "Support"}, None)
-    ]
-    url = links[0]["url"]
+    live = [link for link in links if link["revokedAt"] is None]
+    assert [link["department"] for link in live] == [{"name": "Support"}]
+    assert [link["department"] for link in links if link["revokedAt"]] == [{"name": "Sales"}]
+    shown = [href for href in admin_story["links"]["signup-revoked"].values() if "?link=" in href]
+    assert shown == [live[0]["url"]]  # the revoked link's card is gone
+    url = live[0]["url"]
     # What the admin sees is the API's link: its text, its href and what its QR code says.
     assert admin_story["qr"][QR_ALT] == url
     assert admin_story["links"]["signup"][url] == url
