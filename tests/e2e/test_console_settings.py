@@ -202,6 +202,8 @@ def test_a_department_link_and_its_qr_code_sign_a_person_up(
     # What the admin sees is the API's link: its text, its href and what its QR code says.
     assert admin_story["qr"][QR_ALT] == url
     assert admin_story["links"]["signup"][url] == url
+    svg = admin_story["links"]["signup"]["Download QR code (SVG)"]
+    assert svg.startswith("data:image/svg+xml;charset=utf-8,%3C")
     assert url.startswith(f"{stack.roster.base_url}/signup/{ORG}?link=")
     scanned = urlsplit(url)
     signed_up = stack.browse(

@@ -15,6 +15,7 @@ const Read = graphql(`
       createdAt
       revokedAt
       qrCodePng
+      qrCodeSvg
       department {
         name
       }
@@ -126,6 +127,14 @@ export function SignupLinks({ departments }: { departments: readonly { id: strin
                 >
                   Copy link
                 </button>
+                <a
+                  class="button"
+                  href={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(link.qrCodeSvg)}`}
+                  download={`sign-up-${named(link).replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.svg`}
+                  aria-label={`Download QR code (SVG) for ${named(link)}`}
+                >
+                  Download QR code (SVG)
+                </a>
                 <button
                   type="button"
                   class="danger"
