@@ -48,7 +48,9 @@ mutation ($input: CreateSignupLinkInput!) {
 """
 USERS = """
 query ($search: String) {
-  users(search: $search) { edges { node { email status source department { name } } } }
+  users(search: $search) {
+    edges { node { email status source department { name } jobProfile { name } } }
+  }
 }
 """
 
@@ -98,6 +100,7 @@ def admin_story(stack: ConsoleStack) -> dict[str, Any]:
             {"waitText": "Sign-up links"},
             {"click": "People may sign themselves up", "role": "checkbox"},
             {"fill": "Allowed email domains", "value": "acme.example, Acme.Example "},
+            {"select": "Default job profile", "option": "Consultant"},
             {"click": "Save"},
             {"waitText": "Sign-up settings saved. Sign-up is on."},
             {"select": "Department of the new link", "option": "Support"},
@@ -236,5 +239,11 @@ def test_a_department_link_and_its_qr_code_sign_a_person_up(
     assert_accessible(signed_up)
     assert_accessible(verified)
     assert [e["node"] for e in olive] == [
-        {"email": OLIVE, "status": "ACTIVE", "source": "SIGNUP", "department": {"name": "Support"}}
+        {
+            "email": OLIVE,
+            "status": "ACTIVE",
+            "source": "SIGNUP",
+            "department": {"name": "Support"},  # the link's
+            "jobProfile": {"name": "Consultant"},  # the sign-up default set on screen
+        }
     ]
