@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from schema.context import context_of
 from schema.enums import describe_values
 from schema.errors import USER_ERRORS, UserError
 from store.scim import ScimSettingsRecord
@@ -43,6 +44,21 @@ class ScimSettings:
         " organization creates it as a partner company (true, the default); false refuses"
         " the request (400 invalidValue)."
     )
+
+    @strawberry.field(
+        description="The SCIM 2.0 base URL to give the identity provider"
+        " (ROSTER_PUBLIC_URL/scim/v2);"
+        " it authenticates with the bearer token of an API client that has the scim scope."
+    )
+    def endpoint_url(self, info: strawberry.Info) -> str:
+        return f"{context_of(info).settings.public_url}/scim/v2"
+
+    @strawberry.field(
+        description="The OAuth 2.0 token endpoint where such an API client gets its bearer tokens"
+        " (client credentials)."
+    )
+    def token_url(self, info: strawberry.Info) -> str:
+        return f"{context_of(info).settings.public_url}/oauth/token"
 
     @classmethod
     def of(cls, record: ScimSettingsRecord) -> ScimSettings:

@@ -51,6 +51,7 @@ def node_and_console() -> str:
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
     node = node_with_packages(BROWSER_DIR, "playwright-core")
     node_with_packages(BROWSER_DIR, "axe-core")
+    node_with_packages(BROWSER_DIR, "jsqr")
     log = Path(console_dir() / "dist-build.log")
     with log.open("w") as out:
         built = ensure_console_built(

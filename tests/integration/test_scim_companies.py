@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlsplit
 
+from config.settings import Settings
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
 from tests.integration.scim_support import ENTERPRISE, ScimPeer, enterprise, scim_peer, user_body
@@ -119,3 +121,21 @@ async def test_concurrent_users_naming_one_new_company_make_one(api: Api) -> Non
         for r in responses
     }  # fmt: skip
     assert ids == {made["Umbrella Corp"]["id"]}
+
+
+async def test_the_settings_name_the_endpoint_and_token_urls_an_identity_provider_uses(
+    api: Api, settings: Settings
+) -> None:
+    peer = await scim_peer(api)
+    read = await api.gql(peer.admin, "{ organization { scimSettings { endpointUrl tokenUrl } } }")
+    urls = read["data"]["organization"]["scimSettings"]
+    public = settings.public_url
+    assert urls == {"endpointUrl": f"{public}/scim/v2", "tokenUrl": f"{public}/oauth/token"}
+    # The advertised endpoint is where SCIM answers (its path, on the test transport).
+    path = urlsplit(urls["endpointUrl"]).path
+    listed = await peer.http.get(f"{path}/Users")
+    assert listed.status_code == 200, listed.text
+    assert [u["userName"] for u in listed.json()["Resources"]] == ["admin@acme.example"]
+    refused = await api.browser().post(urlsplit(urls["tokenUrl"]).path, data={})
+    # The token endpoint, asking for a client.
+    assert refused.status_code in (400, 401), refused.text

@@ -4,13 +4,18 @@ import { messageOf, request } from '../api';
 import type { MeQuery } from '../gql/graphql';
 import { ADMIN_ROLE, Me, SignOut } from '../session';
 import { Alert, Page } from '../ui';
+import { CommunicationSettingsScreen } from './settings/communication';
+import { SettingsIndex } from './settings/index';
+import { ScimSettingsScreen } from './settings/scim';
+import { SignupSettingsScreen } from './settings/signup';
+import { SsoSettingsScreen } from './settings/sso';
 import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
 
 /** The admin app: the signed-in admin's frame (navigation, sign out) around its screens. */
 export default function Admin() {
-  const { route } = useLocation();
+  const { route, path } = useLocation();
   const [me, setMe] = useState<Signed | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
 
@@ -51,9 +56,10 @@ export default function Admin() {
       <header class="topbar">
         <span class="brand">Roster</span>
         <nav aria-label="Admin">
-          <a href="/admin/users" aria-current="page">
+          <a href="/admin/users" aria-current={path.startsWith('/admin/settings') ? undefined : 'page'}>
             Users
           </a>
+          <a href="/admin/settings" aria-current={path.startsWith('/admin/settings') ? 'page' : undefined}>Settings</a>
         </nav>
         <span class="who">
           {me.firstName} {me.lastName}
@@ -64,6 +70,11 @@ export default function Admin() {
       </header>
       <Router>
         <Route path="/users" component={Users} />
+        <Route path="/settings" component={SettingsIndex} />
+        <Route path="/settings/communication" component={CommunicationSettingsScreen} />
+        <Route path="/settings/signup" component={SignupSettingsScreen} />
+        <Route path="/settings/sso" component={SsoSettingsScreen} />
+        <Route path="/settings/scim" component={ScimSettingsScreen} />
         <Route default component={Users} />
       </Router>
     </div>

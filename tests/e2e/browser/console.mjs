@@ -15,11 +15,13 @@
 //   {waitUrl: "/admin/users"}           waits until the path is this
 //   {waitText: "text"}                  waits until the page shows this text
 //   {waitGone: "text"}                  waits until the page no longer shows this text
+//   {qr: "alt text"}                    decodes the QR code in the image with that alt text
+//                                       (jsQR) into qr[alt text]
 //   {check: "screen"}                   axe-core on the page (serious and critical findings
 //                                       into axe[screen]), a screenshot DIR/screen.png, and
 //                                       the page's text into text[screen], its links
 //                                       ({text: href}) into links[screen]
-// Output: {steps, axe, text, focus, csp, finalUrl} (exit 0) or the same with error (exit 1).
+// Output: {steps, axe, text, focus, qr, csp, finalUrl} (exit 0) or the same with error (exit 1).
 // Requests to any host but 127.0.0.1 are aborted; CSP violations the page logs are in csp.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import jsQR from 'jsqr';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -50,7 +53,7 @@ for (const name of ['base', 'steps', 'shots']) {
 }
 const timeout = Number(args['timeout-ms']);
 const steps = JSON.parse(readFileSync(args.steps, 'utf8'));
-const report = { steps: [], axe: {}, text: {}, links: {}, focus: {}, csp: [], blocked: [] };
+const report = { steps: [], axe: {}, text: {}, links: {}, focus: {}, qr: {}, csp: [], blocked: [] };
 const userDataDir = mkdtempSync(join(tmpdir(), 'roster-console-'));
 let context;
 let page;
@@ -107,6 +110,22 @@ async function run(step) {
     await page.getByText(step.waitText).first().waitFor();
   } else if ('waitGone' in step) {
     await page.getByText(step.waitGone).first().waitFor({ state: 'hidden' });
+  } else if ('qr' in step) {
+    // The image as the page has it, drawn with its modules kept sharp, read by jsQR in node.
+    const image = await page.getByAltText(step.qr, { exact: true }).evaluate(async (img) => {
+      await img.decode();
+      // About 400 pixels a side: enough for jsQR, small enough to hand back as JSON.
+      const scale = Math.max(1, Math.round(400 / img.naturalWidth));
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth * scale;
+      canvas.height = img.naturalHeight * scale;
+      const context2d = canvas.getContext('2d');
+      context2d.imageSmoothingEnabled = false;
+      context2d.drawImage(img, 0, 0, canvas.width, canvas.height);
+      const { data, width, height } = context2d.getImageData(0, 0, canvas.width, canvas.height);
+      return { data: Array.from(data), width, height };
+    });
+    report.qr[step.qr] = jsQR(Uint8ClampedArray.from(image.data), image.width, image.height)?.data ?? null;
   } else if ('check' in step) {
     await page.waitForLoadState('networkidle');
     await axe(step.check);
