@@ -4,6 +4,8 @@ import { messageOf, request } from '../api';
 import type { MeQuery } from '../gql/graphql';
 import { ADMIN_ROLE, Me, SignOut } from '../session';
 import { Alert, Page } from '../ui';
+import { IntegrationAccounts } from './integrations/accounts';
+import { Integrations } from './integrations/list';
 import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
@@ -54,6 +56,7 @@ export default function Admin() {
           <a href="/admin/users" aria-current="page">
             Users
           </a>
+          <a href="/admin/integrations">Integrations</a>
         </nav>
         <span class="who">
           {me.firstName} {me.lastName}
@@ -64,6 +67,8 @@ export default function Admin() {
       </header>
       <Router>
         <Route path="/users" component={Users} />
+        <Route path="/integrations" component={Integrations} />
+        <Route path="/integrations/:integration" component={IntegrationAccounts} />
         <Route default component={Users} />
       </Router>
     </div>
