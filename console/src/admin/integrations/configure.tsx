@@ -133,19 +133,20 @@ export function Configure({ integration, onClose }: { integration: IntegrationRo
     setErrors({});
     try {
       const found: { field?: readonly string[] | null; message: string }[] = [];
-      const changed = texts.name.trim() !== integration.name || connected !== integration.connected;
-      if (changed) {
-        const { userErrors } = (await request(Update, { input: { id: integration.id, name: texts.name.trim(), connected } })).updateIntegration;
-        found.push(...userErrors);
-      }
-      // An unconfigured integration with no base URL typed stays unconfigured.
-      if (withSync && found.length === 0 && (sync || texts.baseUrl.trim() !== '')) {
+      // The sync settings first (they are the likelier to be refused), so a refusal changes
+      // nothing. An unconfigured integration with no base URL typed stays unconfigured.
+      if (withSync && (sync || texts.baseUrl.trim() !== '')) {
         const input = syncInput();
         if (!('integrationId' in input)) {
           setErrors(input);
           return;
         }
         found.push(...(await request(ConfigureSync, { input })).configureSync.userErrors);
+      }
+      const changed = texts.name.trim() !== integration.name || connected !== integration.connected;
+      if (changed && found.length === 0) {
+        const { userErrors } = (await request(Update, { input: { id: integration.id, name: texts.name.trim(), connected } })).updateIntegration;
+        found.push(...userErrors);
       }
       if (found.length > 0) {
         const sorted = sortErrors(found, KEYS);

@@ -110,13 +110,15 @@ export function Linked({ integration, search, version, onChanged }: Props) {
                 <td>
                   {account.activityCount} {account.activityCount === 1 ? 'event' : 'events'}, last {new Date(account.lastActivityAt).toLocaleDateString()}
                 </td>
-                <td class="row-actions">
-                  <button type="button" disabled={!user || !integration.connected} aria-label={`Backfill ${label}`} onClick={open(account, 'backfill')}>
-                    Backfill
-                  </button>
-                  <button type="button" aria-label={`Unlink ${label}`} onClick={open(account, 'unlink')}>
-                    Unlink
-                  </button>
+                <td>
+                  <div class="row-actions">
+                    <button type="button" disabled={!user || !integration.connected} aria-label={`Backfill ${label}`} onClick={open(account, 'backfill')}>
+                      Backfill
+                    </button>
+                    <button type="button" aria-label={`Unlink ${label}`} onClick={open(account, 'unlink')}>
+                      Unlink
+                    </button>
+                  </div>
                 </td>
               </tr>
             );

@@ -111,23 +111,25 @@ export function Integrations() {
                 <td>{row.connected ? 'connected' : 'disconnected'}</td>
                 <td>{row.unlinked.totalCount}</td>
                 <td>{row.linked.totalCount}</td>
-                <td class="row-actions">
-                  <button
-                    type="button"
-                    aria-label={`Configure ${row.name}`}
-                    onClick={(event) => {
-                      opener.current = event.currentTarget;
-                      setNotice(null);
-                      setConfiguring(row);
-                    }}
-                  >
-                    Configure
-                  </button>
-                  {syncs(row.kind) && (
-                    <a class="button" href={`/admin/integrations/${encodeURIComponent(row.key)}/sync`} aria-label={`Sync ${row.name}`}>
-                      Sync
-                    </a>
-                  )}
+                <td>
+                  <div class="row-actions">
+                    <button
+                      type="button"
+                      aria-label={`Configure ${row.name}`}
+                      onClick={(event) => {
+                        opener.current = event.currentTarget;
+                        setNotice(null);
+                        setConfiguring(row);
+                      }}
+                    >
+                      Configure
+                    </button>
+                    {syncs(row.kind) && (
+                      <a class="button" href={`/admin/integrations/${encodeURIComponent(row.key)}/sync`} aria-label={`Sync ${row.name}`}>
+                        Sync
+                      </a>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -165,7 +165,7 @@ export function Unlinked({ integration, search, version, onChanged }: Props) {
                   <button
                     type="button"
                     disabled={busy || !integration.connected}
-                    aria-label={match ? `Link ${label} to ${personName(match)}` : `Create a user from ${label}`}
+                    aria-label={match ? `Link ${label} to ${personName(match)}` : `Create user from ${label}`}
                     onClick={() => linkCreate(account.id, label, match !== null && match !== undefined)}
                   >
                     {match ? 'Link' : 'Create user'}
