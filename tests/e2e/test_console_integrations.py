@@ -142,6 +142,9 @@ def test_seed_001_from_unlinked_account_to_full_user(tmp_path: Path) -> None:
         admin_story = stack.browse(
             [
                 *SIGN_IN_STEPS,
+                {"goto": "/admin/integrations/nope"},
+                {"waitText": "No such integration"},
+                {"check": "no-such-integration"},
                 {"click": "Integrations", "role": "link"},
                 {"waitUrl": "/admin/integrations"},
                 {"waitText": "People directory"},
@@ -253,6 +256,9 @@ def test_seed_001_from_unlinked_account_to_full_user(tmp_path: Path) -> None:
     links = admin_story["links"]["integrations"]
     assert links["Sync"].endswith("/admin/integrations/people/sync")
     assert links["Bullhorn"].endswith("/admin/integrations/bullhorn")
+    assert (
+        "This organization has no integration “nope”" in admin_story["text"]["no-such-integration"]
+    )
     assert "Already linked:" in admin_story["text"]["already-linked"]
     assert "Olga Example" in admin_story["text"]["already-linked"]
     assert "Cara Newman" in admin_story["text"]["users-pending"]
