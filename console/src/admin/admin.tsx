@@ -4,6 +4,8 @@ import { messageOf, request } from '../api';
 import type { MeQuery } from '../gql/graphql';
 import { ADMIN_ROLE, Me, SignOut } from '../session';
 import { Alert, Page } from '../ui';
+import { IntegrationAccounts } from './integrations/accounts';
+import { Integrations } from './integrations/list';
 import { CommunicationSettingsScreen } from './settings/communication';
 import { SettingsIndex } from './settings/index';
 import { ScimSettingsScreen } from './settings/scim';
@@ -13,9 +15,23 @@ import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
 
+/** The admin's sections, in the navigation's order; the first is where /admin lands. */
+const SECTIONS: readonly (readonly [href: string, label: string])[] = [
+  ['/admin/users', 'Users'],
+  ['/admin/integrations', 'Integrations'],
+  ['/admin/settings', 'Settings'],
+];
+
+/** The section the path is in (the current page for the navigation). */
+function sectionOf(path: string): string {
+  const found = SECTIONS.find(([href]) => path === href || path.startsWith(`${href}/`));
+  return found ? found[0] : '/admin/users';
+}
+
 /** The admin app: the signed-in admin's frame (navigation, sign out) around its screens. */
 export default function Admin() {
   const { route, path } = useLocation();
+  const current = sectionOf(path);
   const [me, setMe] = useState<Signed | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
 
@@ -56,10 +72,11 @@ export default function Admin() {
       <header class="topbar">
         <span class="brand">Roster</span>
         <nav aria-label="Admin">
-          <a href="/admin/users" aria-current={path.startsWith('/admin/settings') ? undefined : 'page'}>
-            Users
-          </a>
-          <a href="/admin/settings" aria-current={path.startsWith('/admin/settings') ? 'page' : undefined}>Settings</a>
+          {SECTIONS.map(([href, label]) => (
+            <a key={href} href={href} aria-current={href === current ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
         </nav>
         <span class="who">
           {me.firstName} {me.lastName}
@@ -70,6 +87,8 @@ export default function Admin() {
       </header>
       <Router>
         <Route path="/users" component={Users} />
+        <Route path="/integrations" component={Integrations} />
+        <Route path="/integrations/:integration" component={IntegrationAccounts} />
         <Route path="/settings" component={SettingsIndex} />
         <Route path="/settings/communication" component={CommunicationSettingsScreen} />
         <Route path="/settings/signup" component={SignupSettingsScreen} />

@@ -1,3 +1,4 @@
+import { useLocation } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
 import { graphql } from '../gql';
@@ -53,8 +54,10 @@ function useDebounced(value: string, delay: number): string {
 }
 
 export function Users() {
-  const [tab, setTab] = useState<Tab>(TABS[0] as Tab);
-  const [search, setSearch] = useState('');
+  // ?tab=observers&search=... opens the list on a user (the integration screens link so).
+  const { query } = useLocation();
+  const [tab, setTab] = useState<Tab>(TABS.find((candidate) => candidate.key === query.tab) ?? (TABS[0] as Tab));
+  const [search, setSearch] = useState(query.search ?? '');
   const term = useDebounced(search.trim(), SEARCH_DELAY_MS);
   // Cursor paging: the cursors of the pages before this one, so Previous can go back.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
