@@ -4,6 +4,11 @@ import { messageOf, request } from '../api';
 import type { MeQuery } from '../gql/graphql';
 import { ADMIN_ROLE, Me, SignOut } from '../session';
 import { Alert, Page } from '../ui';
+import { ApiClients } from './settings/api-clients';
+import { AuditLog } from './settings/audit';
+import { CatalogSettings } from './settings/catalog';
+import { Licences } from './settings/licences';
+import { RolesSettings } from './settings/roles';
 import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
@@ -64,6 +69,11 @@ export default function Admin() {
       </header>
       <Router>
         <Route path="/users" component={Users} />
+        <Route path="/settings/licences" component={Licences} />
+        <Route path="/settings/api-clients" component={ApiClients} />
+        <Route path="/settings/roles" component={RolesSettings} />
+        <Route path="/settings/catalog" component={CatalogSettings} />
+        <Route path="/settings/audit" component={AuditLog} />
         <Route default component={Users} />
       </Router>
     </div>

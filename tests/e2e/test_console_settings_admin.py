@@ -1,0 +1,155 @@
+"""Settings, part 2, in a real browser: an API client created with its secret shown once (the
+secret then gets a client-credentials token over HTTP, and a reload no longer shows it); a role
+created (by the keyboard), refused as a duplicate, renamed and retired; a department retired
+while a user has it (IN_USE shown), then retired with a replacement that moves the user; the
+resulting events on the audit log page; the licences page with a holder. axe-core on every
+screen."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.console_stack import assert_accessible, console_stack
+from tests.e2e.test_console_admin import SIGN_IN_STEPS
+
+pytestmark = pytest.mark.e2e
+
+CREATE_ENTRY = """
+mutation ($input: CreateCatalogEntryInput!) {
+  createCatalogEntry(input: $input) { entry { id } userErrors { code message } }
+}
+"""
+CREATE_USER = """
+mutation ($input: CreateUserInput!) {
+  createUser(input: $input) { user { id } userErrors { code message } }
+}
+"""
+POOL = """
+mutation ($input: ConfigureLicencePoolInput!) {
+  configureLicencePool(input: $input) { licencePool { used } userErrors { code message } }
+}
+"""
+ASSIGN = """
+mutation ($input: AssignLicenceInput!) {
+  assignLicence(input: $input) { userErrors { code message } }
+}
+"""
+STATE = """
+query ($id: ID!) {
+  user(id: $id) { department { name } }
+  organization { roles { name retired } departments { name retired } }
+}
+"""
+ME = "query { users(first: 1) { totalCount } }"
+
+
+def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
+    with console_stack(tmp_path) as stack:
+        with stack.admin() as admin:
+            made = {}
+            for name in ("Recruiting", "Talent"):
+                entry = stack.gql(
+                    admin, CREATE_ENTRY, {"input": {"catalog": "DEPARTMENT", "name": name}}
+                )
+                assert entry["createCatalogEntry"]["userErrors"] == [], entry
+                made[name] = entry["createCatalogEntry"]["entry"]["id"]
+            user = stack.gql(
+                admin,
+                CREATE_USER,
+                {"input": {"firstName": "Ines", "lastName": "Moreau", "email": "ines@acme.example",
+                           "departmentId": made["Recruiting"]}},
+            )["createUser"]  # fmt: skip
+            assert user["userErrors"] == [], user
+            ines = user["user"]["id"]
+            pool = stack.gql(
+                admin, POOL, {"input": {"productKey": "crm", "name": "CRM", "seats": 5}}
+            )
+            assert pool["configureLicencePool"]["userErrors"] == [], pool
+            given = stack.gql(admin, ASSIGN, {"input": {"userId": ines, "productKey": "crm"}})
+            assert given["assignLicence"]["userErrors"] == [], given
+        report = stack.browse(
+            [
+                *SIGN_IN_STEPS,
+                {"goto": "/admin/settings/api-clients"},
+                {"waitText": "New API client"},
+                {"check": "api-clients-empty"},
+                {"fill": "Name", "value": "Payroll sync"},
+                {"click": "users:read", "role": "checkbox"},
+                {"click": "Create API client"},
+                {"waitText": "Payroll sync is created"},
+                {"check": "api-client-secret"},
+                {"goto": "/admin/settings/api-clients"},
+                {"waitText": "Payroll sync"},
+                {"check": "api-clients-reloaded"},
+                # Roles: created by the keyboard alone (Enter in the field submits).
+                {"goto": "/admin/settings/roles"},
+                {"waitText": "New role"},
+                {"fill": "Role name", "value": "Field lead"},
+                {"press": "Enter"},
+                {"waitText": "Field lead is created."},
+                {"fill": "Role name", "value": "field  LEAD"},
+                {"press": "Enter"},
+                {"waitText": "There is already a role"},
+                {"check": "role-taken"},
+                {"click": "Rename Field lead"},
+                {"fill": "New name for Field lead", "value": "Site lead"},
+                {"click": "Save name"},
+                {"waitText": "Field lead is now Site lead."},
+                {"click": "Retire Site lead"},
+                {"waitText": "Site lead is retired."},
+                {"check": "roles"},
+                # Catalog: IN_USE refused, then retired with a replacement.
+                {"goto": "/admin/settings/catalog"},
+                {"waitText": "Talent"},
+                {"click": "Retire Recruiting"},
+                {"waitText": "Retire and move users"},
+                {"check": "catalog-in-use"},
+                {"select": "Move its users to", "option": "Talent"},
+                {"click": "Retire and move users"},
+                {"waitText": "Recruiting is retired."},
+                {"check": "catalog-retired"},
+                {"goto": "/admin/settings/audit"},
+                {"waitText": "department.retired"},
+                {"check": "audit"},
+                {"goto": "/admin/settings/licences"},
+                {"waitText": "1 of 5 licences in use"},
+                {"check": "licences"},
+            ]
+        )
+        with stack.admin() as admin:
+            state = stack.gql(admin, STATE, {"id": ines})
+        shown = report["text"]["api-client-secret"]
+        client_id = re.search(r"Client id: (\S+)", shown)
+        secret = re.search(r"Client secret\s+(\S+)", shown)
+        assert client_id and secret, shown
+        with httpx.Client(base_url=stack.roster.base_url, timeout=30.0) as http:
+            grant = http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(client_id.group(1), secret.group(1)),
+            )
+            assert grant.status_code == 200, grant.text
+            bearer = {"Authorization": f"Bearer {grant.json()['access_token']}"}
+            read = http.post("/graphql", json={"query": ME}, headers=bearer).json()
+    assert_accessible(report)
+    assert read["data"]["users"]["totalCount"] >= 2, read
+    assert "it will not be shown again" in shown
+    reloaded = report["text"]["api-clients-reloaded"]
+    assert secret.group(1) not in reloaded and "Payroll sync" in reloaded
+    assert "users:read" in reloaded
+    assert "field  LEAD" not in report["text"]["roles"]
+    assert {"name": "Site lead", "retired": True} in state["organization"]["roles"]
+    in_use = report["text"]["catalog-in-use"]
+    assert "1 users are in 'Recruiting'" in in_use and "Retire and move users" in in_use
+    assert state["user"]["department"] == {"name": "Talent"}
+    assert {"name": "Recruiting", "retired": True} in state["organization"]["departments"]
+    audit = report["text"]["audit"]
+    for action in ("api_client.created", "role.created", "role.renamed", "role.retired",
+                   "department.retired", "user.updated"):  # fmt: skip
+        assert action in audit, action
+    assert "Field lead → Site lead" in audit  # before → after, readable
+    assert "Ines Moreau" in report["text"]["licences"]
