@@ -115,6 +115,12 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 {"goto": "/admin/settings/audit"},
                 {"waitText": "department.retired"},
                 {"check": "audit"},
+                # Filtered by the keyboard: type the action, Enter; the focus stays in the field.
+                {"fill": "Action", "value": "role.renamed"},
+                {"press": "Enter"},
+                {"waitText": "(action role.renamed)"},
+                {"waitFocus": "Action"},
+                {"check": "audit-filtered"},
                 {"goto": "/admin/settings/licences"},
                 {"waitText": "1 of 5 licences in use"},
                 {"check": "licences"},
@@ -152,4 +158,6 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                    "department.retired", "user.updated"):  # fmt: skip
         assert action in audit, action
     assert "Field lead → Site lead" in audit  # before → after, readable
+    narrowed = report["text"]["audit-filtered"]
+    assert "1 events (action role.renamed)" in narrowed and "role.created" not in narrowed
     assert "Ines Moreau" in report["text"]["licences"]

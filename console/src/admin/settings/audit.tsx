@@ -1,5 +1,5 @@
-// Settings → Audit log: newest first, a page at a time (cursor paging), filtered by the object
-// acted on (the API's targetId filter); each change shown as field: before → after.
+// Settings → Audit log: newest first, a page at a time (cursor paging), filtered by action,
+// actor and the object acted on; each change shown as field: before → after.
 import { useCallback, useState } from 'preact/hooks';
 import { request } from '../../api';
 import { graphql } from '../../gql';
@@ -7,8 +7,8 @@ import { Alert } from '../../ui';
 import { SettingsScreen, useLoaded, when } from './common';
 
 const Events = graphql(`
-  query AuditLog($targetId: ID, $after: String) {
-    auditEvents(targetId: $targetId, first: 25, after: $after) {
+  query AuditLog($targetId: ID, $action: String, $actorId: ID, $after: String) {
+    auditEvents(targetId: $targetId, action: $action, actorId: $actorId, first: 25, after: $after) {
       totalCount
       pageInfo {
         hasNextPage
@@ -45,13 +45,36 @@ function readable(json: string | null | undefined): string {
   }
 }
 
+type Filter = { action: string; actorId: string; targetId: string };
+const NONE: Filter = { action: '', actorId: '', targetId: '' };
+const FIELDS = [
+  { key: 'action', label: 'Action' },
+  { key: 'actorId', label: 'Actor id' },
+  { key: 'targetId', label: 'Object id' },
+] as const;
+
 export function AuditLog() {
   const [error, setError] = useState<string | null>(null);
-  const [target, setTarget] = useState('');
-  const [filter, setFilter] = useState<string | null>(null);
+  const [typed, setTyped] = useState<Filter>(NONE);
+  const [filter, setFilter] = useState<Filter>(NONE);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
-  const load = useCallback(() => request(Events, { targetId: filter, after }), [filter, after]);
+  const load = useCallback(
+    () =>
+      request(Events, {
+        action: filter.action.trim() || null,
+        actorId: filter.actorId.trim() || null,
+        targetId: filter.targetId.trim() || null,
+        after,
+      }),
+    [filter, after],
+  );
+  const apply = (next: Filter) => {
+    setTyped(next);
+    setFilter(next);
+    setCursors([null]);
+  };
+  const filtered = FIELDS.filter((field) => filter[field.key].trim()).map((field) => `${field.label.toLowerCase()} ${filter[field.key].trim()}`);
   const [data] = useLoaded(load, setError);
   const result = data?.auditEvents;
   const page = cursors.length;
@@ -63,18 +86,29 @@ export function AuditLog() {
         class="toolbar"
         onSubmit={(event) => {
           event.preventDefault();
-          setFilter(target.trim() || null);
-          setCursors([null]);
+          apply(typed);
         }}
       >
-        <div class="search">
-          <label for="audit-target">Object id</label>
-          <input id="audit-target" type="text" value={target} onInput={(event) => setTarget(event.currentTarget.value)} />
+        {FIELDS.map((field) => (
+          <div class="search" key={field.key}>
+            <label for={`audit-${field.key}`}>{field.label}</label>
+            <input
+              id={`audit-${field.key}`}
+              type="text"
+              value={typed[field.key]}
+              onInput={(event) => setTyped({ ...typed, [field.key]: event.currentTarget.value })}
+            />
+          </div>
+        ))}
+        <div class="actions">
+          <button type="submit">Filter</button>
+          <button type="button" onClick={() => apply(NONE)}>
+            Clear
+          </button>
         </div>
-        <button type="submit">Filter</button>
       </form>
       <p class="count" aria-live="polite">
-        {result ? `${result.totalCount} events${filter ? ` about ${filter}` : ''}, page ${page}` : 'Loading…'}
+        {result ? `${result.totalCount} events${filtered.length ? ` (${filtered.join(', ')})` : ''}, page ${page}` : 'Loading…'}
       </p>
       <table>
         <caption class="visually-hidden">Audit events, newest first</caption>
@@ -91,10 +125,23 @@ export function AuditLog() {
           {result?.edges.map(({ node }) => (
             <tr key={node.id}>
               <td>{when(node.at)}</td>
-              <td>{node.action}</td>
+              <td>
+                <button type="button" class="link" aria-label={`Only ${node.action} events`} onClick={() => apply({ ...NONE, action: node.action })}>
+                  {node.action}
+                </button>
+              </td>
               <td>
                 {node.actorType}
-                {node.actorId && <span class="id"> {node.actorId}</span>}
+                {node.actorId && (
+                  <button
+                    type="button"
+                    class="link"
+                    aria-label={`Only events by ${node.actorId}`}
+                    onClick={() => apply({ ...NONE, actorId: node.actorId ?? '' })}
+                  >
+                    {node.actorId}
+                  </button>
+                )}
               </td>
               <td>
                 {node.targetType}
@@ -103,11 +150,7 @@ export function AuditLog() {
                     type="button"
                     class="link"
                     aria-label={`Only events about ${node.targetId}`}
-                    onClick={() => {
-                      setTarget(node.targetId ?? '');
-                      setFilter(node.targetId ?? null);
-                      setCursors([null]);
-                    }}
+                    onClick={() => apply({ ...NONE, targetId: node.targetId ?? '' })}
                   >
                     {node.targetId}
                   </button>
