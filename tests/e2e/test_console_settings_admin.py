@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.console_stack import assert_accessible, console_stack
+from tests.e2e.console_stack import ADMIN_EMAIL, assert_accessible, console_stack
 from tests.e2e.test_console_admin import SIGN_IN_STEPS
 
 pytestmark = pytest.mark.e2e
@@ -124,6 +124,13 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 {"goto": "/admin/settings/licences"},
                 {"waitText": "1 of 5 licences in use"},
                 {"check": "licences"},
+                {"fill": "Give CRM to (email)", "value": ADMIN_EMAIL},
+                {"click": "Give licence"},
+                {"waitText": "2 of 5 licences in use"},
+                {"click": "Take back CRM from Ines Moreau"},
+                {"waitText": "Ines Moreau no longer holds CRM."},
+                {"waitText": "1 of 5 licences in use"},
+                {"check": "licences-changed"},
             ]
         )
         with stack.admin() as admin:
@@ -159,5 +166,7 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
         assert action in audit, action
     assert "Field lead → Site lead" in audit  # before → after, readable
     narrowed = report["text"]["audit-filtered"]
-    assert "1 events (action role.renamed)" in narrowed and "role.created" not in narrowed
+    assert "1 event (action role.renamed)" in narrowed and "role.created" not in narrowed
     assert "Ines Moreau" in report["text"]["licences"]
+    changed = report["text"]["licences-changed"]
+    assert ADMIN_EMAIL in changed and "ines@acme.example" not in changed

@@ -108,7 +108,7 @@ export function AuditLog() {
         </div>
       </form>
       <p class="count" aria-live="polite">
-        {result ? `${result.totalCount} events${filtered.length ? ` (${filtered.join(', ')})` : ''}, page ${page}` : 'Loading…'}
+        {result ? `${result.totalCount} ${result.totalCount === 1 ? 'event' : 'events'}${filtered.length ? ` (${filtered.join(', ')})` : ''}, page ${page}` : 'Loading…'}
       </p>
       <table>
         <caption class="visually-hidden">Audit events, newest first</caption>

@@ -181,7 +181,8 @@ function CatalogSection({
             <tr key={entry.id}>
               <td>{entry.name}</td>
               <td>{entry.retired ? 'Retired' : 'Active'}</td>
-              <td class="row-actions">
+              <td>
+                <div class="row-actions">
                 {!entry.retired && renaming?.id !== entry.id && (
                   <>
                     <button
@@ -228,6 +229,7 @@ function CatalogSection({
                     </button>
                   </form>
                 )}
+                </div>
               </td>
             </tr>
           ))}

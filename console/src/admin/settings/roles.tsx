@@ -117,7 +117,8 @@ export function RolesSettings() {
             <tr key={role.name}>
               <td>{role.name}</td>
               <td>{role.builtIn ? 'Built in' : role.retired ? 'Retired' : 'Organization'}</td>
-              <td class="row-actions">
+              <td>
+                <div class="row-actions">
                 {!role.builtIn && !role.retired && renaming !== role.name && (
                   <>
                     <button
@@ -151,6 +152,7 @@ export function RolesSettings() {
                     </button>
                   </form>
                 )}
+                </div>
               </td>
             </tr>
           ))}
