@@ -130,6 +130,17 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 {"click": "Take back CRM from Ines Moreau"},
                 {"waitText": "Ines Moreau no longer holds CRM."},
                 {"waitText": "1 of 5 licences in use"},
+                {"fill": "Licences of CRM", "value": "0"},
+                {"click": "Change the number"},
+                {"waitText": "Seats cannot be fewer than the 1 licences"},
+                {"fill": "Licences of CRM", "value": "3"},
+                {"click": "Change the number"},
+                {"waitText": "1 of 3 licences in use"},
+                {"fill": "Product key", "value": "payroll"},
+                {"fill": "Product name", "value": "Payroll"},
+                {"fill": "Licences", "value": "2"},
+                {"click": "Add product"},
+                {"waitText": "0 of 2 licences in use"},
                 {"check": "licences-changed"},
             ]
         )
@@ -170,3 +181,4 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
     assert "Ines Moreau" in report["text"]["licences"]
     changed = report["text"]["licences-changed"]
     assert ADMIN_EMAIL in changed and "ines@acme.example" not in changed
+    assert "Give Payroll to (email)" in changed

@@ -1,5 +1,6 @@
-// Settings → Licences: one panel per product's licence pool (seats in use and the limit), its
-// holders a page at a time, a licence given by the holder's email or taken back.
+// Settings → Licences: one panel per product's licence pool (seats in use and the limit, which
+// can be changed), its holders a page at a time, a licence given by the holder's email or taken
+// back; and a new product's pool.
 import { useCallback, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { TextField } from '../../form';
@@ -68,12 +69,46 @@ const RevokeLicence = graphql(`
   }
 `);
 
+const Configure = graphql(`
+  mutation ConfigureLicencePool($input: ConfigureLicencePoolInput!) {
+    configureLicencePool(input: $input) {
+      userErrors {
+        message
+      }
+    }
+  }
+`);
+
 type Outcome = { userErrors: readonly { message: string }[] };
+
+/** Runs a change; its error or its notice go where the screen shows them. True when done. */
+async function changed(run: () => Promise<Outcome>, setError: (m: string | null) => void): Promise<boolean> {
+  setError(null);
+  try {
+    const result = await run();
+    setError(result.userErrors.map((failure) => failure.message).join(' ') || null);
+    return result.userErrors.length === 0;
+  } catch (failure) {
+    setError(messageOf(failure));
+    return false;
+  }
+}
 
 export function Licences() {
   const [error, setError] = useState<string | null>(null);
+  const [product, setProduct] = useState({ productKey: '', name: '', seats: '' });
   const load = useCallback(() => request(Pools, { after: null }), []);
-  const [data] = useLoaded(load, setError);
+  const [data, reload] = useLoaded(load, setError);
+
+  async function add(event: Event) {
+    event.preventDefault();
+    const input = { productKey: product.productKey.trim(), name: product.name.trim(), seats: Number(product.seats) || 0 };
+    if (await changed(async () => (await request(Configure, { input })).configureLicencePool, setError)) {
+      setProduct({ productKey: '', name: '', seats: '' });
+      reload();
+    }
+  }
+
   return (
     <SettingsScreen title="Licences">
       <Alert message={error} />
@@ -81,6 +116,13 @@ export function Licences() {
       {data?.organization.licencePools.map((pool) => (
         <Pool key={pool.productKey} productKey={pool.productKey} name={pool.name} />
       ))}
+      <form class="settings-form" onSubmit={add}>
+        <h2>New product</h2>
+        <TextField id="product-key" label="Product key" value={product.productKey} onChange={(productKey) => setProduct({ ...product, productKey })} />
+        <TextField id="product-name" label="Product name" value={product.name} onChange={(name) => setProduct({ ...product, name })} />
+        <TextField id="product-seats" label="Licences" inputMode="text" value={product.seats} onChange={(seats) => setProduct({ ...product, seats })} />
+        <button type="submit">Add product</button>
+      </form>
     </SettingsScreen>
   );
 }
@@ -89,6 +131,7 @@ function Pool({ productKey, name }: { productKey: string; name: string }) {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [email, setEmail] = useState('');
+  const [seats, setSeats] = useState('');
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
   const load = useCallback(async () => {
@@ -118,6 +161,16 @@ function Pool({ productKey, name }: { productKey: string; name: string }) {
     if (!user) return setError(`No user has the email ${email}.`);
     await change(async () => (await request(Assign, { input: { userId: user.id, productKey } })).assignLicence, `${email} holds a ${name} licence.`);
     setEmail('');
+  }
+
+  async function resize(event: Event) {
+    event.preventDefault();
+    const input = { productKey, name, seats: Number(seats) };
+    if (await changed(async () => (await request(Configure, { input })).configureLicencePool, setError)) {
+      setNotice(`${name} has ${seats} licences.`);
+      setSeats('');
+      reload();
+    }
   }
 
   return (
@@ -180,6 +233,12 @@ function Pool({ productKey, name }: { productKey: string; name: string }) {
       <form class="settings-form" onSubmit={assign}>
         <TextField id={`${id}-email`} label={`Give ${name} to (email)`} inputMode="email" value={email} onChange={setEmail} />
         <button type="submit">Give licence</button>
+      </form>
+      <form class="settings-form" onSubmit={resize}>
+        <TextField id={`${id}-seats`} label={`Licences of ${name}`} value={seats} onChange={setSeats} />
+        <button type="submit" disabled={!/^\d+$/.test(seats)}>
+          Change the number
+        </button>
       </form>
     </section>
   );
