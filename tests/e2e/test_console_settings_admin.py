@@ -45,6 +45,7 @@ query ($id: ID!) {
 }
 """
 ME = "query { users(first: 1) { totalCount } }"
+GRANT = {"grant_type": "client_credentials"}
 
 
 def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
             assert pool["configureLicencePool"]["userErrors"] == [], pool
             given = stack.gql(admin, ASSIGN, {"input": {"userId": ines, "productKey": "crm"}})
             assert given["assignLicence"]["userErrors"] == [], given
-        report = stack.browse(
+        created = stack.browse(
             [
                 *SIGN_IN_STEPS,
                 {"goto": "/admin/settings/api-clients"},
@@ -82,9 +83,30 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 {"click": "Create API client"},
                 {"waitText": "Payroll sync is created"},
                 {"check": "api-client-secret"},
+            ]
+        )
+        shown = created["text"]["api-client-secret"]
+        client_id = re.search(r"Client id: (\S+)", shown)
+        secret = re.search(r"Client secret\s+(\S+)", shown)
+        assert client_id and secret, shown
+        credentials = (client_id.group(1), secret.group(1))
+        with httpx.Client(base_url=stack.roster.base_url, timeout=30.0) as http:
+            grant = http.post("/oauth/token", data=GRANT, auth=credentials)
+            assert grant.status_code == 200, grant.text
+            bearer = {"Authorization": f"Bearer {grant.json()['access_token']}"}
+            read = http.post("/graphql", json={"query": ME}, headers=bearer).json()
+        report = stack.browse(
+            [
+                *SIGN_IN_STEPS,
                 {"goto": "/admin/settings/api-clients"},
                 {"waitText": "Payroll sync"},
                 {"check": "api-clients-reloaded"},
+                {"click": "Revoke Payroll sync"},
+                {"click": "Keep"},
+                {"click": "Revoke Payroll sync"},
+                {"click": "Revoke now"},
+                {"waitText": "Revoked"},
+                {"check": "api-client-revoked"},
                 # Roles: created by the keyboard alone (Enter in the field submits).
                 {"goto": "/admin/settings/roles"},
                 {"waitText": "New role"},
@@ -146,21 +168,12 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
         )
         with stack.admin() as admin:
             state = stack.gql(admin, STATE, {"id": ines})
-        shown = report["text"]["api-client-secret"]
-        client_id = re.search(r"Client id: (\S+)", shown)
-        secret = re.search(r"Client secret\s+(\S+)", shown)
-        assert client_id and secret, shown
         with httpx.Client(base_url=stack.roster.base_url, timeout=30.0) as http:
-            grant = http.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(client_id.group(1), secret.group(1)),
-            )
-            assert grant.status_code == 200, grant.text
-            bearer = {"Authorization": f"Bearer {grant.json()['access_token']}"}
-            read = http.post("/graphql", json={"query": ME}, headers=bearer).json()
+            refused = http.post("/oauth/token", data=GRANT, auth=credentials)
+    assert_accessible(created)
     assert_accessible(report)
     assert read["data"]["users"]["totalCount"] >= 2, read
+    assert refused.status_code in (400, 401), refused.text  # revoked on the page
     assert "it will not be shown again" in shown
     reloaded = report["text"]["api-clients-reloaded"]
     assert secret.group(1) not in reloaded and "Payroll sync" in reloaded
@@ -181,4 +194,4 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
     assert "Ines Moreau" in report["text"]["licences"]
     changed = report["text"]["licences-changed"]
     assert ADMIN_EMAIL in changed and "ines@acme.example" not in changed
-    assert "Give Payroll to (email)" in changed
+    assert "Give Payroll to (email)" in changed and "No one holds Payroll yet." in changed

@@ -57,6 +57,7 @@ export function ApiClients() {
   const [scopes, setScopes] = useState<string[]>([]);
   const [shown, setShown] = useState<Shown | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<string | null>(null);
   const load = useCallback(() => request(Clients), []);
   const [data, reload] = useLoaded(load, setError);
 
@@ -79,8 +80,8 @@ export function ApiClients() {
     }
   }
 
-  async function revoke(id: string, clientName: string) {
-    if (!window.confirm(`Revoke ${clientName}? Its tokens stop working at once.`)) return;
+  async function revoke(id: string) {
+    setRevoking(null);
     try {
       const done = (await request(Revoke, { input: { id } })).revokeApiClient;
       setError(done.userErrors.map((failure) => failure.message).join(' ') || null);
@@ -151,10 +152,21 @@ export function ApiClients() {
               <td>{when(client.createdAt)}</td>
               <td>{client.revokedAt ? `Revoked ${when(client.revokedAt)}` : 'Active'}</td>
               <td>
-                {!client.revokedAt && (
-                  <button type="button" class="danger" aria-label={`Revoke ${client.name}`} onClick={() => revoke(client.id, client.name)}>
+                {!client.revokedAt && revoking !== client.id && (
+                  <button type="button" class="danger" aria-label={`Revoke ${client.name}`} onClick={() => setRevoking(client.id)}>
                     Revoke
                   </button>
+                )}
+                {revoking === client.id && (
+                  <div class="row-actions">
+                    <span>Revoke {client.name}? Its tokens stop working at once.</span>
+                    <button type="button" class="danger" onClick={() => revoke(client.id)}>
+                      Revoke now
+                    </button>
+                    <button type="button" onClick={() => setRevoking(null)}>
+                      Keep
+                    </button>
+                  </div>
                 )}
               </td>
             </tr>

@@ -216,6 +216,7 @@ function Pool({ productKey, name }: { productKey: string; name: string }) {
           ))}
         </tbody>
       </table>
+      {pool && pool.holders.totalCount === 0 && <p>No one holds {name} yet.</p>}
       {(cursors.length > 1 || pool?.holders.pageInfo.hasNextPage) && (
         <nav class="pager" aria-label={`Pages of ${name} holders`}>
           <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
