@@ -127,6 +127,13 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 # Catalog: IN_USE refused, then retired with a replacement.
                 {"goto": "/admin/settings/catalog"},
                 {"waitText": "Talent"},
+                {"fill": "New department", "value": "Payroll"},
+                {"click": "Add department"},
+                {"waitText": "Payroll is created."},
+                {"click": "Rename Payroll"},
+                {"fill": "New name for Payroll", "value": "Payroll Office"},
+                {"click": "Save name"},
+                {"waitText": "Payroll is now Payroll Office."},
                 {"click": "Retire Recruiting"},
                 {"waitText": "Retire and move users"},
                 {"check": "catalog-in-use"},
@@ -184,9 +191,11 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
     assert "1 users are in 'Recruiting'" in in_use and "Retire and move users" in in_use
     assert state["user"]["department"] == {"name": "Talent"}
     assert {"name": "Recruiting", "retired": True} in state["organization"]["departments"]
+    assert {"name": "Payroll Office", "retired": False} in state["organization"]["departments"]
     audit = report["text"]["audit"]
     for action in ("api_client.created", "role.created", "role.renamed", "role.retired",
-                   "department.retired", "user.updated"):  # fmt: skip
+                   "department.created", "department.renamed", "department.retired",
+                   "user.updated"):  # fmt: skip
         assert action in audit, action
     assert "Field lead → Site lead" in audit  # before → after, readable
     narrowed = report["text"]["audit-filtered"]
