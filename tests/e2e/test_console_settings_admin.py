@@ -1,6 +1,7 @@
 """Settings, part 2, in a real browser: an API client created with its secret shown once (the
 secret then gets a client-credentials token over HTTP, and a reload no longer shows it); a role
-created (by the keyboard), refused as a duplicate, renamed and retired; a department retired
+created and renamed by the keyboard (the rename field takes the focus), refused as a
+duplicate, and retired; a department retired
 while a user has it (IN_USE shown), then retired with a replacement that moves the user; the
 resulting events on the audit log page; the licences page with a holder. axe-core on every
 screen."""
@@ -118,8 +119,10 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 {"waitText": "There is already a role"},
                 {"check": "role-taken"},
                 {"click": "Rename Field lead"},
-                {"fill": "New name for Field lead", "value": "Site lead"},
-                {"click": "Save name"},
+                {"waitFocus": "New name for Field lead"},
+                {"press": "ControlOrMeta+a"},
+                {"type": "Site lead"},
+                {"press": "Enter"},
                 {"waitText": "Field lead is now Site lead."},
                 {"click": "Retire Site lead"},
                 {"waitText": "Site lead is retired."},

@@ -1,7 +1,7 @@
 // Settings → Catalog: departments, job profiles and permission types. Retiring an entry users
 // still have is refused (IN_USE, with their count); the screen then offers a replacement to
 // move each of them to, one audited update per user.
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { CatalogSelect, TextField } from '../../form';
 import { graphql } from '../../gql';
@@ -133,6 +133,11 @@ function CatalogSection({
   const [name, setName] = useState('');
   const [renaming, setRenaming] = useState<Entry | null>(null);
   const [newName, setNewName] = useState('');
+  const renameField = useRef<HTMLInputElement>(null);
+  // The rename field takes the focus when it opens, so the keyboard goes straight on typing.
+  useEffect(() => {
+    if (renaming) renameField.current?.focus();
+  }, [renaming]);
   const [inUse, setInUse] = useState<Entry | null>(null);
   const [replacement, setReplacement] = useState('');
   const catalog: CatalogKind = kind.kind as CatalogKind;
@@ -202,7 +207,7 @@ function CatalogSection({
                 )}
                 {renaming?.id === entry.id && (
                   <form class="inline" onSubmit={rename}>
-                    <TextField id={`${prefix}-new-name`} label={`New name for ${entry.name}`} value={newName} onChange={setNewName} />
+                    <TextField id={`${prefix}-new-name`} label={`New name for ${entry.name}`} inputRef={renameField} value={newName} onChange={setNewName} />
                     <button type="submit">Save name</button>
                     <button type="button" onClick={() => setRenaming(null)}>
                       Cancel

@@ -1,6 +1,6 @@
 // Settings → Roles: the organization's own roles (built-in ones are listed, never changed).
 // Refusals (NAME_TAKEN, IN_USE ...) are the API's userErrors, shown as they come.
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { TextField } from '../../form';
 import { graphql } from '../../gql';
@@ -64,6 +64,11 @@ export function RolesSettings() {
   const [name, setName] = useState('');
   const [renaming, setRenaming] = useState<string | null>(null);
   const [newName, setNewName] = useState('');
+  const renameField = useRef<HTMLInputElement>(null);
+  // The rename field takes the focus when it opens, so the keyboard goes straight on typing.
+  useEffect(() => {
+    if (renaming) renameField.current?.focus();
+  }, [renaming]);
   const load = useCallback(() => request(Roles), []);
   const [data, reload] = useLoaded(load, setError);
 
@@ -145,7 +150,7 @@ export function RolesSettings() {
                 )}
                 {renaming === role.name && (
                   <form class="inline" onSubmit={rename}>
-                    <TextField id="role-new-name" label={`New name for ${role.name}`} value={newName} onChange={setNewName} />
+                    <TextField id="role-new-name" label={`New name for ${role.name}`} inputRef={renameField} value={newName} onChange={setNewName} />
                     <button type="submit">Save name</button>
                     <button type="button" onClick={() => setRenaming(null)}>
                       Cancel
