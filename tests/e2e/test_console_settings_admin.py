@@ -1,10 +1,11 @@
-"""Settings, part 2, in a real browser: an API client created with its secret shown once (the
-secret then gets a client-credentials token over HTTP, and a reload no longer shows it); a role
-created and renamed by the keyboard (the rename field takes the focus), refused as a
-duplicate, and retired; a department retired
-while a user has it (IN_USE shown), then retired with a replacement that moves the user; the
-resulting events on the audit log page; the licences page with a holder. axe-core on every
-screen."""
+"""Settings, part 2, in a real browser. An API client created with its secret shown once: the
+secret gets a client-credentials token over HTTP, a reload no longer shows it, and once revoked
+on the page the token endpoint refuses it. A role created and renamed by the keyboard (the
+rename field takes the focus), refused as a duplicate, retired. A department added, renamed,
+and one still in use refused (IN_USE with the count) then retired with a replacement that moves
+its user. The events on the audit page, filtered by action with the keyboard. Licences: a
+holder given and taken back, the number changed (below those held refused), a new product.
+axe-core on every screen."""
 
 from __future__ import annotations
 
