@@ -28,6 +28,9 @@ class ApiClient:
         description="When the client was revoked (UTC), after which its tokens are refused; "
         "null while it is active."
     )
+    last_token_at: datetime | None = strawberry.field(
+        description="When the client last got an access token (UTC); null if it never has."
+    )
 
     @classmethod
     def of(cls, record: ApiClientRecord) -> ApiClient:
@@ -38,6 +41,7 @@ class ApiClient:
             scopes=list(record.scopes),
             created_at=record.created_at,
             revoked_at=record.revoked_at,
+            last_token_at=record.last_token_at,
         )
 
 
