@@ -189,6 +189,8 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
     reloaded = report["text"]["api-clients-reloaded"]
     assert secret.group(1) not in reloaded and "Payroll sync" in reloaded
     assert "users:read" in reloaded
+    assert "Never" not in reloaded  # the token got before the reload is its last use
+    assert "Never" in created["text"]["api-client-secret"]
     assert "field  LEAD" not in report["text"]["roles"]
     assert {"name": "Site lead", "retired": True} in state["organization"]["roles"]
     in_use = report["text"]["catalog-in-use"]

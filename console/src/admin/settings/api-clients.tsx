@@ -1,5 +1,6 @@
 // Settings → API clients: the partner tools' OAuth clients. A new client's secret is shown here
-// once (the API never returns it again), with a copy button; revoking refuses its tokens.
+// once (the API never returns it again), with a copy button; when each last got a token;
+// revoking refuses its tokens.
 import { useCallback, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { sortErrors, TextField } from '../../form';
@@ -16,6 +17,7 @@ const Clients = graphql(`
       scopes
       createdAt
       revokedAt
+      lastTokenAt
     }
   }
 `);
@@ -135,6 +137,7 @@ export function ApiClients() {
             <th scope="col">Client id</th>
             <th scope="col">Scopes</th>
             <th scope="col">Created</th>
+            <th scope="col">Last token</th>
             <th scope="col">Status</th>
             <th scope="col">
               <span class="visually-hidden">Actions</span>
@@ -150,6 +153,7 @@ export function ApiClients() {
               </td>
               <td>{client.scopes.join(', ')}</td>
               <td>{when(client.createdAt)}</td>
+              <td>{client.lastTokenAt ? when(client.lastTokenAt) : 'Never'}</td>
               <td>{client.revokedAt ? `Revoked ${when(client.revokedAt)}` : 'Active'}</td>
               <td>
                 {!client.revokedAt && revoking !== client.id && (
