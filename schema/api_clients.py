@@ -45,7 +45,7 @@ class ApiClient:
         )
 
 
-@strawberry.type(description="The result of creating or revoking an API client.")
+@strawberry.type(description="The result of creating, revoking or rotating an API client.")
 class ApiClientPayload:
     api_client: ApiClient | None = strawberry.field(
         default=None,
@@ -68,3 +68,8 @@ class CreateApiClientInput:
 @strawberry.input(description="The API client to revoke (admins).")
 class RevokeApiClientInput:
     id: strawberry.ID = strawberry.field(description="ApiClient.id")
+
+
+@strawberry.input(description="The API client whose secret to replace (admins).")
+class RotateApiClientSecretInput:
+    id: strawberry.ID = strawberry.field(description="ApiClient.id of an active client")

@@ -66,6 +66,20 @@ class ApiClients:
         doc = await self._collection.find_one({"client_id": client_id})
         return _record(doc) if doc else None
 
+    async def replace_secret(
+        self, org_id: str, client_pk: str, new_hash: str
+    ) -> ApiClientRecord | None:
+        """The active client with its new secret; None if unknown or revoked."""
+        oid = object_id(client_pk)
+        if oid is None:
+            return None
+        doc = await self._collection.find_one_and_update(
+            {"_id": oid, "org_id": org_id, "revoked_at": None},
+            {"$set": {"secret_hash": new_hash}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _record(doc) if doc else None
+
     async def note_token(self, client_pk: str, now: datetime) -> None:
         """The client got an access token now (shown to admins as when it was last used)."""
         await self._collection.update_one(
