@@ -103,6 +103,10 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                 {"goto": "/admin/settings/api-clients"},
                 {"waitText": "Payroll sync"},
                 {"check": "api-clients-reloaded"},
+                {"click": "New secret for Payroll sync"},
+                {"click": "Replace secret"},
+                {"waitText": "Payroll sync has a new secret"},
+                {"check": "api-client-rotated"},
                 {"click": "Revoke Payroll sync"},
                 {"click": "Keep"},
                 {"click": "Revoke Payroll sync"},
@@ -189,6 +193,8 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
     reloaded = report["text"]["api-clients-reloaded"]
     assert secret.group(1) not in reloaded and "Payroll sync" in reloaded
     assert "users:read" in reloaded
+    rotated = re.search(r"Client secret\s+(\S+)", report["text"]["api-client-rotated"])
+    assert rotated and rotated.group(1) != secret.group(1)
     assert "Never" not in reloaded  # the token got before the reload is its last use
     assert "Never" in created["text"]["api-client-secret"]
     assert "field  LEAD" not in report["text"]["roles"]

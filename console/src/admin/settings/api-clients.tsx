@@ -48,9 +48,24 @@ const Revoke = graphql(`
   }
 `);
 
+const Rotate = graphql(`
+  mutation RotateApiClientSecret($input: RotateApiClientSecretInput!) {
+    rotateApiClientSecret(input: $input) {
+      apiClient {
+        clientId
+        name
+      }
+      clientSecret
+      userErrors {
+        message
+      }
+    }
+  }
+`);
+
 const SCOPES = ['users:read', 'users:write', 'integrations:write', 'imports:write', 'sync:run', 'scim', 'admin'];
 
-type Shown = { name: string; clientId: string; secret: string };
+type Shown = { name: string; clientId: string; secret: string; rotated?: boolean };
 
 export function ApiClients() {
   const [error, setError] = useState<string | null>(null);
@@ -59,7 +74,7 @@ export function ApiClients() {
   const [scopes, setScopes] = useState<string[]>([]);
   const [shown, setShown] = useState<Shown | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
-  const [revoking, setRevoking] = useState<string | null>(null);
+  const [pending, setPending] = useState<{ id: string; action: 'revoke' | 'rotate' } | null>(null);
   const load = useCallback(() => request(Clients), []);
   const [data, reload] = useLoaded(load, setError);
 
@@ -82,8 +97,24 @@ export function ApiClients() {
     }
   }
 
+  async function rotate(id: string) {
+    setPending(null);
+    setError(null);
+    try {
+      const done = (await request(Rotate, { input: { id } })).rotateApiClientSecret;
+      setError(done.userErrors.map((failure) => failure.message).join(' ') || null);
+      if (done.apiClient && done.clientSecret) {
+        setCopied(null);
+        setShown({ name: done.apiClient.name, clientId: done.apiClient.clientId, secret: done.clientSecret, rotated: true });
+      }
+      reload();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }
+
   async function revoke(id: string) {
-    setRevoking(null);
+    setPending(null);
     try {
       const done = (await request(Revoke, { input: { id } })).revokeApiClient;
       setError(done.userErrors.map((failure) => failure.message).join(' ') || null);
@@ -107,7 +138,9 @@ export function ApiClients() {
       <Alert message={error} />
       {shown && (
         <section class="secret" aria-labelledby="secret-heading">
-          <h2 id="secret-heading">{shown.name} is created</h2>
+          <h2 id="secret-heading">
+            {shown.name} {shown.rotated ? 'has a new secret' : 'is created'}
+          </h2>
           <p>
             Client id: <code>{shown.clientId}</code>
           </p>
@@ -156,18 +189,34 @@ export function ApiClients() {
               <td>{client.lastTokenAt ? when(client.lastTokenAt) : 'Never'}</td>
               <td>{client.revokedAt ? `Revoked ${when(client.revokedAt)}` : 'Active'}</td>
               <td>
-                {!client.revokedAt && revoking !== client.id && (
-                  <button type="button" class="danger" aria-label={`Revoke ${client.name}`} onClick={() => setRevoking(client.id)}>
-                    Revoke
-                  </button>
+                {!client.revokedAt && pending?.id !== client.id && (
+                  <div class="row-actions">
+                    <button type="button" aria-label={`New secret for ${client.name}`} onClick={() => setPending({ id: client.id, action: 'rotate' })}>
+                      New secret
+                    </button>
+                    <button type="button" class="danger" aria-label={`Revoke ${client.name}`} onClick={() => setPending({ id: client.id, action: 'revoke' })}>
+                      Revoke
+                    </button>
+                  </div>
                 )}
-                {revoking === client.id && (
+                {pending?.id === client.id && pending.action === 'revoke' && (
                   <div class="row-actions">
                     <span>Revoke {client.name}? Its tokens stop working at once.</span>
                     <button type="button" class="danger" onClick={() => revoke(client.id)}>
                       Revoke now
                     </button>
-                    <button type="button" onClick={() => setRevoking(null)}>
+                    <button type="button" onClick={() => setPending(null)}>
+                      Keep
+                    </button>
+                  </div>
+                )}
+                {pending?.id === client.id && pending.action === 'rotate' && (
+                  <div class="row-actions">
+                    <span>Replace the secret of {client.name}? The old one gets no more tokens.</span>
+                    <button type="button" class="danger" onClick={() => rotate(client.id)}>
+                      Replace secret
+                    </button>
+                    <button type="button" onClick={() => setPending(null)}>
                       Keep
                     </button>
                   </div>
