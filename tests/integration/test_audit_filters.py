@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from store.indexes import ensure_indexes
 from tests.integration.conftest import Api
 
 ROLE = """mutation($input: CreateRoleInput!) {
@@ -51,3 +52,18 @@ async def test_audit_events_filter_by_action_and_actor(api: Api) -> None:
     assert both["totalCount"] == 0  # the other admin renamed it
     unknown = await _events(api, admin, action="no.such_action")
     assert unknown["edges"] == [] and unknown["totalCount"] == 0
+
+
+async def test_the_action_and_actor_filters_use_an_index(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    made = await api.gql(admin, ROLE, {"input": {"name": "Lead"}})
+    assert made["data"]["createRole"]["userErrors"] == []
+    await ensure_indexes(api.deps.store.db)
+    for where, index in (
+        ({"action": "role.created"}, "org_action_recent"),
+        ({"actor_id": "someone"}, "org_actor_recent"),
+    ):
+        query = {"org_id": org_id, **where}
+        cursor = api.deps.store.db["audit_events"].find(query).sort("_id", -1)
+        plan = str((await cursor.explain())["queryPlanner"]["winningPlan"])
+        assert index in plan and "COLLSCAN" not in plan, plan
