@@ -169,6 +169,8 @@ class AccessTokens:
     audience: str
     lifetime: int
     wall_clock: Callable[[], float] = time.time
+    # Called with the client after each token it is issued (its "last used" for admins).
+    note_token: Callable[[ApiClientRecord], Awaitable[None]] | None = None
     _server: _Server = field(init=False)
 
     def __post_init__(self) -> None:
@@ -189,6 +191,8 @@ class AccessTokens:
         finally:
             _current_client.reset(client_token)
             _current_signer.reset(signer_token)
+        if status == 200 and record is not None and self.note_token is not None:
+            await self.note_token(record)
         return status, body, headers
 
     async def principal(self, token: str) -> Principal:

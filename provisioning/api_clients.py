@@ -88,5 +88,19 @@ async def revoke_api_client(deps: Dependencies, caller: Caller, client_pk: str) 
     return record
 
 
+async def rotate_api_client_secret(
+    deps: Dependencies, caller: Caller, client_pk: str
+) -> CreatedClient:
+    """A new secret replaces the old one at once: the old one gets no more tokens (tokens it
+    already got work until they expire)."""
+    org_id = caller.require_admin()
+    secret = new_client_secret()
+    record = await deps.store.api_clients.replace_secret(org_id, client_pk, secret_hash(secret))
+    if record is None:
+        raise NotFound("Active API client", ("input", "id"))
+    await record_event(deps, caller, "api_client.secret_rotated", "ApiClient", record.id, {})
+    return CreatedClient(client=record, secret=secret)
+
+
 async def list_api_clients(deps: Dependencies, caller: Caller) -> list[ApiClientRecord]:
     return await deps.store.api_clients.list(caller.require_admin())

@@ -25,6 +25,8 @@ async def list_events(
     caller: Caller,
     *,
     target_id: str | None,
+    action: str | None = None,
+    actor_id: str | None = None,
     first: int,
     after_id: str | None,
 ) -> EventPage:
@@ -34,7 +36,9 @@ async def list_events(
             Problem("INVALID", f"first must be between 0 and {MAX_PAGE}.", ("first",))
         )
     events, total = await asyncio.gather(
-        deps.store.audit.page(org_id, target_id, after_id, first + 1),
-        deps.store.audit.count(org_id, target_id),
+        deps.store.audit.page(
+            org_id, target_id, after_id, first + 1, action=action, actor_id=actor_id
+        ),
+        deps.store.audit.count(org_id, target_id, action=action, actor_id=actor_id),
     )
     return EventPage(events=events[:first], has_next=len(events) > first, total=total)

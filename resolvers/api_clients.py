@@ -11,6 +11,7 @@ from schema.api_clients import (
     ApiClientPayload,
     CreateApiClientInput,
     RevokeApiClientInput,
+    RotateApiClientSecretInput,
 )
 from schema.context import context_of
 from schema.payloads import OkPayload
@@ -56,3 +57,25 @@ class ApiClientMutation:
         context = context_of(info)
         await api_clients.revoke_api_client(context.deps, context.caller, str(input.id))
         return OkPayload(ok=True)
+
+    @strawberry.mutation(
+        description="Admins: a new secret for an active client, in this payload once; the old"
+        " secret gets no more tokens (those it got work until they expire). NOT_FOUND for an"
+        " unknown or revoked client."
+    )
+    @payload_on_domain_error
+    async def rotate_api_client_secret(
+        self,
+        info: strawberry.Info,
+        input: Annotated[
+            RotateApiClientSecretInput,
+            strawberry.argument(description="The API client whose secret to replace."),
+        ],
+    ) -> ApiClientPayload:
+        context = context_of(info)
+        rotated = await api_clients.rotate_api_client_secret(
+            context.deps, context.caller, str(input.id)
+        )
+        return ApiClientPayload(
+            api_client=ApiClient.of(rotated.client), client_secret=rotated.secret
+        )

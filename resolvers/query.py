@@ -108,6 +108,16 @@ class FoundationQuery:
                 description="Only events about this object (a user's id, say); null: every event."
             ),
         ] = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only events of this action (role.renamed); null: any."
+            ),
+        ] = None,
+        actor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only events by this user or API client; null: all."),
+        ] = None,
         first: Annotated[int, strawberry.argument(description="Page size, 0 to 100.")] = 50,
         after: Annotated[
             str | None,
@@ -119,6 +129,8 @@ class FoundationQuery:
             context.deps,
             context.caller,
             target_id=str(target_id) if target_id else None,
+            action=action or None,
+            actor_id=str(actor_id) if actor_id else None,
             first=first,
             after_id=decode_cursor(after),
         )

@@ -28,6 +28,9 @@ class ApiClient:
         description="When the client was revoked (UTC), after which its tokens are refused; "
         "null while it is active."
     )
+    last_token_at: datetime | None = strawberry.field(
+        description="When the client last got an access token (UTC); null if it never has."
+    )
 
     @classmethod
     def of(cls, record: ApiClientRecord) -> ApiClient:
@@ -38,10 +41,11 @@ class ApiClient:
             scopes=list(record.scopes),
             created_at=record.created_at,
             revoked_at=record.revoked_at,
+            last_token_at=record.last_token_at,
         )
 
 
-@strawberry.type(description="The result of creating or revoking an API client.")
+@strawberry.type(description="The result of creating, revoking or rotating an API client.")
 class ApiClientPayload:
     api_client: ApiClient | None = strawberry.field(
         default=None,
@@ -64,3 +68,8 @@ class CreateApiClientInput:
 @strawberry.input(description="The API client to revoke (admins).")
 class RevokeApiClientInput:
     id: strawberry.ID = strawberry.field(description="ApiClient.id")
+
+
+@strawberry.input(description="The API client whose secret to replace (admins).")
+class RotateApiClientSecretInput:
+    id: strawberry.ID = strawberry.field(description="ApiClient.id of an active client")

@@ -82,6 +82,7 @@ def access_tokens_for(settings: Settings, deps: Dependencies) -> AccessTokens:
         issuer=settings.public_url,
         audience=f"{settings.public_url}/graphql",
         lifetime=settings.access_token_ttl_seconds,
+        note_token=lambda record: deps.store.api_clients.note_token(record.id, deps.clock()),
     )
 
 

@@ -24,6 +24,7 @@ class ApiClientRecord:
     created_at: datetime
     revoked_at: datetime | None = None
     created_by: str | None = None
+    last_token_at: datetime | None = None
 
 
 def _record(doc: Document) -> ApiClientRecord:
@@ -37,6 +38,7 @@ def _record(doc: Document) -> ApiClientRecord:
         created_at=doc["created_at"],
         revoked_at=doc.get("revoked_at"),
         created_by=doc.get("created_by"),
+        last_token_at=doc.get("last_token_at"),
     )
 
 
@@ -63,6 +65,26 @@ class ApiClients:
         """Any organization's client: the token endpoint and bearer checks start here."""
         doc = await self._collection.find_one({"client_id": client_id})
         return _record(doc) if doc else None
+
+    async def replace_secret(
+        self, org_id: str, client_pk: str, new_hash: str
+    ) -> ApiClientRecord | None:
+        """The active client with its new secret; None if unknown or revoked."""
+        oid = object_id(client_pk)
+        if oid is None:
+            return None
+        doc = await self._collection.find_one_and_update(
+            {"_id": oid, "org_id": org_id, "revoked_at": None},
+            {"$set": {"secret_hash": new_hash}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _record(doc) if doc else None
+
+    async def note_token(self, client_pk: str, now: datetime) -> None:
+        """The client got an access token now (shown to admins as when it was last used)."""
+        await self._collection.update_one(
+            {"_id": ObjectId(client_pk)}, {"$set": {"last_token_at": now}}
+        )
 
     async def list(self, org_id: str) -> list[ApiClientRecord]:
         cursor = self._collection.find({"org_id": org_id}).sort("_id", 1)

@@ -93,25 +93,44 @@ class AuditEvents:
             if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
                 raise
 
-    def _query(self, org_id: str, target_id: str | None) -> Document:
+    def _query(
+        self, org_id: str, target_id: str | None, action: str | None, actor_id: str | None
+    ) -> Document:
         query: Document = {"org_id": org_id}
-        if target_id is not None:
-            query["target_id"] = target_id
+        for name, value in (("target_id", target_id), ("action", action), ("actor_id", actor_id)):
+            if value is not None:
+                query[name] = value
         return query
 
     async def page(
-        self, org_id: str, target_id: str | None, before_id: str | None, limit: int
+        self,
+        org_id: str,
+        target_id: str | None,
+        before_id: str | None,
+        limit: int,
+        *,
+        action: str | None = None,
+        actor_id: str | None = None,
     ) -> list[AuditRecord]:
-        """Newest first; `before_id` is the cursor of the last event already seen."""
-        query = self._query(org_id, target_id)
+        """Newest first; `before_id` is the cursor of the last event already seen. Each filter
+        given (target, action, actor) must match."""
+        query = self._query(org_id, target_id, action, actor_id)
         before = object_id(before_id)
         if before is not None:
             query["_id"] = {"$lt": before}
         cursor = self._collection.find(query).sort("_id", -1).limit(limit)
         return [_record(doc) async for doc in cursor]
 
-    async def count(self, org_id: str, target_id: str | None) -> int:
-        return await self._collection.count_documents(self._query(org_id, target_id))
+    async def count(
+        self,
+        org_id: str,
+        target_id: str | None,
+        *,
+        action: str | None = None,
+        actor_id: str | None = None,
+    ) -> int:
+        query = self._query(org_id, target_id, action, actor_id)
+        return await self._collection.count_documents(query)
 
     async def redact_target(self, org_id: str, target_id: str, fields: list[str]) -> None:
         """Replace personal values in a deleted target's history; the events stay."""

@@ -121,6 +121,15 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("org_id", ASCENDING), ("target_id", ASCENDING), ("_id", DESCENDING)],
             name="org_target_recent",
         ),
+        # The admin audit page's action and actor filters (newest first within each).
+        IndexModel(
+            [("org_id", ASCENDING), ("action", ASCENDING), ("_id", DESCENDING)],
+            name="org_action_recent",
+        ),
+        IndexModel(
+            [("org_id", ASCENDING), ("actor_id", ASCENDING), ("_id", DESCENDING)],
+            name="org_actor_recent",
+        ),
     ],
     "identity_providers": [IndexModel([("org_id", ASCENDING)], name="org")],
     "identities": [

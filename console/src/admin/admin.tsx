@@ -11,6 +11,11 @@ import { SettingsIndex } from './settings/index';
 import { ScimSettingsScreen } from './settings/scim';
 import { SignupSettingsScreen } from './settings/signup';
 import { SsoSettingsScreen } from './settings/sso';
+import { ApiClients } from './settings/api-clients';
+import { AuditLog } from './settings/audit';
+import { CatalogSettings } from './settings/catalog';
+import { Licences } from './settings/licences';
+import { RolesSettings } from './settings/roles';
 import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
@@ -94,6 +99,11 @@ export default function Admin() {
         <Route path="/settings/signup" component={SignupSettingsScreen} />
         <Route path="/settings/sso" component={SsoSettingsScreen} />
         <Route path="/settings/scim" component={ScimSettingsScreen} />
+        <Route path="/settings/licences" component={Licences} />
+        <Route path="/settings/api-clients" component={ApiClients} />
+        <Route path="/settings/roles" component={RolesSettings} />
+        <Route path="/settings/catalog" component={CatalogSettings} />
+        <Route path="/settings/audit" component={AuditLog} />
         <Route default component={Users} />
       </Router>
     </div>
