@@ -207,3 +207,23 @@ async def test_users_stored_before_the_prefixes_are_found_after_start_up(api: Ap
     assert await emails(api, admin, search="zo") == []
     await ensure_indexes(api.deps.store.db)
     assert await emails(api, admin, search="zo") == ["zk@acme.example", "zoe@acme.example"]
+
+
+async def test_a_page_without_total_count_counts_nothing(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    await seed(api, admin)
+    page_only = "query { users(first: 2) { edges { node { email } } pageInfo { hasNextPage } } }"
+    api.counter.clear()
+    body = await api.gql(admin, page_only)
+    assert body.get("errors") is None, body
+    assert body["data"]["users"]["pageInfo"]["hasNextPage"] is True
+    assert "count" not in api.counter.data_commands(), api.counter.data_commands_on()
+    assert "aggregate" not in api.counter.data_commands(), api.counter.data_commands_on()
+
+    api.counter.clear()
+    counted = await api.gql(
+        admin,
+        "query { users(first: 2, seat: OBSERVER) { totalCount edges { node { email } } } }",
+    )
+    assert counted["data"]["users"]["totalCount"] == 5, counted
+    assert {"count", "aggregate"} & set(api.counter.data_commands())
