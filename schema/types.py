@@ -19,7 +19,7 @@ from schema.catalog import (
     load_permission_type,
 )
 from schema.context import context_of
-from schema.enums import Seat, UserSource, UserStatus
+from schema.enums import ActorType, Seat, UserSource, UserStatus
 from schema.identities import Identity, identities_of
 from schema.pages import PageInfo
 from store.audit import AuditRecord
@@ -223,7 +223,7 @@ class AuditEvent:
         description="What happened, dotted (user.created,"
         " user.activated, sso.provider_updated ...)."
     )
-    actor_type: str = strawberry.field(description="user, client or system")
+    actor_type: ActorType = strawberry.field(description="Who did it.")
     actor_id: strawberry.ID | None = strawberry.field(
         description="Id of the user or API client that acted; null for the system."
     )
@@ -247,7 +247,7 @@ class AuditEvent:
         return cls(
             id=strawberry.ID(record.id),
             action=record.action,
-            actor_type=record.actor_type,
+            actor_type=ActorType(record.actor_type),
             actor_id=strawberry.ID(record.actor_id) if record.actor_id else None,
             target_type=record.target_type,
             target_id=strawberry.ID(record.target_id) if record.target_id else None,
