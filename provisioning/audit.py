@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from provisioning.caller import Caller
@@ -65,3 +66,11 @@ async def record_event(
 async def record_events(deps: Dependencies, events: Sequence[AuditRecord]) -> None:
     if events:
         await deps.store.audit.insert_many(events)
+
+
+class ActorType(StrEnum):
+    """Who did an audited action (Caller.actor_type); lower-case as stored."""
+
+    user = "user"
+    client = "client"
+    system = "system"

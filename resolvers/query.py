@@ -82,20 +82,31 @@ class FoundationQuery:
         ] = None,
     ) -> UserConnection:
         context = context_of(info)
+        deps, caller = context.deps, context.caller
+        status_value, seat_value = (
+            (status.value if status else None),
+            (seat.value if seat else None),
+        )
         page = await users.list_users(
-            context.deps,
-            context.caller,
+            deps,
+            caller,
             search=search,
-            status=status.value if status else None,
-            seat=seat.value if seat else None,
+            status=status_value,
+            seat=seat_value,
             first=first,
             after_id=decode_cursor(after),
         )
         edges = [UserEdge(cursor=encode_cursor(u.id), node=User.of(u)) for u in page.users]
+
+        async def count() -> int:
+            return await users.count_users(
+                deps, caller, search=search, status=status_value, seat=seat_value
+            )
+
         return UserConnection(
             edges=edges,
             page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
-            total_count=page.total,
+            count=count,
         )
 
     @strawberry.field(description="Admins: the organization's audit trail, newest first.")

@@ -4,6 +4,13 @@ from enum import Enum
 
 import strawberry
 
+from provisioning.audit import ActorType as ActorType
+from provisioning.imports.status import ImportStatus as ImportStatus
+from provisioning.invitations.channels import MessageChannel as MessageChannel
+from provisioning.invitations.channels import MessageStatus as MessageStatus
+from provisioning.sync.kinds import SyncDirection as SyncDirection
+from provisioning.sync.kinds import SyncRunStatus as SyncRunStatus
+from provisioning.sync.kinds import SyncTrigger as SyncTrigger
 from provisioning.users.model import Seat as Seat
 from provisioning.users.model import UserSource as UserSource
 from provisioning.users.model import UserStatus as UserStatus
@@ -159,6 +166,73 @@ _describe(
         "INTEGRATION": "created from an unlinked integration account",
         "DIRECTORY": "created by a directory sync; the directory manages its fields",
         "SCIM": "created by the identity provider over SCIM; it manages its fields",
+    },
+)
+
+_describe(
+    ImportStatus,
+    "Where a spreadsheet import job stands.",
+    {
+        "QUEUED": "waiting for the import worker",
+        "RUNNING": "the worker is reading and writing its rows",
+        "DONE": "every row was read; the counts and row errors are final",
+        "FAILED": "the job stopped (the error says why); resumeImport continues it",
+    },
+)
+_describe(
+    SyncRunStatus,
+    "Where a sync run stands.",
+    {
+        "RUNNING": "in progress",
+        "SUCCEEDED": "ended; its changes are applied",
+        "FAILED": "stopped on an error (the run's error says which)",
+        "AWAITING_CONFIRMATION": "it would disable more users than the threshold:"
+        " confirmSyncRun applies it, discardSyncRun drops it; no scheduled run starts meanwhile",
+        "DISCARDED": "an admin dropped it; nothing was applied",
+    },
+)
+_describe(
+    SyncDirection,
+    "Which way a sync run moves users.",
+    {
+        "INBOUND": "from a directory into Roster",
+        "OUTBOUND": "from Roster to an application",
+    },
+)
+_describe(
+    SyncTrigger,
+    "What started a sync run.",
+    {
+        "manual": "an admin (runSync, the console)",
+        "schedule": "the integration's schedule",
+        "company": "a company's sync (syncCompany)",
+        "retry": "a retry of a failed run",
+        "cli": "the roster sync command",
+    },
+)
+_describe(
+    MessageChannel,
+    "How a message reaches its recipient.",
+    {"email": "an email", "sms": "a text message"},
+)
+_describe(
+    MessageStatus,
+    "Where an outbox message's delivery stands.",
+    {
+        "queued": "waiting for the sender",
+        "sending": "the sender is delivering it",
+        "sent": "delivered to the mail or SMS provider",
+        "failed": "the provider refused it after the retries (the error says why)",
+        "logged": "not sent: written to the log (development, or no provider configured)",
+    },
+)
+_describe(
+    ActorType,
+    "Who did an audited action.",
+    {
+        "user": "a signed-in user (actorId is the user's id)",
+        "client": "an API client (actorId is the client's id)",
+        "system": "Roster itself (a sync, the import worker, a schedule)",
     },
 )
 

@@ -11,7 +11,7 @@ from strawberry.file_uploads import Upload
 from provisioning.imports import jobs as import_jobs
 from provisioning.imports import retention as import_retention
 from schema.context import context_of
-from schema.enums import ErrorCode
+from schema.enums import ErrorCode, ImportStatus
 from schema.errors import USER_ERRORS, UserError
 from schema.pages import PageInfo, decode_cursor, encode_cursor
 from store.import_jobs import ImportJobRecord
@@ -62,7 +62,7 @@ def _position(cursor: str | None) -> tuple[int, int] | None:
 @strawberry.type(description="A bulk import: its status, progress and counts.")
 class ImportJob:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the job.")
-    status: str = strawberry.field(description="QUEUED, RUNNING, DONE or FAILED")
+    status: ImportStatus = strawberry.field(description="Where the job stands.")
     dry_run: bool = strawberry.field(description="reports what would happen; writes no user")
     file_name: str = strawberry.field(description="The uploaded file's name.")
     total_rows: int = strawberry.field(description="the file's rows (estimated until done)")
@@ -91,7 +91,7 @@ class ImportJob:
         counts = record.counts
         return cls(
             id=strawberry.ID(record.id),
-            status=record.status,
+            status=ImportStatus(record.status),
             dry_run=record.dry_run,
             file_name=record.file_name,
             total_rows=record.total_rows,

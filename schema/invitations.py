@@ -6,6 +6,7 @@ from enum import Enum
 import strawberry
 
 from provisioning.invitations.preview import Preview
+from schema.enums import MessageChannel, MessageStatus
 from schema.errors import USER_ERRORS, UserError
 from schema.types import User
 from store.outbox import OutboxMessage as OutboxRecord
@@ -147,13 +148,13 @@ class InvitationPayload:
 @strawberry.type(description="A message Roster sent or is still trying to send.")
 class OutboxMessage:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the message.")
-    channel: str = strawberry.field(description="email or sms.")
+    channel: MessageChannel = strawberry.field(description="How the message is sent.")
     recipient: str = strawberry.field(description="The email address or phone number it goes to.")
     template: str = strawberry.field(
         description=("Which message it is (invitation, password reset, sign-up verification ...).")
     )
     subject: str = strawberry.field(description="The email's subject line; empty for a text.")
-    status: str = strawberry.field(description="queued, sending, sent, failed or logged")
+    status: MessageStatus = strawberry.field(description="Where its delivery stands.")
     attempts: int = strawberry.field(description="How many times sending was tried.")
     last_error: str | None = strawberry.field(
         description="Why the last attempt failed; null if none did."
@@ -170,11 +171,11 @@ class OutboxMessage:
     def of(cls, record: OutboxRecord) -> OutboxMessage:
         return cls(
             id=strawberry.ID(record.id),
-            channel=record.channel,
+            channel=MessageChannel(record.channel),
             recipient=record.recipient,
             template=record.template,
             subject=record.subject,
-            status=record.status,
+            status=MessageStatus(record.status),
             attempts=record.attempts,
             last_error=record.last_error,
             created_at=record.created_at,

@@ -12,7 +12,7 @@ from provisioning.licences import HeldLicence
 from schema.context import context_of
 from schema.errors import USER_ERRORS, UserError
 from schema.pages import PageInfo, decode_cursor, encode_cursor
-from schema.types import User, UserConnection, UserEdge
+from schema.types import User, UserConnection, UserEdge, known_count
 from store.licences import PoolRecord
 
 
@@ -50,7 +50,7 @@ class LicencePool:
         return UserConnection(
             edges=edges,
             page_info=PageInfo.of([e.cursor for e in edges], page.has_next, after),
-            total_count=page.total,
+            count=known_count(page.total),
         )
 
     @classmethod

@@ -10,6 +10,7 @@ import strawberry
 from provisioning.sync import configuration, runs
 from schema.catalog import Company
 from schema.context import context_of
+from schema.enums import SyncDirection, SyncRunStatus, SyncTrigger
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.types import User
 from store.sync_configs import SyncConfigRecord
@@ -90,13 +91,9 @@ class SyncErrorConnection:
 )
 class SyncRun:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the run.")
-    status: str = strawberry.field(
-        description="RUNNING, SUCCEEDED, FAILED, AWAITING_CONFIRMATION (it would disable"
-        " more than the threshold: confirmSyncRun applies it, discardSyncRun drops it; no"
-        " scheduled run starts meanwhile), or DISCARDED"
-    )
-    direction: str = strawberry.field(description="INBOUND (directory) or OUTBOUND (app)")
-    trigger: str = strawberry.field(description="manual, schedule, company, retry or cli")
+    status: SyncRunStatus = strawberry.field(description="Where the run stands.")
+    direction: SyncDirection = strawberry.field(description="Which way the run moves users.")
+    trigger: SyncTrigger = strawberry.field(description="What started the run.")
     started_at: datetime = strawberry.field(description="When the run started (UTC).")
     finished_at: datetime | None = strawberry.field(
         description="When it ended (UTC); null while RUNNING."
@@ -124,9 +121,9 @@ class SyncRun:
     def of(cls, record: SyncRunRecord) -> SyncRun:
         return cls(
             id=strawberry.ID(record.id),
-            status=record.status,
-            direction=record.direction,
-            trigger=record.trigger,
+            status=SyncRunStatus(record.status),
+            direction=SyncDirection(record.direction),
+            trigger=SyncTrigger(record.trigger),
             started_at=record.started_at,
             finished_at=record.finished_at,
             cursor_from=record.cursor_from,

@@ -133,6 +133,14 @@ class Page:
     total: int
 
 
+@dataclass(frozen=True)
+class UserPage:
+    """A page of users without its total (count_users counts when asked)."""
+
+    users: list[UserRecord]
+    has_next: bool
+
+
 _NOT_AUDITED = frozenset(
     {*_SECRET_FIELDS, "id", "org_id", "created_at", "updated_at", "last_login_at"}
     | {"status_before_disable"}

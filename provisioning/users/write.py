@@ -33,7 +33,7 @@ from provisioning.users.model import (
     audit_view,
     unchanged_condition,
 )
-from provisioning.users.queries import get_user, get_users, list_users
+from provisioning.users.queries import count_users, get_user, get_users, list_users
 from provisioning.users.update import update_user, void_links, write_changes
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "check_new_user",
     "check_references",
     "check_rights",
+    "count_users",
     "create_user",
     "create_users",
     "delete_user",

@@ -225,3 +225,23 @@ async def test_a_finished_migration_does_not_scan_again_at_start_up(api: Api) ->
         if c.split(" ")[0] in ("find", "update") and c.split(" ")[-1] in scanned
     ]
     assert reads_or_writes == []
+
+
+async def test_a_page_without_total_count_counts_nothing(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    await seed(api, admin)
+    page_only = "query { users(first: 2) { edges { node { email } } pageInfo { hasNextPage } } }"
+    api.counter.clear()
+    body = await api.gql(admin, page_only)
+    assert body.get("errors") is None, body
+    assert body["data"]["users"]["pageInfo"]["hasNextPage"] is True
+    assert "count" not in api.counter.data_commands(), api.counter.data_commands_on()
+    assert "aggregate" not in api.counter.data_commands(), api.counter.data_commands_on()
+
+    api.counter.clear()
+    counted = await api.gql(
+        admin,
+        "query { users(first: 2, seat: OBSERVER) { totalCount edges { node { email } } } }",
+    )
+    assert counted["data"]["users"]["totalCount"] == 5, counted
+    assert {"count", "aggregate"} & set(api.counter.data_commands())
