@@ -4,6 +4,7 @@ import { messageOf, request } from '../api';
 import type { MeQuery } from '../gql/graphql';
 import { ADMIN_ROLE, Me, SignOut } from '../session';
 import { Alert, Page } from '../ui';
+import { IntegrationSync } from './integrations/sync';
 import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
@@ -64,6 +65,7 @@ export default function Admin() {
       </header>
       <Router>
         <Route path="/users" component={Users} />
+        <Route path="/integrations/:key/sync" component={IntegrationSync} />
         <Route default component={Users} />
       </Router>
     </div>
