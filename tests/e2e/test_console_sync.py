@@ -87,7 +87,7 @@ def test_an_admin_adopts_an_app_account_and_backdates_last_updated(tmp_path: Pat
                 {"press": "Enter"},
                 {"waitText": "Last updated is saved."},
                 {"click": "Run now"},
-                {"waitText": "The run ended."},
+                {"waitText": "The run ended: see its counts below."},
                 {"check": "sync-rerun"},
             ]
         )
@@ -97,7 +97,8 @@ def test_an_admin_adopts_an_app_account_and_backdates_last_updated(tmp_path: Pat
     assert "REMOTE_EMAIL_EXISTS" in report["text"]["sync-remote-email"]
     assert OLGA in report["text"]["sync-remote-email"]
     assert "Adopt account" not in report["text"]["sync-adopted"]
-    assert "cannot be set in the future" in report["text"]["sync-cursor-refused"]
+    refused = report["text"]["sync-cursor-refused"]
+    assert "INVALID: The cursor cannot be set in the future" in refused
     assert [edge["node"]["resolvedAt"] is not None for edge in state["syncErrors"]["edges"]] == [
         True
     ]
@@ -105,5 +106,5 @@ def test_an_admin_adopts_an_app_account_and_backdates_last_updated(tmp_path: Pat
     assert runs[0]["cursorFrom"] is not None and runs[0]["cursorFrom"].startswith(back[:10])
     assert (
         "Run SUCCEEDED" in report["text"]["sync-rerun"]
-        or "The run ended." in report["text"]["sync-rerun"]
+        or "The run ended: see its counts below." in report["text"]["sync-rerun"]
     )

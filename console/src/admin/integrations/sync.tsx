@@ -254,13 +254,11 @@ export function IntegrationSync() {
   const runNow = (dryRun: boolean) =>
     act(async () => {
       const answer = (await request(RunSync, { input: { integrationId: id, dryRun } })).runSync;
-      const run = answer.syncRun;
-      if (run) setNotice(`Run ${run.status}: read ${run.read}, created ${run.created}, updated ${run.updated}, failed ${run.failed}.`);
-      return answer;
-    }, dryRun ? 'The dry run ended.' : 'The run ended.');
+            return answer;
+    }, dryRun ? 'The dry run ended: see its counts below.' : 'The run ended: see its counts below.');
 
   return (
-    <section class="sync" aria-labelledby="sync-title">
+    <main class="screen" aria-labelledby="sync-title">
       <p>
         <a href="/admin/integrations">← Integrations</a>
       </p>
@@ -426,6 +424,6 @@ export function IntegrationSync() {
           ))}
         </tbody>
       </table>
-    </section>
+    </main>
   );
 }
