@@ -108,3 +108,48 @@ def test_an_admin_adopts_an_app_account_and_backdates_last_updated(tmp_path: Pat
         "Run SUCCEEDED" in report["text"]["sync-rerun"]
         or "The run ended: see its counts below." in report["text"]["sync-rerun"]
     )
+
+
+RUN = """mutation($input: RunSyncInput!) { runSync(input: $input) {
+  syncRun { status created } userErrors { code message } } }"""
+
+
+def test_an_admin_resyncs_one_directory_company_and_cannot_edit_its_people(
+    tmp_path: Path,
+) -> None:
+    """Seed 003: a directory's run made Alice; the admin resyncs her company from the sync
+    screen; the run is listed with its company and counts."""
+    alice = "alice@partners.example"
+    with (
+        scim_server(tmp_path / "scim.log") as scim,
+        console_stack(tmp_path) as stack,
+    ):
+        directory = scim.tenant()
+        directory.add_person("alice", email=alice, first="Alice", company="Acme Partners")
+        with stack.admin() as admin:
+            made = stack.gql(
+                admin,
+                CREATE_INTEGRATION,
+                {"input": {"key": "connex", "name": "ConneX", "kind": "DIRECTORY"}},
+            )["createIntegration"]
+            integration_id = made["integration"]["id"]
+            settings = {"integrationId": integration_id, "baseUrl": directory.base_url}
+            configured = stack.gql(admin, CONFIGURE, {"input": {**settings, "bearerToken": TOKEN}})
+            assert configured["configureSync"]["userErrors"] == []
+            ran = stack.gql(admin, RUN, {"input": {"integrationId": integration_id}})["runSync"]
+            assert ran["syncRun"] == {"status": "SUCCEEDED", "created": 1}, ran
+        report = stack.browse(
+            [
+                *SIGN_IN_STEPS,
+                {"goto": "/admin/integrations/connex/sync"},
+                {"waitText": "Sync: ConneX"},
+                {"select": "Company", "option": "Acme Partners"},
+                {"click": "Resync company"},
+                {"waitText": "The company is resynced."},
+                {"check": "sync-company"},
+            ]
+        )
+    assert_accessible(report)
+    assert "company\tAcme Partners" in report["text"]["sync-company"].replace(
+        "company: ", "company\t"
+    )
