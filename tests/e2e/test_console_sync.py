@@ -114,7 +114,7 @@ RUN = """mutation($input: RunSyncInput!) { runSync(input: $input) {
   syncRun { status created } userErrors { code message } } }"""
 
 
-def test_an_admin_resyncs_one_directory_company_and_cannot_edit_its_people(
+def test_an_admin_resyncs_one_directory_company(
     tmp_path: Path,
 ) -> None:
     """Seed 003: a directory's run made Alice; the admin resyncs her company from the sync
