@@ -16,6 +16,7 @@ import { AuditLog } from './settings/audit';
 import { CatalogSettings } from './settings/catalog';
 import { Licences } from './settings/licences';
 import { RolesSettings } from './settings/roles';
+import { IntegrationSync } from './integrations/sync';
 import { Users } from './users';
 
 type Signed = NonNullable<MeQuery['me']>;
@@ -104,6 +105,7 @@ export default function Admin() {
         <Route path="/settings/roles" component={RolesSettings} />
         <Route path="/settings/catalog" component={CatalogSettings} />
         <Route path="/settings/audit" component={AuditLog} />
+        <Route path="/integrations/:key/sync" component={IntegrationSync} />
         <Route default component={Users} />
       </Router>
     </div>
