@@ -6,6 +6,7 @@ import type { Seat, UsersQuery, UserStatus } from '../gql/graphql';
 import { Alert } from '../ui';
 import { UserActions } from './user-actions';
 import { type Created, UserCreate } from './user-create';
+import { UserFromAccounts } from './user-from-accounts';
 
 const UsersList = graphql(`
   query Users($search: String, $status: UserStatus, $seat: Seat, $first: Int!, $after: String) {
@@ -70,7 +71,7 @@ export function Users() {
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
-  const [creating, setCreating] = useState(false);
+  const [creating, setCreating] = useState<false | 'manually' | 'accounts'>(false);
   const createButton = useRef<HTMLButtonElement>(null);
   const createOpened = useRef(false);
   // Once the create dialog has closed, focus goes back to its button (after the page's notice
@@ -142,10 +143,21 @@ export function Users() {
                   type="button"
                   onClick={() => {
                     setMenuOpen(false);
-                    setCreating(true);
+                    setCreating('manually');
                   }}
                 >
                   Manually
+                </button>
+              </li>
+              <li>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setMenuOpen(false);
+                    setCreating('accounts');
+                  }}
+                >
+                  From unlinked integration accounts
                 </button>
               </li>
             </ul>
@@ -235,8 +247,17 @@ export function Users() {
           </button>
         </nav>
       </section>
-      {creating && (
+      {creating === 'manually' && (
         <UserCreate
+          onCreated={created}
+          onClose={() => {
+            createButton.current?.focus();
+            setCreating(false);
+          }}
+        />
+      )}
+      {creating === 'accounts' && (
+        <UserFromAccounts
           onCreated={created}
           onClose={() => {
             createButton.current?.focus();

@@ -12,6 +12,7 @@
 //   {press: "Tab"} / {type: "text"}     the keyboard only, wherever the focus is
 //   {focused: "what"}                   records the focused element's label as focus[what]
 //   {waitFocus: "label"}                waits until the focused element has this label
+//   {waitValue: "label", value: "v"}    waits until the field with that label holds v
 //   {waitUrl: "/admin/users"}           waits until the path is this
 //   {waitText: "text"}                  waits until the page shows this text
 //   {waitGone: "text"}                  waits until the page no longer shows this text
@@ -104,6 +105,12 @@ async function run(step) {
     report.focus[step.focused] = await focusedLabel();
   } else if ('waitFocus' in step) {
     await page.waitForFunction(activeLabel, step.waitFocus);
+  } else if ('waitValue' in step) {
+    const has = ([label, want]) => {
+      const found = [...document.querySelectorAll('label')].find((candidate) => candidate.textContent.trim() === label);
+      return document.getElementById(found?.htmlFor ?? '')?.value === want;
+    };
+    await page.waitForFunction(has, [step.waitValue, step.value]);
   } else if ('waitUrl' in step) {
     await page.waitForURL((url) => url.pathname === step.waitUrl);
   } else if ('waitText' in step) {
