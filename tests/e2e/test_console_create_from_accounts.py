@@ -189,6 +189,7 @@ def test_seed_000_create_users_from_unlinked_accounts(tmp_path: Path) -> None:
     assert_accessible(report)
     if os.environ.get("ROSTER_DOCS_SCREENSHOTS") == "1":
         shutil.copy(stack.shots / "from-accounts.png", DOCS / "console-create-from-accounts.png")
+        shutil.copy(stack.shots / "users-after.png", DOCS / "console-users.png")
     shown = report["text"]["from-accounts"]
     for text in ("Bullhorn", "Slack", "Score", "email matches exactly", "Selected"):
         assert text in shown, text
