@@ -31,6 +31,8 @@ async def create_admin(
     password: str,
     first_name: str = "Admin",
     last_name: str = "User",
+    *,
+    email_verified: bool = False,
 ) -> AdminCreated:
     problems = password_problems(password, email)
     if problems:
@@ -52,6 +54,7 @@ async def create_admin(
             seat=FULL,
             status=ACTIVE,
             password_hash=password_hash,
+            email_verified=email_verified,
         ),
     )
     return AdminCreated(organization=organization, organization_created=created, user=user)

@@ -56,12 +56,27 @@ build it yourself: <code>cd console &amp;&amp; npm ci &amp;&amp; npm run build</
 """
 
 
-def default_console_dist(environ: Mapping[str, str] = os.environ) -> Path:
-    """ROSTER_CONSOLE_DIST (the Docker image's), else console/dist beside the packages."""
+# Where a wheel carries the built console: package data of `server` (setup.py copies
+# console/dist there when it builds the wheel).
+PACKAGED_DIST = Path(__file__).resolve().parent / "console_dist"
+
+
+CHECKOUT_CONSOLE = Path(__file__).resolve().parent.parent / "console"
+
+
+def default_console_dist(
+    environ: Mapping[str, str] = os.environ,
+    checkout: Path = CHECKOUT_CONSOLE,
+    packaged: Path = PACKAGED_DIST,
+) -> Path:
+    """ROSTER_CONSOLE_DIST when set; else, in a source checkout (console/package.json beside
+    the packages), its console/dist; else the build an installed wheel carries."""
     configured = environ.get("ROSTER_CONSOLE_DIST")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parent.parent / "console" / "dist"
+    if (checkout / "package.json").is_file() or not packaged.is_dir():
+        return checkout / "dist"
+    return packaged
 
 
 class ConsoleRoutes:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from server.console import PACKAGED_DIST
+
 BUILD_TIMEOUT_SECONDS = 600.0
 # The files a build reads besides src/: a change to any of them makes dist stale.
 BUILD_INPUTS = (
@@ -67,7 +69,10 @@ def ensure_console_built(
     console = console or console_dir()
     environ = os.environ if environ is None else environ
     if not (console / "package.json").is_file():
-        return (console / "dist" / "index.html").is_file()
+        # No sources to build from: an installed wheel, which carries its build.
+        return (console / "dist" / "index.html").is_file() or (
+            PACKAGED_DIST / "index.html"
+        ).is_file()
     if not is_stale(console):
         return True
     if environ.get("ROSTER_CONSOLE_BUILD", "auto").lower() in ("off", "0", "false", "no"):

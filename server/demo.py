@@ -26,7 +26,15 @@ ADMIN_PASSWORD = "demo admin password"  # noqa: S105 - the demo's published cred
 PROVIDER_NAME = "Demo SSO"
 CLIENT_ID = "roster-demo"
 CLIENT_SECRET = "roster-demo-secret"  # noqa: S105 - the mock provider accepts any secret
+# "admin" is the demo's admin: the provider links a verified email to the user who has it,
+# so signing in as "admin" lands in the console's admin pages as that admin.
 DEMO_PEOPLE = {
+    "admin": {
+        "email": ADMIN_EMAIL,
+        "email_verified": True,
+        "given_name": "Demo",
+        "family_name": "Admin",
+    },
     "ada": {
         "email": "ada@demo.example",
         "email_verified": True,
@@ -48,6 +56,9 @@ class Demo:
 
 
 PORT_FILE = "demo-provider.json"
+# Where the printed SSO link lands after sign-in: the console's admin (a same-origin path,
+# as /auth/{org}/login's return_to must be).
+LANDING = "/admin/users"
 
 
 def _port_is_free(port: int) -> bool:
@@ -98,7 +109,13 @@ async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
     organization = await deps.store.organizations.get_by_slug(ORGANIZATION)
     if organization is None:
         created = await create_admin(
-            deps, ORGANIZATION, ADMIN_EMAIL, ADMIN_PASSWORD, "Demo", "Admin"
+            deps,
+            ORGANIZATION,
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            "Demo",
+            "Admin",
+            email_verified=True,
         )
         organization = created.organization
     caller = Caller.system(organization.id)
@@ -119,9 +136,12 @@ async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
             client_secret=CLIENT_SECRET,
             email_domains=("demo.example",),
             default_seat=FULL,
+            link_by_verified_email=True,
         ),
         provider_id=existing[0].id if existing else None,
     )
     return Demo(
-        login_url=f"{public_url}/auth/{ORGANIZATION}/login?provider={provider.id}&return_to=/"
+        login_url=(
+            f"{public_url}/auth/{ORGANIZATION}/login?provider={provider.id}&return_to={LANDING}"
+        )
     )

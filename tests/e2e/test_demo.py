@@ -69,11 +69,12 @@ def sign_in(login_url: str, port: int, person: str) -> tuple[dict[str, Any], str
         back = at_provider.post(authorize, data={"sub": person})
         done = browser.get(back.headers["location"])
         assert done.status_code == 303, done.text
-        # The console's start page, signed in.
-        assert done.headers["location"] == f"http://127.0.0.1:{port}/"
+        # The console's admin, signed in.
+        assert done.headers["location"] == f"http://127.0.0.1:{port}/admin/users"
+        assert browser.cookies, "no session after the SSO sign-in"
         me = browser.post(
             f"http://127.0.0.1:{port}/graphql",
-            json={"query": "{ me { id email source } }"},
+            json={"query": "{ me { id email source roles } }"},
             headers={"X-Roster-Request": "1"},
         ).json()
     parts = urlsplit(authorize)
@@ -85,7 +86,11 @@ def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
     with running_demo(port, tmp_path / "d", tmp_path / "demo.log") as login_url:
         assert login_url.startswith(f"http://127.0.0.1:{port}/auth/demo/login?provider=")
         me, _ = sign_in(login_url, port, "grace")
+        admin, _ = sign_in(login_url, port, "admin")
     assert (me["email"], me["source"]) == ("grace@demo.example", "SSO")
+    # The demo's admin signs in through SSO too, onto its own user: the admin pages are theirs.
+    assert admin["email"] == "admin@demo.example"
+    assert "ADMIN" in admin["roles"]
 
 
 def test_the_demo_started_again_signs_the_same_people_in(tmp_path: Path) -> None:

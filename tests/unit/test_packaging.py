@@ -37,3 +37,15 @@ def test_the_production_image_copies_every_top_level_package() -> None:
     copied = set(re.findall(r"^COPY (\w+)/ \1/$", dockerfile, flags=re.MULTILINE))
     top_level = {name.partition(".")[0] for name in _project_packages()}
     assert top_level - copied == set()
+
+
+def test_the_wheel_and_the_image_carry_the_built_console() -> None:
+    from server.console import PACKAGED_DIST
+
+    setup = (ROOT / "setup.py").read_text()
+    # setup.py copies console/dist to where server.console looks in an installed wheel.
+    assert f'"server" / "{PACKAGED_DIST.name}"' in setup
+    assert "graft console/dist" in (ROOT / "MANIFEST.in").read_text()
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    assert "setup.py" in dockerfile
+    assert re.search(r"^COPY --from=console /src/console/dist console/dist/$", dockerfile, re.M)
