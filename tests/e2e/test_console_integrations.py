@@ -196,7 +196,8 @@ def test_seed_001_from_unlinked_account_to_full_user(tmp_path: Path) -> None:
                 {"fill": "Search accounts", "value": "finn"},
                 {"click": f"Link {FINN} to Finn Example"},
                 {"waitText": f"{FINN} is linked to Finn Example."},
-                {"fill": "Search accounts", "value": ""},
+                # Back on the integration's page (its search empty), as from the list.
+                {"goto": "/admin/integrations/bullhorn"},
                 {"click": "Linked (3)", "role": "tab"},
                 {"waitText": "3 linked accounts"},
                 {"check": "linked"},

@@ -81,6 +81,19 @@ export function Users() {
     else if (createOpened.current) createButton.current?.focus();
   }, [creating]);
 
+  // Once a user's dialog has closed, focus goes back to that user's Manage button (the list
+  // may have been fetched again meanwhile, and the page's notice may have taken it).
+  const actedOn = useRef<string | null>(null);
+  useEffect(() => {
+    if (acting) {
+      actedOn.current = acting.id;
+    } else if (actedOn.current) {
+      const button = document.querySelector<HTMLButtonElement>(`button[data-manage="${actedOn.current}"]`);
+      actedOn.current = null;
+      button?.focus();
+    }
+  }, [acting]);
+
   function created(user: Created) {
     // Show the tab the new user is on, so the list has them.
     const home = TABS.find((candidate) =>
@@ -224,7 +237,7 @@ export function Users() {
                 <td>{user.roles.join(', ').toLowerCase()}</td>
                 <td>{user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString() : 'never'}</td>
                 <td>
-                  <button type="button" aria-label={`Manage ${user.email ?? user.username}`} onClick={() => setActing(user)}>
+                  <button type="button" data-manage={user.id} aria-label={`Manage ${user.email ?? user.username}`} onClick={() => setActing(user)}>
                     Manage
                   </button>
                 </td>
