@@ -8,7 +8,7 @@ import { messageOf, request } from '../api';
 import { graphql } from '../gql';
 import type { ConnectionPreviewQuery, SuggestAccountsQuery } from '../gql/graphql';
 import { Alert } from '../ui';
-import { useDebounced } from './integrations/paging';
+import { useDebounced } from '../debounce';
 import type { Created } from './user-create';
 import { sortErrors, TextField } from './user-fields';
 

@@ -1,6 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
+import { useDebounced } from '../debounce';
 import { graphql } from '../gql';
 import type { Seat, UsersQuery, UserStatus } from '../gql/graphql';
 import { Alert } from '../ui';
@@ -34,7 +35,6 @@ const UsersList = graphql(`
 `);
 
 const PAGE_SIZE = 25;
-const SEARCH_DELAY_MS = 250;
 
 type Tab = { key: string; label: string; status: UserStatus | null; seat: Seat | null };
 const TABS: readonly Tab[] = [
@@ -45,21 +45,12 @@ const TABS: readonly Tab[] = [
   { key: 'disabled', label: 'Disabled', status: 'DISABLED', seat: null },
 ];
 
-function useDebounced(value: string, delay: number): string {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delay);
-    return () => clearTimeout(timer);
-  }, [value, delay]);
-  return settled;
-}
-
 export function Users() {
   // ?tab=observers&search=... opens the list on a user (the integration screens link so).
   const { query } = useLocation();
   const [tab, setTab] = useState<Tab>(TABS.find((candidate) => candidate.key === query.tab) ?? (TABS[0] as Tab));
   const [search, setSearch] = useState(query.search ?? '');
-  const term = useDebounced(search.trim(), SEARCH_DELAY_MS);
+  const term = useDebounced(search.trim());
   // Cursor paging: the cursors of the pages before this one, so Previous can go back.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [result, setResult] = useState<UsersQuery['users'] | null>(null);

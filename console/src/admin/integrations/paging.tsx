@@ -1,20 +1,11 @@
 // Search as you type and cursor paging over one Relay connection, as the Users page does.
 import { useEffect, useState } from 'preact/hooks';
 import { messageOf } from '../../api';
+import { useDebounced } from '../../debounce';
 
 type Page = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor?: string | null } };
 
 export const PAGE_SIZE = 25;
-const SEARCH_DELAY_MS = 250;
-
-export function useDebounced(value: string, delay = SEARCH_DELAY_MS): string {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delay);
-    return () => clearTimeout(timer);
-  }, [value, delay]);
-  return settled;
-}
 
 /**
  * The page `load` answers for the settled search term, with Previous/Next over cursors.
