@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from config.settings import Settings
 from provisioning.errors import DomainError
 from schema.documents import Documents, Prepared
+from schema.execution import ReleasingExecutionContext
 from schema.input_limits import check_input
 from schema.operation_metrics import observe_operation
 from store.availability import is_unavailable
@@ -153,7 +154,13 @@ class RosterSchema(strawberry.Schema):
         # StrawberryConfig's switch covers only unknown fields, and strawberry passes no
         # hide_suggestions to graphql-core's validate or execute: the rest is done below.
         config = StrawberryConfig(disable_field_suggestions=not suggestions)
-        super().__init__(query=query, mutation=mutation, extensions=extensions, config=config)
+        super().__init__(
+            query=query,
+            mutation=mutation,
+            extensions=extensions,
+            config=config,
+            execution_context_class=ReleasingExecutionContext,
+        )
         self.documents = documents
         self.suggestions = suggestions
 

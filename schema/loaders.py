@@ -29,106 +29,112 @@ class Loaders:
     """Each loader is made when a request first uses it: most requests use one or two."""
 
     def __init__(self, deps: Dependencies, caller: Caller) -> None:
-        self._deps = deps
-        self._caller = caller
+        # The batch functions live apart from the loaders that call them: a loader holding
+        # a method of this object would make a reference cycle, and every request's
+        # loaders, context and request would wait for the garbage collector.
+        self._batches = Batches(deps, caller)
 
     @cached_property
     def departments(self) -> DataLoader[str, ReferenceRecord | None]:
-        return self._catalog_loader(Catalog.DEPARTMENTS)
+        return self._batches.catalog_loader(Catalog.DEPARTMENTS)
 
     @cached_property
     def job_profiles(self) -> DataLoader[str, ReferenceRecord | None]:
-        return self._catalog_loader(Catalog.JOB_PROFILES)
+        return self._batches.catalog_loader(Catalog.JOB_PROFILES)
 
     @cached_property
     def permission_types(self) -> DataLoader[str, ReferenceRecord | None]:
-        return self._catalog_loader(Catalog.PERMISSION_TYPES)
+        return self._batches.catalog_loader(Catalog.PERMISSION_TYPES)
 
     @cached_property
     def companies(self) -> DataLoader[str, ReferenceRecord | None]:
-        return self._catalog_loader(Catalog.COMPANIES)
+        return self._batches.catalog_loader(Catalog.COMPANIES)
 
     @cached_property
     def users(self) -> DataLoader[str, UserRecord | None]:
-        return DataLoader(load_fn=self._load_users)
+        return DataLoader(load_fn=self._batches.users)
 
     @cached_property
     def users_by_email(self) -> DataLoader[str, UserRecord | None]:
-        return DataLoader(load_fn=self._load_users_by_email)
+        return DataLoader(load_fn=self._batches.users_by_email)
 
     @cached_property
     def integrations(self) -> DataLoader[str, IntegrationRecord | None]:
-        return DataLoader(load_fn=self._load_integrations)
+        return DataLoader(load_fn=self._batches.integrations)
 
     @cached_property
     def integration_accounts(self) -> DataLoader[str, AccountRecord | None]:
-        return DataLoader(load_fn=self._load_integration_accounts)
+        return DataLoader(load_fn=self._batches.integration_accounts)
 
     @cached_property
     def linked_accounts(self) -> DataLoader[str, list[AccountRecord]]:
-        return DataLoader(load_fn=self._load_linked_accounts)
+        return DataLoader(load_fn=self._batches.linked_accounts)
 
     @cached_property
     def licences(self) -> DataLoader[str, list[HeldLicence]]:
-        return DataLoader(load_fn=self._load_licences)
+        return DataLoader(load_fn=self._batches.licences)
 
     @cached_property
     def integrations_in_use(self) -> DataLoader[str, list[IntegrationRecord]]:
         """One key: the organization's integrations in use, read once per request."""
-        return DataLoader(load_fn=self._load_integrations_in_use)
+        return DataLoader(load_fn=self._batches.integrations_in_use)
 
     @cached_property
     def identities(self) -> DataLoader[str, list[IdentityRecord]]:
-        return DataLoader(load_fn=self._load_identities)
+        return DataLoader(load_fn=self._batches.identities)
 
     @cached_property
     def identity_providers(self) -> DataLoader[str, IdentityProviderRecord | None]:
-        return DataLoader(load_fn=self._load_identity_providers)
+        return DataLoader(load_fn=self._batches.identity_providers)
 
-    def _catalog_loader(self, catalog: Catalog) -> DataLoader[str, ReferenceRecord | None]:
-        return DataLoader(load_fn=partial(self._load_catalog, catalog))
 
-    async def _load_catalog(
-        self, catalog: Catalog, ids: Sequence[str]
-    ) -> list[ReferenceRecord | None]:
+class Batches:
+    """One read per loader batch, answering in key order (a $in query returns documents
+    in any order; a loader must answer in the order of its keys)."""
+
+    def __init__(self, deps: Dependencies, caller: Caller) -> None:
+        self._deps = deps
+        self._caller = caller
+
+    def catalog_loader(self, catalog: Catalog) -> DataLoader[str, ReferenceRecord | None]:
+        return DataLoader(load_fn=partial(self.catalog, catalog))
+
+    async def catalog(self, catalog: Catalog, ids: Sequence[str]) -> list[ReferenceRecord | None]:
         found = await load_catalog(self._deps, self._caller, catalog, ids)
-        # A $in query returns documents in any order; a loader must answer in key order.
         return [found.get(i) for i in ids]
 
-    async def _load_users(self, ids: Sequence[str]) -> list[UserRecord | None]:
+    async def users(self, ids: Sequence[str]) -> list[UserRecord | None]:
         found = await get_users(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
 
-    async def _load_users_by_email(self, emails: Sequence[str]) -> list[UserRecord | None]:
+    async def users_by_email(self, emails: Sequence[str]) -> list[UserRecord | None]:
         found = await get_users_by_email(self._deps, self._caller, list(emails))
         return [found.get(e) for e in emails]
 
-    async def _load_integrations(self, ids: Sequence[str]) -> list[IntegrationRecord | None]:
+    async def integrations(self, ids: Sequence[str]) -> list[IntegrationRecord | None]:
         found = await get_integrations(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
 
-    async def _load_integration_accounts(self, ids: Sequence[str]) -> list[AccountRecord | None]:
+    async def integration_accounts(self, ids: Sequence[str]) -> list[AccountRecord | None]:
         found = await get_accounts(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
 
-    async def _load_linked_accounts(self, user_ids: Sequence[str]) -> list[list[AccountRecord]]:
+    async def linked_accounts(self, user_ids: Sequence[str]) -> list[list[AccountRecord]]:
         found = await linked_accounts(self._deps, self._caller, list(user_ids))
         return [found.get(i, []) for i in user_ids]
 
-    async def _load_licences(self, user_ids: Sequence[str]) -> list[list[HeldLicence]]:
+    async def licences(self, user_ids: Sequence[str]) -> list[list[HeldLicence]]:
         found = await licences_of_users(self._deps, self._caller, list(user_ids))
         return [found.get(i, []) for i in user_ids]
 
-    async def _load_integrations_in_use(self, keys: Sequence[str]) -> list[list[IntegrationRecord]]:
+    async def integrations_in_use(self, keys: Sequence[str]) -> list[list[IntegrationRecord]]:
         in_use = await integrations_in_use(self._deps, self._caller)
         return [in_use for _ in keys]
 
-    async def _load_identities(self, user_ids: Sequence[str]) -> list[list[IdentityRecord]]:
+    async def identities(self, user_ids: Sequence[str]) -> list[list[IdentityRecord]]:
         found = await identities_of_users(self._deps, self._caller, list(user_ids))
         return [found.get(i, []) for i in user_ids]
 
-    async def _load_identity_providers(
-        self, ids: Sequence[str]
-    ) -> list[IdentityProviderRecord | None]:
+    async def identity_providers(self, ids: Sequence[str]) -> list[IdentityProviderRecord | None]:
         found = await providers_by_id(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
