@@ -2,7 +2,9 @@ import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
-  plugins: [preact()],
+  // No react -> preact/compat aliases: GraphiQL's chunk brings React itself; the console's own
+  // code imports preact.
+  plugins: [preact({ reactAliasesEnabled: false })],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

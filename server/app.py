@@ -179,7 +179,8 @@ def create_app(
         per_organization=settings.rate_limit_per_organization,
         window_seconds=settings.rate_limit_window_seconds,
     )
-    graphql = RosterGraphQL(roster_schema(settings), settings, rate_limits)
+    console = ConsoleRoutes(default_console_dist())
+    graphql = RosterGraphQL(roster_schema(settings), settings, rate_limits, console.page)
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -189,7 +190,7 @@ def create_app(
         *TokenRoutes(settings.public_url).routes(),
         *ScimRoutes(settings, rate_limits).routes(),
         *ImportRoutes(settings).routes(),
-        *ConsoleRoutes(default_console_dist()).routes(),
+        *console.routes(),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

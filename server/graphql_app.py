@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -70,15 +71,16 @@ def _error(
 
 def _says_unavailable(response: Response) -> bool:
     """Whether an answer has an UNAVAILABLE error (the database was away): then it is a 503."""
-    if response.status_code != 200 or not isinstance(response.body, bytes):
+    body = getattr(response, "body", None)  # a FileResponse (the explorer's page) has none
+    if response.status_code != 200 or not isinstance(body, bytes):
         return False
-    if b'"UNAVAILABLE"' not in response.body:
+    if b'"UNAVAILABLE"' not in body:
         return False
     try:
-        body = json.loads(response.body)
+        answer = json.loads(body)
     except ValueError:
         return False
-    errors = body.get("errors") if isinstance(body, dict) else None
+    errors = answer.get("errors") if isinstance(answer, dict) else None
     return any(
         isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "UNAVAILABLE"
         for e in errors or ()
@@ -87,10 +89,16 @@ def _says_unavailable(response: Response) -> bool:
 
 class RosterGraphQL(GraphQL[Context, None]):
     def __init__(
-        self, schema: strawberry.Schema, settings: Settings, rate_limits: RateLimits
+        self,
+        schema: strawberry.Schema,
+        settings: Settings,
+        rate_limits: RateLimits,
+        explorer_page: Callable[[Request], Awaitable[Response]],
     ) -> None:
         super().__init__(
             schema,
+            # A browser at /graphql in development gets the console's GraphiQL (built from
+            # npm into the console, sending the CSRF header), not strawberry's CDN page.
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
             # Bulk import's file. A multipart form is a simple cross-site request: with a
@@ -99,6 +107,10 @@ class RosterGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.rate_limits = rate_limits
+        self.explorer_page = explorer_page
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return await self.explorer_page(request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -1,5 +1,6 @@
 import { ErrorBoundary, LocationProvider, lazy, Route, Router } from 'preact-iso';
 import { AcceptInvitation } from './pages/accept-invitation';
+import { GraphiQLPage } from './pages/graphiql';
 import { Home } from './pages/home';
 import { Login } from './pages/login';
 import { NotFound } from './pages/not-found';
@@ -21,6 +22,7 @@ export function App() {
           <Route path="/reset-password" component={ResetPassword} />
           <Route path="/signup/:org" component={Signup} />
           <Route path="/verify-signup" component={VerifySignup} />
+          <Route path="/graphql" component={GraphiQLPage} />
           <Route path="/admin" component={Admin} />
           <Route path="/admin/*" component={Admin} />
           <Route default component={NotFound} />

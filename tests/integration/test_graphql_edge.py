@@ -96,12 +96,21 @@ async def test_depth_alias_and_token_limits(
 
 
 async def test_introspection_and_graphiql_only_in_development(
-    settings: Settings, fast_hasher: PasswordHasher
+    settings: Settings,
+    fast_hasher: PasswordHasher,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A browser at /graphql gets the console (its GraphiQL route), under the console's CSP,
+    # not strawberry's page of scripts from a CDN.
+    (tmp_path / "index.html").write_text('<!doctype html><div id="app"></div>')
+    monkeypatch.setenv("ROSTER_CONSOLE_DIST", str(tmp_path))
     introspect = {"query": "{ __schema { queryType { name } } }"}
     async with app_client(settings, fast_hasher) as client:
         ide = await client.get("/graphql", headers={"Accept": "text/html"})
-        assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+        assert ide.status_code == 200 and '<div id="app">' in ide.text
+        assert "script-src 'self'" in ide.headers["content-security-policy"]
+        assert "cdn" not in ide.text.lower() and "unpkg" not in ide.text.lower()
         open_schema = await client.post("/graphql", json=introspect)
         assert open_schema.json()["data"]["__schema"]["queryType"]["name"] == "Query"
     production = replace(
@@ -113,7 +122,7 @@ async def test_introspection_and_graphiql_only_in_development(
     )
     async with app_client(production, fast_hasher) as client:
         ide = await client.get("/graphql", headers={"Accept": "text/html"})
-        assert "graphiql" not in ide.text.lower()
+        assert ide.status_code == 404 and 'id="app"' not in ide.text
         closed = await client.post("/graphql", json=introspect)
         assert "introspection" in closed.json()["errors"][0]["message"].lower()
 
