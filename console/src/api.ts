@@ -11,31 +11,51 @@ export async function request<R, V>(
   document: TypedDocumentString<R, V>,
   ...[variables]: Variables<V>
 ): Promise<R> {
+  return post<R>(JSON.stringify({ query: document.toString(), variables: variables ?? {} }), {
+    'Content-Type': 'application/json',
+  });
+}
+
+/**
+ * An operation with one file, as a GraphQL multipart request: `file` goes where `path` (for
+ * example 'input.file') names in the variables. Multipart is a simple cross-site request, so
+ * the CSRF header matters here as everywhere.
+ */
+export async function upload<R, V>(
+  document: TypedDocumentString<R, V>,
+  variables: V,
+  path: string,
+  file: File,
+): Promise<R> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: document.toString(), variables }));
+  form.append('map', JSON.stringify({ 0: [`variables.${path}`] }));
+  form.append('0', file, file.name);
+  return post<R>(form, {});
+}
+
+async function post<R>(body: BodyInit, headers: Record<string, string>): Promise<R> {
   let response: Response;
   try {
     response = await fetch('/graphql', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'X-Roster-Request': '1',
-      },
-      body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
+      headers: { ...headers, Accept: 'application/json', 'X-Roster-Request': '1' },
+      body,
     });
   } catch {
     throw new ApiError('Roster cannot be reached. Check your connection and try again.');
   }
-  let body: { data?: R | null; errors?: { message: string }[] };
+  let answer: { data?: R | null; errors?: { message: string }[] };
   try {
-    body = await response.json();
+    answer = await response.json();
   } catch {
     throw new ApiError(`Roster answered ${response.status}. Try again in a moment.`);
   }
-  if (body.errors?.length || !body.data) {
-    throw new ApiError(body.errors?.[0]?.message ?? `Roster answered ${response.status}.`);
+  if (answer.errors?.length || !answer.data) {
+    throw new ApiError(answer.errors?.[0]?.message ?? `Roster answered ${response.status}.`);
   }
-  return body.data;
+  return answer.data;
 }
 
 /** The message to show for a failed call (ApiError or anything unexpected). */

@@ -6,6 +6,7 @@ import { ADMIN_ROLE, Me, SignOut } from '../session';
 import { Alert, Page } from '../ui';
 import { IntegrationAccounts } from './integrations/accounts';
 import { Integrations } from './integrations/list';
+import { ImportScreen } from './import/screen';
 import { CommunicationSettingsScreen } from './settings/communication';
 import { SettingsIndex } from './settings/index';
 import { ScimSettingsScreen } from './settings/scim';
@@ -25,6 +26,7 @@ type Signed = NonNullable<MeQuery['me']>;
 const SECTIONS: readonly (readonly [href: string, label: string])[] = [
   ['/admin/users', 'Users'],
   ['/admin/integrations', 'Integrations'],
+  ['/admin/import', 'Import'],
   ['/admin/settings', 'Settings'],
 ];
 
@@ -106,6 +108,7 @@ export default function Admin() {
         <Route path="/settings/catalog" component={CatalogSettings} />
         <Route path="/settings/audit" component={AuditLog} />
         <Route path="/integrations/:key/sync" component={IntegrationSync} />
+        <Route path="/import" component={ImportScreen} />
         <Route default component={Users} />
       </Router>
     </div>

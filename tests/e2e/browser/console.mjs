@@ -8,6 +8,7 @@
 //   {goto: "/path"}                     open a page of the console (or any URL)
 //   {fill: "Label", value: "text"}      type into the field with that label
 //   {select: "Label", option: "Name"}   picks the option so named in the select with that label
+//   {upload: "Label", file: "/path"}    chooses that file in the file input with that label
 //   {click: "Name", role: "button"}     click a button (or link, tab) by its accessible name
 //   {press: "Tab"} / {type: "text"}     the keyboard only, wherever the focus is
 //   {focused: "what"}                   records the focused element's label as focus[what]
@@ -93,6 +94,8 @@ async function run(step) {
     await page.goto(new URL(step.goto, args.base).href, { waitUntil: 'networkidle' });
   } else if ('fill' in step) {
     await page.getByLabel(step.fill, { exact: true }).fill(step.value);
+  } else if ('upload' in step) {
+    await page.getByLabel(step.upload, { exact: true }).setInputFiles(step.file);
   } else if ('select' in step) {
     await page.getByLabel(step.select, { exact: true }).selectOption({ label: step.option });
   } else if ('click' in step) {
