@@ -1,11 +1,12 @@
 // What an admin does to one user from the Users list: a modal dialog (native <dialog>, so
 // focus is held inside and Escape closes it) with the seat switch, invitation, disable/enable,
-// delete and a one-time password. Billable and destructive steps ask for confirmation first.
+// delete, a one-time password, and their roles, identities and licences (./user-access.tsx). Billable and destructive steps ask for confirmation first.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../api';
 import { graphql } from '../gql';
 import type { Seat, UserStatus, UsersQuery } from '../gql/graphql';
 import { Alert } from '../ui';
+import { UserAccess } from './user-access';
 import { UserEdit } from './user-edit';
 
 type UserRow = UsersQuery['users']['edges'][number]['node'];
@@ -116,6 +117,7 @@ export function UserActions({ user: row, onClose }: { user: UserRow; onClose: (c
   const [password, setPassword] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [editing, setEditing] = useState(false);
+  const [access, setAccess] = useState(false);
   const [changed, setChanged] = useState(false);
   // Said on the Users page once the dialog closes (a deleted user's dialog closes itself).
   const [gone, setGone] = useState<string | null>(null);
@@ -193,7 +195,14 @@ export function UserActions({ user: row, onClose }: { user: UserRow; onClose: (c
           <output aria-label="One-time password">{password}</output>
         </div>
       )}
-      {editing ? (
+      {access ? (
+        <>
+          <UserAccess userId={user.id} name={name} onChanged={() => setChanged(true)} />
+          <button type="button" onClick={() => setAccess(false)}>
+            Back to actions
+          </button>
+        </>
+      ) : editing ? (
         <UserEdit
           userId={user.id}
           onDone={(saved) => {
@@ -261,6 +270,9 @@ export function UserActions({ user: row, onClose }: { user: UserRow; onClose: (c
           </button>
           <button type="button" disabled={busy} onClick={onePassword}>
             Set one-time password
+          </button>
+          <button type="button" disabled={busy} onClick={() => setAccess(true)}>
+            Roles, identities and licences
           </button>
           <button
             type="button"
