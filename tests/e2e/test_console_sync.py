@@ -24,6 +24,7 @@ CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) 
   user { id } userErrors { code message } } }"""
 ASSIGN = """mutation($input: AssignLicenceInput!) { assignLicence(input: $input) {
   userErrors { code message } } }"""
+NAMES = """query($search: String) { users(search: $search) { edges { node { firstName } } } }"""
 STATE = """query { integration(key: "upvise") { cursor
   syncRuns(first: 10) { totalCount edges { node { status cursorFrom } } }
   syncErrors { edges { node { code resolvedAt } } } } }"""
@@ -118,7 +119,8 @@ def test_an_admin_resyncs_one_directory_company(
     tmp_path: Path,
 ) -> None:
     """Seed 003: a directory's run made Alice; the admin resyncs her company from the sync
-    screen; the run is listed with its company and counts."""
+    screen; the run is listed with its company and counts. Editing her first name, which the
+    directory owns, is refused on screen (MANAGED_EXTERNALLY) and changes nothing."""
     alice = "alice@partners.example"
     with (
         scim_server(tmp_path / "scim.log") as scim,
@@ -147,8 +149,20 @@ def test_an_admin_resyncs_one_directory_company(
                 {"click": "Resync company"},
                 {"waitText": "The company is resynced."},
                 {"check": "sync-company"},
+                # A local edit of a field the directory owns is refused, and said so.
+                {"goto": "/admin/users?tab=pending"},
+                {"click": f"Manage {alice}"},
+                {"click": "Edit"},
+                {"waitText": 'The directory integration "connex" manages this user'},
+                {"fill": "First name", "value": "Alicia"},
+                {"click": "Save"},
+                {"waitText": "This user is managed by the directory ConneX: change it there."},
+                {"check": "directory-user-edit"},
             ]
         )
+        with stack.admin() as admin:
+            found = stack.gql(admin, NAMES, {"search": alice})["users"]["edges"]
+            assert [edge["node"]["firstName"] for edge in found] == ["Alice"]
     assert_accessible(report)
     assert "company\tAcme Partners" in report["text"]["sync-company"].replace(
         "company: ", "company\t"

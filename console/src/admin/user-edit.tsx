@@ -10,6 +10,7 @@ import { CATALOGS, type CatalogKey, CatalogSelect, sortErrors, useCatalogs } fro
 const Details = graphql(`
   query UserDetails($id: ID!) {
     user(id: $id) {
+      managedBy
       firstName
       lastName
       email
@@ -56,6 +57,7 @@ export function UserEdit({ userId, onDone }: { userId: string; onDone: (saved: b
   const [errors, setErrors] = useState<Partial<Record<Key, string>>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [managedBy, setManagedBy] = useState<string | null>(null);
   const catalogs = useCatalogs(setError);
 
   useEffect(() => {
@@ -78,6 +80,7 @@ export function UserEdit({ userId, onDone }: { userId: string; onDone: (saved: b
           };
           setValues(loaded);
           setInitial(loaded);
+          setManagedBy(user.managedBy ?? null);
         },
       )
       .catch((failure) => setError(messageOf(failure)));
@@ -111,6 +114,12 @@ export function UserEdit({ userId, onDone }: { userId: string; onDone: (saved: b
 
   return (
     <form onSubmit={save} noValidate>
+      {managedBy && (
+        <Alert
+          tone="info"
+          message={`The directory integration "${managedBy}" manages this user: the fields it owns are changed there, and a change here is refused.`}
+        />
+      )}
       <Alert message={error} />
       {values &&
         FIELDS.map(({ key, label, type }) => (
