@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 
 from provisioning.audit import diff, record_event
 from provisioning.caller import Caller
@@ -20,6 +20,11 @@ from provisioning.users.rules import Checker
 from store.ids import new_id
 from store.integrations import IntegrationRecord
 from store.reference import NameTaken, ReferenceData, ReferenceRecord
+
+
+class CompanyKind(StrEnum):
+    OWN = "OWN"
+    PARTNER = "PARTNER"
 
 
 class Catalog(Enum):
@@ -83,7 +88,7 @@ async def create_entry(
         id=new_id(),
         org_id=org_id,
         name=_name(name),
-        kind="PARTNER" if catalog is Catalog.COMPANIES else None,
+        kind=CompanyKind.PARTNER if catalog is Catalog.COMPANIES else None,
     )
     try:
         await _collection(deps, catalog).insert_many(org_id, [record])
@@ -127,7 +132,7 @@ async def retire_entry(
     entry = await collection.get(org_id, entry_id)
     if entry is None:
         raise NotFound(LABEL[catalog], ("input", "id"))
-    if entry.kind == "OWN":
+    if entry.kind == CompanyKind.OWN:
         raise ValidationFailed(
             Problem("INVALID", "The organization's own company cannot be retired.", ("input", "id"))
         )

@@ -10,6 +10,7 @@ import strawberry
 
 from provisioning.catalog import company_sync
 from schema.context import context_of
+from schema.enums import CompanyKind
 from schema.errors import USER_ERRORS, UserError
 from store.reference import ReferenceRecord
 
@@ -83,7 +84,9 @@ async def load_permission_type(
 class Company:
     id: strawberry.ID = strawberry.field(description="Stable opaque id of the company.")
     name: str = strawberry.field(description="Display name, unique in the organization.")
-    kind: str = strawberry.field(description="OWN for the organization itself, else PARTNER")
+    kind: CompanyKind = strawberry.field(
+        description="OWN for the organization itself, else PARTNER"
+    )
     retired: bool = strawberry.field(default=False, description=RETIRED)
     managed_by_key: strawberry.Private[str | None] = None
 
@@ -92,7 +95,7 @@ class Company:
         return cls(
             id=strawberry.ID(record.id),
             name=record.name,
-            kind=record.kind or "PARTNER",
+            kind=CompanyKind(record.kind or CompanyKind.PARTNER),
             retired=record.retired,
             managed_by_key=record.managed_by,
         )

@@ -5,7 +5,9 @@ from enum import Enum
 import strawberry
 
 from provisioning.audit import ActorType as ActorType
+from provisioning.catalog import CompanyKind as CompanyKind
 from provisioning.imports.status import ImportStatus as ImportStatus
+from provisioning.integrations.integrations import IntegrationKind as IntegrationKind
 from provisioning.invitations.channels import MessageChannel as MessageChannel
 from provisioning.invitations.channels import MessageStatus as MessageStatus
 from provisioning.sync.kinds import SyncDirection as SyncDirection
@@ -233,6 +235,23 @@ _describe(
         "user": "a signed-in user (actorId is the user's id)",
         "client": "an API client (actorId is the client's id)",
         "system": "Roster itself (a sync, the import worker, a schedule)",
+    },
+)
+_describe(
+    CompanyKind,
+    "Whose company it is.",
+    {
+        "OWN": "the organization itself (made with it; cannot be retired)",
+        "PARTNER": "another company the organization's users belong to",
+    },
+)
+_describe(
+    IntegrationKind,
+    "What an integration does with the organization's users.",
+    {
+        "ACTIVITY": "sends activity for its accounts (CRM, telephony), which admins link to users",
+        "DIRECTORY": "the source of truth Roster syncs users and companies from",
+        "PROVISIONING": "a downstream application Roster pushes licensed users to (SCIM)",
     },
 )
 

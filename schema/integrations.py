@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from provisioning.integrations import accounts as integration_accounts
 from provisioning.integrations.matching import Suggestion
 from schema.context import context_of
-from schema.enums import describe_values
+from schema.enums import IntegrationKind, describe_values
 from schema.pages import After, First, PageInfo, decode_cursor, encode_cursor
 from schema.sync import (
     SyncErrorConnection,
@@ -57,7 +57,7 @@ class Integration:
         "partner tools and recordIntegrationActivity name it."
     )
     name: str = strawberry.field(description="Display name.")
-    kind: str = strawberry.field(
+    kind: IntegrationKind = strawberry.field(
         description="ACTIVITY (CRM, telephony), DIRECTORY (source of truth),"
         " PROVISIONING (downstream app)"
     )
@@ -74,7 +74,7 @@ class Integration:
             id=strawberry.ID(record.id),
             key=record.key,
             name=record.name,
-            kind=record.kind,
+            kind=IntegrationKind(record.kind),
             connected=record.connected,
             created_at=record.created_at,
             updated_at=record.updated_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from enum import StrEnum
 from typing import Any
 
 from provisioning.access.principal import INTEGRATIONS_WRITE, USERS_READ
@@ -21,8 +22,15 @@ from provisioning.users.write import KEEP
 from store.ids import new_id
 from store.integrations import IntegrationKeyTaken, IntegrationRecord
 
-ACTIVITY, DIRECTORY, PROVISIONING = "ACTIVITY", "DIRECTORY", "PROVISIONING"
-KINDS = (ACTIVITY, DIRECTORY, PROVISIONING)
+
+class IntegrationKind(StrEnum):
+    ACTIVITY = "ACTIVITY"
+    DIRECTORY = "DIRECTORY"
+    PROVISIONING = "PROVISIONING"
+
+
+ACTIVITY, DIRECTORY, PROVISIONING = IntegrationKind
+KINDS = tuple(IntegrationKind)
 KEY_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$")
 # The scope a partner tool's token will need to record activity and work backfills.
 WRITE_SCOPE = "integrations:write"

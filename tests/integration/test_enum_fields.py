@@ -24,6 +24,8 @@ EXPECTED = {
     ("OutboxMessage", "channel"): {"email", "sms"},
     ("OutboxMessage", "status"): {"queued", "sending", "sent", "failed", "logged"},
     ("AuditEvent", "actorType"): {"user", "client", "system"},
+    ("Company", "kind"): {"OWN", "PARTNER"},
+    ("Integration", "kind"): {"ACTIVITY", "DIRECTORY", "PROVISIONING"},
 }
 
 
@@ -67,3 +69,29 @@ async def test_an_unknown_enum_value_in_a_query_is_a_graphql_error_not_a_500(api
         assert response.status_code < 500, response.text
         errors = response.json()["errors"]
         assert "SLEEPING" in errors[0]["message"], errors
+
+
+async def test_kinds_answer_as_before_and_a_bad_stored_one_is_a_masked_error(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    made = await api.gql(
+        admin,
+        """mutation($input: CreateIntegrationInput!) { createIntegration(input: $input) {
+          integration { kind } userErrors { code } } }""",
+        {"input": {"key": "connex", "name": "ConneX", "kind": "directory"}},
+    )
+    assert made["data"]["createIntegration"]["integration"] == {"kind": "DIRECTORY"}, made
+    companies = await api.gql(admin, "{ organization { companies { kind } } }")
+    assert companies["data"]["organization"]["companies"] == [{"kind": "OWN"}]
+    # A value outside the set in the database (an old or hand-made document) is a masked
+    # GraphQL error with the request id, not a 500 and not the raw value.
+    await api.deps.store.db["integrations"].update_one(
+        {"org_id": org_id, "key": "connex"}, {"$set": {"kind": "LEGACY"}}
+    )
+    response = await admin.post(
+        "/graphql",
+        json={"query": "{ organization { integrations { key kind } } }"},
+        headers={"X-Roster-Request": "1"},
+    )
+    assert response.status_code == 200, response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL" and "LEGACY" not in response.text
