@@ -7,6 +7,7 @@ from functools import cached_property, partial
 
 from strawberry.dataloader import DataLoader
 
+from provisioning.api_clients import list_api_clients
 from provisioning.caller import Caller
 from provisioning.catalog import Catalog, load_catalog
 from provisioning.dependencies import Dependencies
@@ -17,6 +18,7 @@ from provisioning.licences import HeldLicence, licences_of_users
 from provisioning.sso.identities import identities_of_users, providers_by_id
 from provisioning.users.queries import get_users_by_email
 from provisioning.users.write import get_users
+from store.api_clients import ApiClientRecord
 from store.identities import IdentityRecord
 from store.identity_providers import IdentityProviderRecord
 from store.integration_accounts import AccountRecord
@@ -84,6 +86,11 @@ class Loaders:
         return DataLoader(load_fn=self._batches.identities)
 
     @cached_property
+    def api_clients(self) -> DataLoader[str, ApiClientRecord | None]:
+        """By OAuth client_id (as audit events name their actor); admins only."""
+        return DataLoader(load_fn=self._batches.api_clients)
+
+    @cached_property
     def identity_providers(self) -> DataLoader[str, IdentityProviderRecord | None]:
         return DataLoader(load_fn=self._batches.identity_providers)
 
@@ -138,3 +145,8 @@ class Batches:
     async def identity_providers(self, ids: Sequence[str]) -> list[IdentityProviderRecord | None]:
         found = await providers_by_id(self._deps, self._caller, list(ids))
         return [found.get(i) for i in ids]
+
+    async def api_clients(self, client_ids: Sequence[str]) -> list[ApiClientRecord | None]:
+        # An organization has a handful of clients: one read of them all answers every key.
+        found = {c.client_id: c for c in await list_api_clients(self._deps, self._caller)}
+        return [found.get(i) for i in client_ids]

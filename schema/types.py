@@ -242,6 +242,25 @@ class AuditEvent:
         "background work."
     )
 
+    @strawberry.field(
+        description="Who acted, for people to read: the user's name (or email or username),"
+        " the API client's name, or Roster for the system; null if the user or client is"
+        " gone (deleted users keep no name)."
+    )
+    async def actor_name(self, info: strawberry.Info) -> str | None:
+        if self.actor_type is ActorType.system:
+            return "Roster"
+        if self.actor_id is None:
+            return None
+        loaders = context_of(info).loaders
+        if self.actor_type is ActorType.client:
+            client = await loaders.api_clients.load(str(self.actor_id))
+            return client.name if client else None
+        user = await loaders.users.load(str(self.actor_id))
+        if user is None:
+            return None
+        return f"{user.first_name} {user.last_name}".strip() or user.email or user.username
+
     @classmethod
     def of(cls, record: AuditRecord) -> AuditEvent:
         return cls(

@@ -210,6 +210,7 @@ def test_settings_api_clients_roles_catalog_audit(tmp_path: Path) -> None:
                    "user.updated"):  # fmt: skip
         assert action in audit, action
     assert "Field lead → Site lead" in audit  # before → after, readable
+    assert "Ada Admin" in audit  # the actor by name, not by id
     narrowed = report["text"]["audit-filtered"]
     assert "1 event (action role.renamed)" in narrowed and "role.created" not in narrowed
     assert "Ines Moreau" in report["text"]["licences"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from store.indexes import ensure_indexes
+from tests.integration import documents as doc
 from tests.integration.conftest import Api
+from tests.integration.scim_support import access_token
 
 ROLE = """mutation($input: CreateRoleInput!) {
   createRole(input: $input) { userErrors { code } } }"""
@@ -67,3 +69,34 @@ async def test_the_action_and_actor_filters_use_an_index(api: Api) -> None:
         cursor = api.deps.store.db["audit_events"].find(query).sort("_id", -1)
         plan = str((await cursor.explain())["queryPlanner"]["winningPlan"])
         assert index in plan and "COLLSCAN" not in plan, plan
+
+
+NAMED = """query($first: Int) { auditEvents(first: $first) {
+  edges { node { action actorType actorId actorName } } } }"""
+
+
+async def test_each_event_names_its_actor_in_a_constant_number_of_reads(api: Api) -> None:
+    admin, _ = await api.admin_of("acme")
+    token = await access_token(api, admin, ["users:write"])
+    partner = api.browser()
+    partner.headers["Authorization"] = f"Bearer {token}"
+    made = await api.gql(
+        partner,
+        doc.CREATE_USER,
+        {"input": {"firstName": "Pat", "lastName": "Ner", "email": "pat@acme.example"}},
+        csrf=False,
+    )
+    assert made["data"]["createUser"]["userErrors"] == [], made
+    for name in ("Lead", "Coach"):
+        assert (await api.gql(admin, ROLE, {"input": {"name": name}}))["data"]
+    api.counter.clear()
+    body = await api.gql(admin, NAMED, {"first": 50})
+    assert body.get("errors") is None, body
+    edges = body["data"]["auditEvents"]["edges"]
+    named = {(e["node"]["action"], e["node"]["actorName"]) for e in edges}
+    assert ("role.created", "Ada Admin") in named
+    assert ("user.created", "IdP") in named  # the API client, by its name
+    # Users and clients are read once each for the whole page, whatever its length.
+    reads = api.counter.data_commands_on()
+    assert reads.count("find users") == 1, reads  # one read for every actor on the page
+    assert reads.count("find api_clients") == 1, reads

@@ -20,6 +20,7 @@ const Events = graphql(`
           action
           actorType
           actorId
+          actorName
           targetType
           targetId
           at
@@ -110,7 +111,7 @@ export function AuditLog() {
       <p class="count" aria-live="polite">
         {result ? `${result.totalCount} ${result.totalCount === 1 ? 'event' : 'events'}${filtered.length ? ` (${filtered.join(', ')})` : ''}, page ${page}` : 'Loading…'}
       </p>
-      <table>
+      <table class="audit-table">
         <caption class="visually-hidden">Audit events, newest first</caption>
         <thead>
           <tr>
@@ -131,16 +132,18 @@ export function AuditLog() {
                 </button>
               </td>
               <td>
-                {node.actorType}
-                {node.actorId && (
+                {node.actorId ? (
                   <button
                     type="button"
                     class="link"
-                    aria-label={`Only events by ${node.actorId}`}
+                    title={`${node.actorType} ${node.actorId}`}
+                    aria-label={`Only events by ${node.actorName ?? node.actorId}`}
                     onClick={() => apply({ ...NONE, actorId: node.actorId ?? '' })}
                   >
-                    {node.actorId}
+                    {node.actorName ?? `${node.actorType} ${node.actorId}`}
                   </button>
+                ) : (
+                  (node.actorName ?? node.actorType)
                 )}
               </td>
               <td>
