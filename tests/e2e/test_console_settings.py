@@ -37,7 +37,8 @@ query {
     scimSettings { createCompanies deprovision endpointUrl }
   }
   signupLinks { url revokedAt department { name } }
-  identityProviders { name issuer clientId emailDomains jit defaultSeat }
+  identityProviders { name issuer clientId emailDomains jit defaultSeat
+    scopes defaultLanguage claimMapping { department } }
 }
 """
 DEPARTMENTS = "query { organization { departments { id name } } }"
@@ -126,6 +127,12 @@ def admin_story(stack: ConsoleStack) -> dict[str, Any]:
             {"check": "sso-form-error"},
             {"fill": "Client secret", "value": "s3cret from the provider"},
             {"fill": "Email domains it signs in", "value": "corp.example"},
+            {"fill": "Scopes", "value": "openid email profile groups"},
+            {
+                "fill": "Department claim (optional; of a groups claim, its first entry)",
+                "value": "groups",
+            },
+            {"fill": "Language of new users (optional)", "value": "fr"},
             {"select": "Seat of new users", "option": "Full (billable)"},
             {"click": "Save provider"},
             {"waitText": "Corp SSO is saved."},
@@ -180,6 +187,10 @@ def test_settings_changed_on_screen_are_saved(
             "emailDomains": ["corp.example", "corp2.example"],
             "jit": True,
             "defaultSeat": "FULL",
+            # Set when it was added; the later edit (domains only) sent them back unchanged.
+            "scopes": ["openid", "email", "profile", "groups"],
+            "defaultLanguage": "fr",
+            "claimMapping": {"department": "groups"},
         }
     ]
     index = {urlsplit(href).path for href in admin_story["links"]["settings"].values()}

@@ -1,5 +1,7 @@
 // Adding or changing one identity provider: issuer, client, the secret (written, never read
-// back), the email domains it signs in, and what a first sign-in creates.
+// back), the scopes, the email domains it signs in, which claims hold what, and what a first
+// sign-in creates. Saving replaces the provider's whole configuration, so every field the API
+// keeps is read into the form and sent back (a rename must not reset the claim mapping).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
@@ -24,14 +26,23 @@ const Configure = graphql(`
   }
 `);
 
-const TEXT = ['name', 'issuer', 'clientId', 'clientSecret', 'emailDomains'] as const;
+const TEXT = ['name', 'issuer', 'clientId', 'clientSecret', 'scopes', 'emailDomains', 'defaultLanguage'] as const;
+const CLAIMS = [
+  { key: 'email', label: 'Email claim' },
+  { key: 'firstName', label: 'First name claim' },
+  { key: 'lastName', label: 'Last name claim' },
+  { key: 'username', label: 'Username claim (optional)' },
+  { key: 'department', label: 'Department claim (optional; of a groups claim, its first entry)' },
+] as const;
+type ClaimKey = (typeof CLAIMS)[number]['key'];
 type Values = Record<(typeof TEXT)[number] | CatalogKey, string> & {
+  claims: Record<ClaimKey, string>;
   jit: boolean;
   linkByVerifiedEmail: boolean;
   ownsProfile: boolean;
   defaultSeat: Seat;
 };
-const KEYS = [...TEXT, 'defaultDepartmentId', 'defaultJobProfileId', 'defaultPermissionTypeId'] as const;
+const KEYS = [...TEXT, 'claimMapping', 'defaultDepartmentId', 'defaultJobProfileId', 'defaultPermissionTypeId'] as const;
 
 function valuesOf(provider: Provider | null): Values {
   return {
@@ -39,7 +50,16 @@ function valuesOf(provider: Provider | null): Values {
     issuer: provider?.issuer ?? '',
     clientId: provider?.clientId ?? '',
     clientSecret: '',
+    scopes: (provider?.scopes ?? ['openid', 'email', 'profile']).join(' '),
     emailDomains: textOf(provider?.emailDomains ?? []),
+    defaultLanguage: provider?.defaultLanguage ?? '',
+    claims: {
+      email: provider?.claimMapping.email ?? 'email',
+      firstName: provider?.claimMapping.firstName ?? 'given_name',
+      lastName: provider?.claimMapping.lastName ?? 'family_name',
+      username: provider?.claimMapping.username ?? '',
+      department: provider?.claimMapping.department ?? '',
+    },
     jit: provider?.jit ?? true,
     linkByVerifiedEmail: provider?.linkByVerifiedEmail ?? false,
     ownsProfile: provider?.ownsProfile ?? false,
@@ -72,7 +92,16 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
         issuer: values.issuer,
         clientId: values.clientId,
         clientSecret: values.clientSecret || null,
+        scopes: listOf(values.scopes),
         emailDomains: listOf(values.emailDomains),
+        claimMapping: {
+          email: values.claims.email.trim() || 'email',
+          firstName: values.claims.firstName.trim() || 'given_name',
+          lastName: values.claims.lastName.trim() || 'family_name',
+          username: values.claims.username.trim() || null,
+          department: values.claims.department.trim() || null,
+        },
+        defaultLanguage: values.defaultLanguage.trim() || null,
         jit: values.jit,
         linkByVerifiedEmail: values.linkByVerifiedEmail,
         ownsProfile: values.ownsProfile,
@@ -120,6 +149,8 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
           {provider ? 'Never shown. Leave it empty to keep the current secret.' : 'Never shown again once saved.'}
         </p>
       </div>
+      <TextField id="idp-scopes" label="Scopes" value={values.scopes} error={errors.scopes} onChange={(scopes) => set({ scopes })} />
+      <p class="hint field-note">Separated by spaces; openid is required.</p>
       <TextField
         id="idp-domains"
         label="Email domains it signs in"
@@ -128,6 +159,19 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
         onChange={(emailDomains) => set({ emailDomains })}
       />
       <p class="hint field-note">Separated by commas. People with these emails are sent to this provider.</p>
+      <fieldset>
+        <legend>Claims</legend>
+        {errors.claimMapping && <p class="field-error">{errors.claimMapping}</p>}
+        {CLAIMS.map(({ key, label }) => (
+          <TextField
+            key={key}
+            id={`idp-claim-${key}`}
+            label={label}
+            value={values.claims[key]}
+            onChange={(claim) => set({ claims: { ...values.claims, [key]: claim } })}
+          />
+        ))}
+      </fieldset>
       <fieldset>
         <legend>First sign-in</legend>
         <Checkbox id="idp-jit" label="Create the user of an unknown person" checked={values.jit} onChange={(jit) => set({ jit })} />
@@ -150,6 +194,13 @@ export function ProviderForm({ provider, onDone }: { provider: Provider | null; 
             <option value="FULL">Full (billable)</option>
           </select>
         </div>
+        <TextField
+          id="idp-language"
+          label="Language of new users (optional)"
+          value={values.defaultLanguage}
+          error={errors.defaultLanguage}
+          onChange={(defaultLanguage) => set({ defaultLanguage })}
+        />
         {CATALOGS.map(({ key, label, list }) => (
           <CatalogSelect
             key={key}

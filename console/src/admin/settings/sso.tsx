@@ -15,6 +15,15 @@ const Read = graphql(`
       issuer
       clientId
       emailDomains
+      scopes
+      claimMapping {
+        email
+        firstName
+        lastName
+        username
+        department
+      }
+      defaultLanguage
       jit
       linkByVerifiedEmail
       ownsProfile
