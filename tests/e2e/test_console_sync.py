@@ -24,7 +24,8 @@ CREATE_USER = """mutation($input: CreateUserInput!) { createUser(input: $input) 
   user { id } userErrors { code message } } }"""
 ASSIGN = """mutation($input: AssignLicenceInput!) { assignLicence(input: $input) {
   userErrors { code message } } }"""
-NAMES = """query($search: String) { users(search: $search) { edges { node { firstName } } } }"""
+NAMES = """query($search: String) {
+  users(search: $search) { edges { node { firstName status } } } }"""
 STATE = """query { integration(key: "upvise") { cursor
   syncRuns(first: 10) { totalCount edges { node { status cursorFrom } } }
   syncErrors { edges { node { code resolvedAt } } } } }"""
@@ -127,7 +128,9 @@ def test_an_admin_resyncs_one_directory_company(
         console_stack(tmp_path) as stack,
     ):
         directory = scim.tenant()
-        directory.add_person("alice", email=alice, first="Alice", company="Acme Partners")
+        alice_there = directory.add_person(
+            "alice", email=alice, first="Alice", company="Acme Partners"
+        )
         with stack.admin() as admin:
             made = stack.gql(
                 admin,
@@ -163,7 +166,27 @@ def test_an_admin_resyncs_one_directory_company(
         with stack.admin() as admin:
             found = stack.gql(admin, NAMES, {"search": alice})["users"]["edges"]
             assert [edge["node"]["firstName"] for edge in found] == ["Alice"]
+            # The directory deactivates her: 1 of its 1 users, above the threshold, so the
+            # run is held for an admin, who confirms it on the sync screen.
+            directory.patch(alice_there, "active", False)
+            held = stack.gql(admin, RUN, {"input": {"integrationId": integration_id}})["runSync"]
+            assert held["syncRun"]["status"] == "AWAITING_CONFIRMATION", held
+        confirmed = stack.browse(
+            [
+                *SIGN_IN_STEPS,
+                {"goto": "/admin/integrations/connex/sync"},
+                {"waitText": "Held runs"},
+                {"check": "sync-held"},
+                {"click": "Confirm"},
+                {"waitText": "The held run is applied."},
+                {"waitGone": "Held runs"},
+            ]
+        )
+        with stack.admin() as admin:
+            found = stack.gql(admin, NAMES, {"search": alice})["users"]["edges"]
+            assert [edge["node"]["status"] for edge in found] == ["DISABLED"]
     assert_accessible(report)
+    assert_accessible(confirmed)
     assert "company\tAcme Partners" in report["text"]["sync-company"].replace(
         "company: ", "company\t"
     )
