@@ -119,7 +119,9 @@ async def invite_user(
     ttl = timedelta(seconds=deps.limits.invitation_ttl_seconds)
     by_email = EMAIL in channels and user.email is not None
     issued = await link_tokens.issue(deps, INVITE, org_id, user.id, ttl, verifies_email=by_email)
-    url = link_tokens.link(public_url, link_tokens.ACCEPT_INVITATION_PATH, issued.token)
+    url = link_tokens.link(
+        public_url, link_tokens.ACCEPT_INVITATION_PATH, issued.token, organization.slug
+    )
     days = max(ttl.days, 1)
     message_ids: list[str] = []
     # One link for every channel: a resend voids it on all of them at once.

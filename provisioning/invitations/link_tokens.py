@@ -28,8 +28,11 @@ class Issued:
     voided: int
 
 
-def link(public_url: str, path: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}{path}#token={quote(token, safe='')}"
+def link(public_url: str, path: str, token: str, organization: str) -> str:
+    """The page's link; the organization's slug rides along in the query, so that a spent or
+    expired link's page can still offer that organization's sign-in (and sign-up) pages."""
+    base = public_url.rstrip("/")
+    return f"{base}{path}?organization={quote(organization, safe='')}#token={quote(token, safe='')}"
 
 
 async def issue(

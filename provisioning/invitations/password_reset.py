@@ -73,7 +73,9 @@ async def request_password_reset(
 
     ttl = timedelta(seconds=deps.limits.reset_ttl_seconds)
     issued = await link_tokens.issue(deps, RESET, user.org_id, user.id, ttl)
-    url = link_tokens.link(public_url, link_tokens.RESET_PASSWORD_PATH, issued.token)
+    url = link_tokens.link(
+        public_url, link_tokens.RESET_PASSWORD_PATH, issued.token, organization.slug
+    )
     email = reset_email(
         organization.name, user.first_name, url, max(int(ttl.total_seconds()) // 60, 1)
     )

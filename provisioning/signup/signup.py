@@ -116,7 +116,9 @@ async def _send_verification(
     issued = await link_tokens.issue(
         deps, SIGNUP, organization.id, user.id, ttl, verifies_email=by_email
     )
-    url = link_tokens.link(public_url, link_tokens.VERIFY_SIGNUP_PATH, issued.token)
+    url = link_tokens.link(
+        public_url, link_tokens.VERIFY_SIGNUP_PATH, issued.token, organization.slug
+    )
     days = max(ttl.days, 1)
     if user.email is not None:
         message = await queue_message(

@@ -85,7 +85,10 @@ class ConsoleStack:
 
     def mail_link(self, to: str, path: str, count: int = 1) -> str:
         """The link to `path` in the `count`-th email to `to` (waits for it, bounded)."""
-        pattern = re.escape(f"{self.roster.base_url}{path}#token=") + r"[A-Za-z0-9_\-]+"
+        pattern = (
+            re.escape(f"{self.roster.base_url}{path}?organization={ORG}#token=")
+            + r"[A-Za-z0-9_\-]+"
+        )
 
         def links(messages: list[EmailMessage]) -> list[str]:
             return [

@@ -80,14 +80,14 @@ def test_a_person_signs_up_from_a_department_link_and_the_email(tmp_path: Path) 
         link = urlsplit(stack.mail_link(NINA, "/verify-signup"))
         verified = stack.browse(
             [
-                {"goto": f"{link.path}#{link.fragment}"},
+                {"goto": f"{link.path}?{link.query}#{link.fragment}"},
                 {"waitText": "Confirm your sign-up"},
                 {"check": "verify"},
                 {"fill": "Password", "value": PASSWORD},
                 {"click": "Set password and sign in"},
                 {"waitText": "You are signed in"},
                 {"check": "signed-in"},
-                {"goto": f"{link.path}#{link.fragment}"},
+                {"goto": f"{link.path}?{link.query}#{link.fragment}"},
                 {"waitText": "This link cannot be used"},
                 {"check": "verify-spent"},
             ]
@@ -105,3 +105,7 @@ def test_a_person_signs_up_from_a_department_link_and_the_email(tmp_path: Path) 
     withdrawn_page = signed_up["links"]["signup-link-withdrawn"]
     assert withdrawn_page["Sign up without the link"].endswith(f"/signup/{ORG}")
     assert "Sign up again" in verified["text"]["verify-spent"]
+    # The link names its organization, so the spent link's page leads on to its pages.
+    spent_links = verified["links"]["verify-spent"]
+    assert spent_links["Sign up again"].endswith(f"/signup/{ORG}")
+    assert spent_links["Sign in"].endswith(f"/login/{ORG}")

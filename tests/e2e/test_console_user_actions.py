@@ -132,7 +132,9 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
                 ("FULL", PHONE.replace(" ", ""), {"name": "Support"})  # Roster stores E.164
             ]
             assert stack.gql(admin, USERS, {"search": "olga"})["users"]["edges"] == []
-        assert "/accept-invitation#token=" in stack.mail_link(OLGA, "/accept-invitation")
+        assert "/accept-invitation?organization=acme#token=" in stack.mail_link(
+            OLGA, "/accept-invitation"
+        )
     assert_accessible(report)
     confirmation = report["text"]["seat-confirmation"]
     assert f"{full} of your full seats are in use (a limit of {full + 1})" in confirmation

@@ -104,7 +104,7 @@ async def came_in(
     mail = await mail_to(api, smtp, EMAIL, expected=status == "INVITED")
     if status == "INVITED":
         [text] = mail
-        assert f"{PUBLIC_URL}/accept-invitation#token=" in text
+        assert f"{PUBLIC_URL}/accept-invitation?organization=acme#token=" in text
     else:
         assert mail == []
     result: dict[str, Any] = event

@@ -86,7 +86,9 @@ async def deliver(api: Api, smtp: SmtpServer, count: int) -> None:
 
 
 def verify_token(text: str) -> str:
-    found = re.search(re.escape(f"{PUBLIC_URL}/verify-signup#token=") + r"([\w\-]+)", text)
+    found = re.search(
+        re.escape(f"{PUBLIC_URL}/verify-signup?organization=acme#token=") + r"([\w\-]+)", text
+    )
     assert found, text
     return found.group(1)
 
@@ -163,7 +165,7 @@ async def test_a_known_email_gets_the_same_answer_and_its_owner_a_notice(
     by_recipient = {m["To"]: m for m in smtp.inbox.messages}
     notice = text_of(by_recipient["admin@acme.example"])
     assert "already has an account" in notice and "verify-signup" not in notice
-    assert "verify-signup#token=" in text_of(by_recipient["new@acme.example"])
+    assert "verify-signup?organization=acme#token=" in text_of(by_recipient["new@acme.example"])
     assert await api.deps.store.db["users"].count_documents({}) == users_before + 1
     admin_user = await api.deps.store.users.find_by_email(org_id, "admin@acme.example")
     assert admin_user is not None and admin_user.first_name == "Ada"

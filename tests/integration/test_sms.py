@@ -57,7 +57,9 @@ def settings(mongodb_uri: str, smtp: SmtpServer, gateway: SmsGateway) -> Setting
 
 
 def token_in_text(text: str) -> str:
-    found = re.search(re.escape(f"{PUBLIC_URL}/accept-invitation#token=") + r"([\w\-]+)", text)
+    found = re.search(
+        re.escape(f"{PUBLIC_URL}/accept-invitation?organization=acme#token=") + r"([\w\-]+)", text
+    )
     assert found, text
     return found.group(1)
 

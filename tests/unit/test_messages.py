@@ -43,8 +43,8 @@ def test_the_shipped_list_is_large_and_lower_cased() -> None:
 
 
 def test_links_are_built_on_the_public_url_with_the_token_in_the_fragment() -> None:
-    url = link("https://roster.example/", ACCEPT_INVITATION_PATH, "a-b_c")
-    assert url == "https://roster.example/accept-invitation#token=a-b_c"
+    url = link("https://roster.example/", ACCEPT_INVITATION_PATH, "a-b_c", "acme")
+    assert url == "https://roster.example/accept-invitation?organization=acme#token=a-b_c"
 
 
 def test_templates_escape_names_in_html() -> None:

@@ -14,10 +14,22 @@ export type LinkAnswer = {
   userErrors: readonly { code: string; message: string }[];
 };
 
-export type LinkTexts = { title: string; lead: string; spentTitle: string; spent: string; refused: string };
+export type LinkTexts = {
+  title: string;
+  lead: string;
+  spentTitle: string;
+  spent: string;
+  refused: string;
+  /** Where a spent link's page sends the person next, besides signing in (sign up again). */
+  again?: { label: string; path: (organization: string) => string };
+};
+
+// The organization's slug, as the link carries it (?organization=): only a slug's characters.
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function LinkPasswordPage({ run, texts }: { run: (token: string, password: string | null) => Promise<LinkAnswer>; texts: LinkTexts }) {
-  const { route } = useLocation();
+  const { route, query } = useLocation();
+  const organization = SLUG.test(query.organization ?? '') ? (query.organization as string) : null;
   const [token] = useState(tokenFromFragment);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -74,6 +86,18 @@ export function LinkPasswordPage({ run, texts }: { run: (token: string, password
     return (
       <Page title={texts.spentTitle}>
         <Alert message={texts.spent} />
+        {organization && (
+          <ul class="next-steps">
+            {texts.again && (
+              <li>
+                <a href={texts.again.path(organization)}>{texts.again.label}</a>
+              </li>
+            )}
+            <li>
+              <a href={`/login/${organization}`}>Sign in</a>
+            </li>
+          </ul>
+        )}
       </Page>
     );
   }

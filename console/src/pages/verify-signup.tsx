@@ -24,6 +24,7 @@ const TEXTS = {
   spent:
     "This sign-up link has expired or has already been used. Sign up again for a new link; if you already chose your password, sign in from your organization's sign-in page.",
   refused: 'Your sign-up was not confirmed.',
+  again: { label: 'Sign up again', path: (organization: string) => `/signup/${organization}` },
 };
 
 /** /verify-signup#token=…, the link of the sign-up email or text: choose a password, signed in. */
