@@ -34,15 +34,21 @@ export async function upload<R, V>(
   return post<R>(form, {});
 }
 
+/** The raw POST every console request makes (GraphiQL's too): the session cookie and the CSRF
+ * header that Roster asks of cookie-authenticated POSTs. */
+export function postGraphQL(body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch('/graphql', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { ...headers, Accept: 'application/json', 'X-Roster-Request': '1' },
+    body,
+  });
+}
+
 async function post<R>(body: BodyInit, headers: Record<string, string>): Promise<R> {
   let response: Response;
   try {
-    response = await fetch('/graphql', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { ...headers, Accept: 'application/json', 'X-Roster-Request': '1' },
-      body,
-    });
+    response = await postGraphQL(body, headers);
   } catch {
     throw new ApiError('Roster cannot be reached. Check your connection and try again.');
   }

@@ -6,20 +6,10 @@ import './explorer.css';
 import { GraphiQL, type GraphiQLProps } from 'graphiql';
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
+import { postGraphQL } from '../api';
 
-const fetcher: GraphiQLProps['fetcher'] = async (params) => {
-  const response = await fetch('/graphql', {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'X-Roster-Request': '1',
-    },
-    body: JSON.stringify(params),
-  });
-  return response.json();
-};
+const fetcher: GraphiQLProps['fetcher'] = async (params) =>
+  (await postGraphQL(JSON.stringify(params), { 'Content-Type': 'application/json' })).json();
 
 const STARTER = `# Run with Ctrl-Enter.
 {

@@ -11,6 +11,9 @@ type ImportJob = NonNullable<ImportJobViewQuery['importJob']>;
 type RowError = ImportJob['rowErrors']['edges'][number]['node'];
 
 const POLL_MS = 1000;
+const rowsOf = (job: ImportJob): RowError[] => job.rowErrors.edges.map((edge) => edge.node);
+const nextOf = (job: ImportJob): string | null =>
+  job.rowErrors.pageInfo.hasNextPage ? (job.rowErrors.pageInfo.endCursor ?? null) : null;
 const running = (job: ImportJob) => job.status === 'QUEUED' || job.status === 'RUNNING';
 
 function statusLine(job: ImportJob): string {
@@ -46,8 +49,6 @@ export function JobPanel(props: {
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    setJob(null);
-    setErrors([]);
     const poll = async () => {
       try {
         const found = (await request(Job, { id: props.id, after: null })).importJob;
@@ -57,8 +58,8 @@ export function JobPanel(props: {
           return;
         }
         setJob(found);
-        setErrors(found.rowErrors.edges.map((edge) => edge.node));
-        setNext(found.rowErrors.pageInfo.hasNextPage ? found.rowErrors.pageInfo.endCursor ?? null : null);
+        setErrors(rowsOf(found));
+        setNext(nextOf(found));
         if (running(found)) timer = setTimeout(poll, POLL_MS);
         else finished.current();
       } catch (error) {
@@ -77,8 +78,8 @@ export function JobPanel(props: {
     try {
       const found = (await request(Job, { id: props.id, after: next })).importJob;
       if (!found) return;
-      setErrors((shown) => [...shown, ...found.rowErrors.edges.map((edge) => edge.node)]);
-      setNext(found.rowErrors.pageInfo.hasNextPage ? found.rowErrors.pageInfo.endCursor ?? null : null);
+      setErrors((shown) => [...shown, ...rowsOf(found)]);
+      setNext(nextOf(found));
     } catch (error) {
       setFailure(messageOf(error));
     }

@@ -22,7 +22,10 @@ export function ImportScreen() {
   const [dryRun, setDryRun] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [current, setCurrent] = useState<{ id: string; file: File | null } | null>(null);
+  // The job shown; `opened` tells a resumed job (same id) from the one shown before it, so
+  // its panel starts following it again.
+  const [current, setCurrent] = useState<{ id: string; file: File | null; opened: number } | null>(null);
+  const show = (id: string, file: File | null) => setCurrent({ id, file, opened: Date.now() });
   const [jobs, setJobs] = useState<readonly Listed[]>([]);
 
   const refresh = useCallback(() => {
@@ -41,7 +44,7 @@ export function ImportScreen() {
     try {
       const result = (await upload(Start, { input: { file: null, dryRun: dry } }, 'input.file', chosen)).startImport;
       if (result.importJob) {
-        setCurrent({ id: result.importJob.id, file: chosen });
+        show(result.importJob.id, chosen);
         refresh();
       } else {
         setError(result.userErrors.map((problem) => problem.message).join(' '));
@@ -57,7 +60,7 @@ export function ImportScreen() {
     setError(null);
     try {
       const result = (await request(Resume, { input: { id } })).resumeImport;
-      if (result.importJob) setCurrent({ id: result.importJob.id, file: null });
+      if (result.importJob) show(result.importJob.id, null);
       else setError(result.userErrors.map((problem) => problem.message).join(' '));
     } catch (failure) {
       setError(messageOf(failure));
@@ -104,7 +107,7 @@ export function ImportScreen() {
       <Alert message={error} />
       {current && (
         <JobPanel
-          key={current.id}
+          key={`${current.id}:${current.opened}`}
           id={current.id}
           file={current.file}
           onRunForReal={(chosen) => start(chosen, false)}
@@ -145,7 +148,7 @@ export function ImportScreen() {
                   <button
                     type="button"
                     aria-label={`Open the ${job.dryRun ? 'dry run' : 'import'} of ${job.fileName}, ${when(job.createdAt)}`}
-                    onClick={() => setCurrent({ id: job.id, file: null })}
+                    onClick={() => show(job.id, null)}
                   >
                     Open
                   </button>
