@@ -83,6 +83,15 @@ class ConsoleStack:
     def gql(self, client: httpx.Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         return graphql(client, query, variables)
 
+    def create_user(self, admin: httpx.Client, first: str, email: str, **more: Any) -> str:
+        """A user made through createUser (no invitation unless `more` asks); their id."""
+        draft: dict[str, Any] = {"firstName": first, "lastName": "Example", "email": email}
+        draft |= {"sendInvitation": False, **more}
+        created = self.gql(admin, CREATE_USER, {"input": draft})["createUser"]
+        assert created["userErrors"] == [], created
+        user_id: str = created["user"]["id"]
+        return user_id
+
     def mail_link(self, to: str, path: str, count: int = 1) -> str:
         """The link to `path` in the `count`-th email to `to` (waits for it, bounded)."""
         pattern = (

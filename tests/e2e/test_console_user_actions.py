@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from tests.e2e.console_stack import (
-    CREATE_USER,
     ORG,
     SIGN_IN,
     assert_accessible,
@@ -43,19 +42,7 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
     with console_stack(tmp_path) as stack:
         with stack.admin() as admin:
             for first, email in (("Finn", FINN), ("Olga", OLGA)):
-                created = stack.gql(
-                    admin,
-                    CREATE_USER,
-                    {
-                        "input": {
-                            "firstName": first,
-                            "lastName": "Example",
-                            "email": email,
-                            "sendInvitation": False,
-                        }
-                    },
-                )["createUser"]
-                assert created["userErrors"] == [], created
+                stack.create_user(admin, first, email)
             full = stack.gql(admin, SEATS, {})["organization"]["seats"]["full"]
             # Room for one more full user: Finn takes it, Olga is refused.
             limited = stack.gql(admin, SET_LIMIT, {"input": {"seatLimit": full + 1}})
