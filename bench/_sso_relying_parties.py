@@ -357,6 +357,7 @@ def bench_app() -> Starlette:
     and GET /bench/mongo-commands (the server's MongoDB commands so far, by name)."""
     from config.settings import Settings
     from server.app import create_app
+    from server.collector import tune_for_serving
 
     settings = Settings.from_env()
     counter = CommandCounter()
@@ -373,6 +374,7 @@ def bench_app() -> Starlette:
         for kind in (BaselineSso, MinimalRelyingParty)
     )
     app.router.routes.extend(baseline.routes() + minimal.routes())
+    tune_for_serving()  # as server.app.app_from_environment does in `roster serve`
     roster_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

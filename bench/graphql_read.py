@@ -137,11 +137,11 @@ async def bare_user(request: Request) -> JSONResponse:
 
 
 def bench_app() -> Starlette:
-    """The uvicorn factory: Roster's app from ROSTER_* plus the bare route."""
-    from config.settings import Settings
-    from server.app import create_app
+    """The uvicorn factory: Roster's serving app (server.app.app_from_environment, the
+    collector tuned as in `roster serve`) plus the bare route, in the same process."""
+    from server.app import app_from_environment
 
-    app = create_app(Settings.from_env())
+    app = app_from_environment()
     app.router.routes.append(Route(BARE_PATH, bare_user, methods=["GET"]))
     return app
 

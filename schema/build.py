@@ -69,6 +69,13 @@ class MaskUnexpectedErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return super()._process_errors([typed(e) for e in errors])
 
+    def _process_result(self, result: object) -> None:
+        # Strawberry's own checks isinstance against a runtime-checkable Protocol, which
+        # walks the protocol's members on every request, errors or not.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)

@@ -32,6 +32,7 @@ from provisioning.invitations.messages import deliver_forever
 from provisioning.sync.scheduler import schedule_forever
 from resolvers.root import roster_schema
 from server.body_limit import ENVELOPE_BYTES, BodyLimit, RouteLimit
+from server.collector import tune_for_serving
 from server.console import ConsoleRoutes, default_console_dist
 from server.failures import ErrorResponses
 from server.graphql_app import RosterGraphQL
@@ -233,4 +234,6 @@ def body_limits(settings: Settings) -> list[RouteLimit]:
 def app_from_environment() -> Starlette:
     """The factory uvicorn calls (`roster serve`, `--reload`): settings from ROSTER_*."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    tune_for_serving()
+    return app
