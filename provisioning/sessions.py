@@ -11,6 +11,7 @@ from datetime import timedelta
 import anyio.to_thread
 
 from provisioning.access.principal import Principal
+from provisioning.access.sliding_window import SlidingWindow
 from provisioning.audit import audit_event, record_event, record_events
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -49,20 +50,23 @@ async def verify_login(
     login or password is wrong. Failures are counted and rate limited per login and address."""
     store, limits = deps.store, deps.limits
     now = deps.clock()
-    window = limits.login_failure_window_seconds
-    window_start = int(now.timestamp()) // window
+    window = SlidingWindow(limits.login_failure_window_seconds)
+    start = window.start(now)
     login_key = login.strip().lower()
     organization = await store.organizations.get_by_slug(organization_slug.strip().lower())
     org_key = organization.id if organization else f"unknown:{organization_slug.strip().lower()}"
     login_scope, address_scope = f"login|{org_key}|{login_key}", f"address|{client_address}"
 
-    counts = await store.login_failures.count([login_scope, address_scope], window_start)
+    counts = await store.login_failures.count([login_scope, address_scope], [start, start - 1])
+
+    def failures(scope: str) -> int:
+        return window.estimate(now, counts[(scope, start)], counts[(scope, start - 1)])
+
     if (
-        counts[login_scope] >= limits.login_failures_per_login
-        or counts[address_scope] >= limits.login_failures_per_address
+        failures(login_scope) >= limits.login_failures_per_login
+        or failures(address_scope) >= limits.login_failures_per_address
     ):
-        retry_after = (window_start + 1) * window - int(now.timestamp())
-        raise RateLimited(max(retry_after, 1))
+        raise RateLimited(window.retry_after(now))
 
     user: UserRecord | None = None
     if organization is not None and login_key:
@@ -73,12 +77,10 @@ async def verify_login(
     password_hash = user.password_hash if user else None
     valid = await anyio.to_thread.run_sync(deps.hasher.verify, password_hash, password)
     if not valid or user is None or user.status == DISABLED:
-        await store.login_failures.add(
-            [login_scope, address_scope], window_start, now, timedelta(seconds=window)
-        )
+        await store.login_failures.add([login_scope, address_scope], start, now, window.span)
         raise InvalidCredentials()
 
-    await store.login_failures.clear(login_scope, window_start)
+    await store.login_failures.clear(login_scope, [start, start - 1])
     return user
 
 

@@ -1,4 +1,5 @@
-"""Fixed-window request counters shared by every instance (partner rate limits)."""
+"""Fixed-window request counters shared by every instance: partner rate limits, and the
+windows that provisioning.access.sliding_window weighs."""
 
 from __future__ import annotations
 
@@ -32,3 +33,7 @@ class RateCounters:
             if doc is not None:
                 return int(doc["count"])
         raise RuntimeError(f"rate counter {key} could not be counted")
+
+    async def get(self, key: str, window_start: int) -> int:
+        doc = await self._collection.find_one({"_id": f"{key}|{window_start}"})
+        return int(doc["count"]) if doc else 0

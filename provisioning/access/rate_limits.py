@@ -13,6 +13,7 @@ import asyncio
 from datetime import timedelta
 
 from provisioning.access.principal import Principal
+from provisioning.access.sliding_window import SlidingWindow
 from provisioning.dependencies import Dependencies
 
 MAX_BLOCK = 50
@@ -75,8 +76,5 @@ class RateLimits:
 
 
 async def count_failure(deps: Dependencies, key: str, window_seconds: int) -> int:
-    """Adds one failure to `key`'s counter for the current window; returns the window's count."""
-    now = deps.clock()
-    return await deps.store.rate_counters.add(
-        key, int(now.timestamp()) // window_seconds, 1, now, timedelta(seconds=window_seconds)
-    )
+    """Adds one failure to `key`'s count; the failures in the sliding window up to now."""
+    return await SlidingWindow(window_seconds).add(deps.store.rate_counters, key, deps.clock())

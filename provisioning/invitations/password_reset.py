@@ -8,6 +8,7 @@ from datetime import timedelta
 import anyio.to_thread
 
 from provisioning.access.principal import Principal
+from provisioning.access.sliding_window import SlidingWindow
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -29,18 +30,15 @@ async def _count_request(
 ) -> None:
     limits = deps.limits
     now = deps.clock()
-    window = limits.reset_request_window_seconds
-    window_start = int(now.timestamp()) // window
+    window = SlidingWindow(limits.reset_request_window_seconds)
     counters = deps.store.rate_counters
-    span = timedelta(seconds=window)
-    per_login = await counters.add(f"reset|login|{org_key}|{login_key}", window_start, 1, now, span)
-    per_address = await counters.add(f"reset|address|{client_address}", window_start, 1, now, span)
+    per_login = await window.add(counters, f"reset|login|{org_key}|{login_key}", now)
+    per_address = await window.add(counters, f"reset|address|{client_address}", now)
     if (
         per_login > limits.reset_requests_per_login
         or per_address > limits.reset_requests_per_address
     ):
-        retry_after = (window_start + 1) * window - int(now.timestamp())
-        raise TooManyResetRequests(max(retry_after, 1))
+        raise TooManyResetRequests(window.retry_after(now))
 
 
 async def request_password_reset(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from provisioning.access.sliding_window import SlidingWindow
 from provisioning.audit import record_event
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
@@ -55,13 +56,10 @@ class SignupRequest:
 async def _count(deps: Dependencies, client_address: str) -> None:
     limits = deps.limits
     now = deps.clock()
-    window = limits.signup_window_seconds
-    window_start = int(now.timestamp()) // window
-    count = await deps.store.rate_counters.add(
-        f"signup|address|{client_address}", window_start, 1, now, timedelta(seconds=window)
-    )
+    window = SlidingWindow(limits.signup_window_seconds)
+    count = await window.add(deps.store.rate_counters, f"signup|address|{client_address}", now)
     if count > limits.signups_per_address:
-        raise TooManySignups(max((window_start + 1) * window - int(now.timestamp()), 1))
+        raise TooManySignups(window.retry_after(now))
 
 
 async def _department(
