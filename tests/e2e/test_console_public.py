@@ -5,6 +5,7 @@ a used link says so and offers the next step. axe-core on every screen."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,53 +17,62 @@ from tests.e2e.console_stack import (
     INVITE_USER,
     ORG,
     SET_ONE_TIME_PASSWORD,
+    ConsoleStack,
     assert_accessible,
     console_stack,
 )
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
+    """One Roster for the stories that leave the admin's password as it is (each uses its
+    own people); the reset story changes it, so it runs its own."""
+    with console_stack(tmp_path_factory.mktemp("public")) as running:
+        yield running
+
+
 NEW_PASSWORD = "a fresh and long passphrase"
 INVITEE = "ina.vited@acme.example"
 
 
-def test_an_invitation_link_sets_a_password_and_signs_in(tmp_path: Path) -> None:
-    with console_stack(tmp_path) as stack:
-        with stack.admin() as admin:
-            created = stack.gql(
-                admin,
-                CREATE_USER,
-                {"input": {"firstName": "Ina", "lastName": "Vited", "email": INVITEE}},
-            )["createUser"]
-            assert created["userErrors"] == [], created
-            invited = stack.gql(admin, INVITE_USER, {"input": {"userId": created["user"]["id"]}})[
-                "inviteUser"
-            ]
-            assert invited["userErrors"] == [], invited
-        link = stack.mail_link(INVITEE, "/accept-invitation")
-        accepted = stack.browse(
-            [
-                {"goto": link},
-                {"check": "accept-invitation"},
-                {"fill": "Password", "value": NEW_PASSWORD},
-                {"click": "Set password and sign in"},
-                {"waitUrl": "/"},
-                {"waitText": "Signed in as Ina Vited"},
-                {"check": "signed-in"},
-            ]
-        )
-        used = stack.browse(
-            [
-                {"goto": link},
-                {"waitText": "This invitation cannot be used"},
-                {"check": "invitation-used"},
-                {"goto": f"/login/{ORG}"},
-                {"fill": "Email or username", "value": INVITEE},
-                {"fill": "Password", "value": NEW_PASSWORD},
-                {"click": "Sign in"},
-                {"waitText": "Signed in as Ina Vited"},
-            ]
-        )
+def test_an_invitation_link_sets_a_password_and_signs_in(stack: ConsoleStack) -> None:
+    with stack.admin() as admin:
+        created = stack.gql(
+            admin,
+            CREATE_USER,
+            {"input": {"firstName": "Ina", "lastName": "Vited", "email": INVITEE}},
+        )["createUser"]
+        assert created["userErrors"] == [], created
+        invited = stack.gql(admin, INVITE_USER, {"input": {"userId": created["user"]["id"]}})[
+            "inviteUser"
+        ]
+        assert invited["userErrors"] == [], invited
+    link = stack.mail_link(INVITEE, "/accept-invitation")
+    accepted = stack.browse(
+        [
+            {"goto": link},
+            {"check": "accept-invitation"},
+            {"fill": "Password", "value": NEW_PASSWORD},
+            {"click": "Set password and sign in"},
+            {"waitUrl": "/"},
+            {"waitText": "Signed in as Ina Vited"},
+            {"check": "signed-in"},
+        ]
+    )
+    used = stack.browse(
+        [
+            {"goto": link},
+            {"waitText": "This invitation cannot be used"},
+            {"check": "invitation-used"},
+            {"goto": f"/login/{ORG}"},
+            {"fill": "Email or username", "value": INVITEE},
+            {"fill": "Password", "value": NEW_PASSWORD},
+            {"click": "Sign in"},
+            {"waitText": "Signed in as Ina Vited"},
+        ]
+    )
     # The token left the address bar once read (it must not linger in history or referrers).
     assert "#token=" not in accepted["steps"][1]["url"]
     assert "Signed in as Ina Vited (ina.vited@acme.example)" in accepted["text"]["signed-in"]
@@ -72,37 +82,36 @@ def test_an_invitation_link_sets_a_password_and_signs_in(tmp_path: Path) -> None
     assert_accessible(used)
 
 
-def test_an_invitation_to_an_sso_domain_continues_to_the_provider(tmp_path: Path) -> None:
-    with console_stack(tmp_path) as stack:
-        with stack.admin() as admin:
-            configured = stack.gql(
-                admin,
-                CONFIGURE_PROVIDER,
-                {
-                    "input": {
-                        "name": "Corp SSO",
-                        # Nothing listens there: the test follows the browser to Roster's
-                        # login route for this provider, not further.
-                        "issuer": "http://127.0.0.1:9/corp",
-                        "clientId": "roster",
-                        "clientSecret": "not used here",
-                        "emailDomains": ["corp.example"],
-                    }
-                },
-            )["configureIdentityProvider"]
-            assert configured["userErrors"] == [], configured
-            created = stack.gql(
-                admin,
-                CREATE_USER,
-                {"input": {"firstName": "Sam", "lastName": "Sso", "email": "sam@corp.example"}},
-            )["createUser"]
-            assert created["userErrors"] == [], created
-            invited = stack.gql(admin, INVITE_USER, {"input": {"userId": created["user"]["id"]}})[
-                "inviteUser"
-            ]
-            assert invited["userErrors"] == [], invited
-        link = stack.mail_link("sam@corp.example", "/accept-invitation")
-        report = stack.browse([{"goto": link}, {"waitUrl": f"/auth/{ORG}/login"}])
+def test_an_invitation_to_an_sso_domain_continues_to_the_provider(stack: ConsoleStack) -> None:
+    with stack.admin() as admin:
+        configured = stack.gql(
+            admin,
+            CONFIGURE_PROVIDER,
+            {
+                "input": {
+                    "name": "Corp SSO",
+                    # Nothing listens there: the test follows the browser to Roster's
+                    # login route for this provider, not further.
+                    "issuer": "http://127.0.0.1:9/corp",
+                    "clientId": "roster",
+                    "clientSecret": "not used here",
+                    "emailDomains": ["corp.example"],
+                }
+            },
+        )["configureIdentityProvider"]
+        assert configured["userErrors"] == [], configured
+        created = stack.gql(
+            admin,
+            CREATE_USER,
+            {"input": {"firstName": "Sam", "lastName": "Sso", "email": "sam@corp.example"}},
+        )["createUser"]
+        assert created["userErrors"] == [], created
+        invited = stack.gql(admin, INVITE_USER, {"input": {"userId": created["user"]["id"]}})[
+            "inviteUser"
+        ]
+        assert invited["userErrors"] == [], invited
+    link = stack.mail_link("sam@corp.example", "/accept-invitation")
+    report = stack.browse([{"goto": link}, {"waitUrl": f"/auth/{ORG}/login"}])
     provider_id = configured["identityProvider"]["id"]
     assert f"/auth/{ORG}/login?provider={provider_id}" in report["finalUrl"], report["finalUrl"]
     # Straight on, with no password asked for: the login binds the identity to the invitee.
@@ -162,47 +171,46 @@ def test_a_reset_link_from_the_email_sets_a_new_password_once(tmp_path: Path) ->
         assert_accessible(report)
 
 
-def test_a_one_time_password_is_changed_at_the_first_sign_in(tmp_path: Path) -> None:
-    with console_stack(tmp_path) as stack:
-        with stack.admin() as admin:
-            created = stack.gql(
-                admin,
-                CREATE_USER,
-                {
-                    "input": {
-                        "firstName": "Otto",
-                        "lastName": "Once",
-                        "username": "otto",
-                        "phone": "+44 20 7946 0000",
-                    }
-                },
-            )["createUser"]
-            assert created["userErrors"] == [], created
-            given = stack.gql(
-                admin,
-                SET_ONE_TIME_PASSWORD,
-                {"input": {"userId": created["user"]["id"], "password": "given out of band 1"}},
-            )["setOneTimePassword"]
-            assert given["userErrors"] == [], given
-        report = stack.browse(
-            [
-                {"goto": f"/login/{ORG}"},
-                {"fill": "Email or username", "value": "otto"},
-                {"fill": "Password", "value": "given out of band 1"},
-                {"click": "Sign in"},
-                {"waitText": "Choose a new password"},
-                {"check": "one-time-password"},
-                {"fill": "New password", "value": NEW_PASSWORD},
-                {"click": "Change password and sign in"},
-                {"waitText": "Signed in as Otto Once (otto)"},
-                {"goto": f"/login/{ORG}"},
-                {"fill": "Email or username", "value": "otto"},
-                {"fill": "Password", "value": "given out of band 1"},
-                {"click": "Sign in"},
-                {"waitText": "wrong"},
-                {"check": "one-time-password-spent"},
-            ]
-        )
+def test_a_one_time_password_is_changed_at_the_first_sign_in(stack: ConsoleStack) -> None:
+    with stack.admin() as admin:
+        created = stack.gql(
+            admin,
+            CREATE_USER,
+            {
+                "input": {
+                    "firstName": "Otto",
+                    "lastName": "Once",
+                    "username": "otto",
+                    "phone": "+44 20 7946 0000",
+                }
+            },
+        )["createUser"]
+        assert created["userErrors"] == [], created
+        given = stack.gql(
+            admin,
+            SET_ONE_TIME_PASSWORD,
+            {"input": {"userId": created["user"]["id"], "password": "given out of band 1"}},
+        )["setOneTimePassword"]
+        assert given["userErrors"] == [], given
+    report = stack.browse(
+        [
+            {"goto": f"/login/{ORG}"},
+            {"fill": "Email or username", "value": "otto"},
+            {"fill": "Password", "value": "given out of band 1"},
+            {"click": "Sign in"},
+            {"waitText": "Choose a new password"},
+            {"check": "one-time-password"},
+            {"fill": "New password", "value": NEW_PASSWORD},
+            {"click": "Change password and sign in"},
+            {"waitText": "Signed in as Otto Once (otto)"},
+            {"goto": f"/login/{ORG}"},
+            {"fill": "Email or username", "value": "otto"},
+            {"fill": "Password", "value": "given out of band 1"},
+            {"click": "Sign in"},
+            {"waitText": "wrong"},
+            {"check": "one-time-password-spent"},
+        ]
+    )
     assert "for one sign-in only" in report["text"]["one-time-password"]
     assert "Choose a new password" not in report["text"]["one-time-password-spent"]
     assert_accessible(report)
