@@ -24,9 +24,9 @@ import pytest
 from server.console_build import console_dir, ensure_console_built
 from tests.e2e.processes import (
     RosterServer,
+    create_admin,
     free_port,
     roster_environment,
-    run_roster,
     running_roster,
 )
 from tests.e2e.sso_stack import graphql, node_with_packages
@@ -171,20 +171,6 @@ def assert_accessible(report: dict[str, Any]) -> None:
 def console_stack(tmp_path: Path) -> Iterator[ConsoleStack]:
     node = node_and_console()
     data_dir = tmp_path / "data"
-    created = run_roster(
-        "create-admin",
-        "--org",
-        ORG,
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        ADMIN_PASSWORD,
-        "--name",
-        "Ada Admin",
-        "--data-dir",
-        str(data_dir),
-    )
-    assert created.returncode == 0, f"{created.stdout}\n{created.stderr}"
     shots = tmp_path / "screens"
     shots.mkdir()
     smtp = SmtpServer(free_port())
@@ -195,6 +181,7 @@ def console_stack(tmp_path: Path) -> Iterator[ConsoleStack]:
             tmp_path / "roster.log",
             environ={"ROSTER_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}"},
         ) as roster:
+            create_admin(data_dir, ORG, ADMIN_EMAIL, ADMIN_PASSWORD)
             yield ConsoleStack(roster=roster, smtp=smtp, node=node, shots=shots)
     finally:
         smtp.stop()

@@ -305,3 +305,17 @@ def run_roster(
         timeout=timeout,
         check=False,
     )
+
+
+def create_admin(data_dir: Path, org: str, email: str, password: str) -> None:
+    """`roster create-admin` for `org`, as an operator runs it: against the server running on
+    `data_dir` (it uses that server's database, so no second database start)."""
+    created = run_roster(
+        "create-admin",
+        "--org", org,
+        "--email", email,
+        "--password", password,
+        "--name", "Ada Admin",
+        "--data-dir", str(data_dir),
+    )  # fmt: skip
+    assert created.returncode == 0, f"{created.stdout}\n{created.stderr}"

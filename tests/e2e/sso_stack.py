@@ -1,9 +1,10 @@
 """Roster and the OpenID-certified `oidc-provider` (npm, run with Node) as real processes,
 wired together for the end-to-end SSO tests.
 
-`sso_stack(tmp_path, node)` runs `roster create-admin`, starts tests/e2e/oidc/provider.mjs
+`sso_stack(tmp_path, node)` starts tests/e2e/oidc/provider.mjs
 (waiting until its discovery document answers), starts `roster serve` with
-ROSTER_PUBLIC_URL on the same loopback address, signs the admin in and configures the
+ROSTER_PUBLIC_URL on the same loopback address, makes the admin with `roster create-admin`
+while it runs, signs the admin in and configures the
 provider over GraphQL. Everything is on 127.0.0.1 (never `localhost`: cookies and
 redirect URIs must see one host name throughout), every wait has a deadline, and every
 process is stopped on the way out, test failure or not.
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.processes import RosterServer, free_port, run_roster, running_roster, tail
+from tests.e2e.processes import RosterServer, create_admin, free_port, running_roster, tail
 
 HERE = Path(__file__).parent
 OIDC_DIR = HERE / "oidc"
@@ -251,21 +252,6 @@ def configure_provider(roster: RosterServer, provider: NodeProvider) -> tuple[st
 @contextlib.contextmanager
 def sso_stack(tmp_path: Path, node: str) -> Iterator[SsoStack]:
     data_dir = tmp_path / "data"
-    created = run_roster(
-        "create-admin",
-        "--org",
-        ORG,
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        ADMIN_PASSWORD,
-        "--name",
-        "Ada Admin",
-        "--data-dir",
-        str(data_dir),
-    )
-    assert created.returncode == 0, f"{created.stdout}\n{created.stderr}"
-
     roster_port = free_port(HOST)
     public_url = f"http://{HOST}:{roster_port}"
     provider_log = tmp_path / "oidc-provider.log"
@@ -278,6 +264,7 @@ def sso_stack(tmp_path: Path, node: str) -> Iterator[SsoStack]:
             environ={"ROSTER_PUBLIC_URL": public_url},
         ) as roster,
     ):
+        create_admin(data_dir, ORG, ADMIN_EMAIL, ADMIN_PASSWORD)
         provider_id, login_url = configure_provider(roster, provider)
         yield SsoStack(
             roster=roster,
