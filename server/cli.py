@@ -58,14 +58,18 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             demo = asyncio.run(_seed_demo(settings, uri, issuer))
             print(
                 f"demo: sign in with SSO at {demo.login_url}\n"
-                f"      (pick 'ada' or 'grace' on the provider's page), or with a password as"
+                f"      (pick 'admin' on the provider's page for the admin console; 'ada' and"
+                f" 'grace' are members), or with a password as"
                 f" {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD!r} in organization 'demo'",
                 file=sys.stderr,
             )
         # uvicorn re-raises the SIGTERM it caught once it has shut down, which would kill
         # this process before the embedded database is stopped: exit normally instead.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        print(f"Roster on {settings.public_url}/graphql", file=sys.stderr)
+        print(
+            f"Roster on {settings.public_url}: the console at /, GraphQL at /graphql",
+            file=sys.stderr,
+        )
         uvicorn.run(
             "server.app:app_from_environment",
             factory=True,

@@ -59,6 +59,12 @@ def test_an_invitation_link_sets_a_password_and_signs_in(stack: ConsoleStack) ->
             {"waitUrl": "/"},
             {"waitText": "Signed in as Ina Vited"},
             {"check": "signed-in"},
+            # A member at an admin link is told who they are and offered the way on.
+            {"goto": "/admin/users"},
+            {"waitText": "not an administrator"},
+            {"check": "admins-only"},
+            {"click": "Your start page", "role": "link"},
+            {"waitText": "Signed in as Ina Vited"},
         ]
     )
     used = stack.browse(
@@ -76,6 +82,7 @@ def test_an_invitation_link_sets_a_password_and_signs_in(stack: ConsoleStack) ->
     # The token left the address bar once read (it must not linger in history or referrers).
     assert "#token=" not in accepted["steps"][1]["url"]
     assert "Signed in as Ina Vited (ina.vited@acme.example)" in accepted["text"]["signed-in"]
+    assert "Ina Vited (ina.vited@acme.example), who is" in accepted["text"]["admins-only"]
     assert "has expired or has already been used" in used["text"]["invitation-used"]
     assert "new invitation" in used["text"]["invitation-used"]
     assert_accessible(accepted)

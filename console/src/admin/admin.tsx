@@ -66,12 +66,28 @@ export default function Admin() {
     );
   }
   if (me === undefined) return <p class="loading">Loading…</p>;
-  if (me === null || !me.roles.includes(ADMIN_ROLE)) {
+  if (me === null) {
     return (
       <Page title="Admins only">
-        <Alert
-          message={me ? 'This page is for administrators.' : "You are not signed in. Sign in from your organization's sign-in page."}
-        />
+        <Alert message="You are not signed in. Sign in from your organization's sign-in page." />
+      </Page>
+    );
+  }
+  if (!me.roles.includes(ADMIN_ROLE)) {
+    // A member who followed an admin link (or signed in through one): say who they are and
+    // offer the way on, not a dead end.
+    return (
+      <Page title="Admins only">
+        <p>
+          You are signed in as {me.firstName} {me.lastName} ({me.email ?? me.username}), who is
+          not an administrator of this organization. An administrator can give you the admin role.
+        </p>
+        <p>
+          <a href="/">Your start page</a>
+        </p>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
       </Page>
     );
   }
