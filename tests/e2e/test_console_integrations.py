@@ -31,6 +31,8 @@ FINN = "finn@acme.example"
 OLGA = "olga@acme.example"
 NEW_PASSWORD = "a fresh and long passphrase"
 FILLER = 30  # accounts besides the story's: more than one page of 25
+KEY_LABEL = "Key (how partner tools and commands name it)"
+PROVISIONING_KIND = "Provisioning (users sent out over SCIM)"
 
 CREATE_INTEGRATION = """
 mutation ($input: CreateIntegrationInput!) {
@@ -67,6 +69,7 @@ query {
   backfillRequests(integrationKey: "bullhorn") { edges { node { since user { email } } } }
   finn: integration(key: "bullhorn") { unlinkedAccounts(search: "finn") { totalCount } }
   directory: integration(key: "people") { name syncSettings { baseUrl } }
+  added: integration(key: "zendesk-sell") { name kind }
 }
 """
 
@@ -149,6 +152,18 @@ def test_seed_001_from_unlinked_account_to_full_user(tmp_path: Path) -> None:
                 {"waitUrl": "/admin/integrations"},
                 {"waitText": "People directory"},
                 {"check": "integrations"},
+                # Added on the screen: the key follows the name until typed.
+                {"fill": "Integration name", "value": "Zendesk Sell"},
+                {"waitValue": KEY_LABEL, "value": "zendesk-sell"},
+                {"select": "Kind", "option": PROVISIONING_KIND},
+                {"click": "Add integration"},
+                {"waitText": "Zendesk Sell is added."},
+                {"fill": "Integration name", "value": "Another CRM"},
+                {"fill": KEY_LABEL, "value": "bullhorn"},
+                {"click": "Add integration"},
+                {"waitText": "An integration with key 'bullhorn' exists."},
+                {"waitGone": "Zendesk Sell is added."},
+                {"check": "add-integration-refused"},
                 {"click": "Configure People directory"},
                 {"waitText": "SCIM 2.0 directory"},
                 # Escape closes the dialog, focus is back on its button, Enter opens it again.
@@ -250,6 +265,7 @@ def test_seed_001_from_unlinked_account_to_full_user(tmp_path: Path) -> None:
         for edge in after["backfillRequests"]["edges"]
     ] == [(CARA, join_date)]
     assert after["finn"]["unlinkedAccounts"]["totalCount"] == 1  # linked, then unlinked
+    assert after["added"] == {"name": "Zendesk Sell", "kind": "PROVISIONING"}
     assert after["directory"] == {
         "name": "People",
         "syncSettings": {"baseUrl": "https://dir.example/scim/v2"},

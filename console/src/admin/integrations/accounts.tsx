@@ -1,7 +1,8 @@
 // /admin/integrations/:key: one integration's accounts in two tabs, Unlinked (Link/Create)
 // and Linked (the user each is linked to, backfill, unlink), each searched and paged.
-import { useLocation, useRoute } from 'preact-iso';
+
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation, useRoute } from 'preact-iso';
 import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
 import type { IntegrationHeaderQuery } from '../../gql/graphql';

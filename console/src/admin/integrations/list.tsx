@@ -6,6 +6,7 @@ import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
 import type { IntegrationsQuery } from '../../gql/graphql';
 import { Alert } from '../../ui';
+import { AddIntegration } from './add';
 import { Configure } from './configure';
 import { kindName, syncs } from './kinds';
 
@@ -80,7 +81,7 @@ export function Integrations() {
         <p class="count">Loading…</p>
       ) : rows.length === 0 ? (
         <p>
-          No integrations yet. Add one with <code>roster integration add</code> or the createIntegration mutation.
+          No integrations yet. Add one below (or with <code>roster integration add</code>).
         </p>
       ) : (
         <table>
@@ -136,6 +137,13 @@ export function Integrations() {
           </tbody>
         </table>
       )}
+      <AddIntegration
+        onStart={() => setNotice(null)}
+        onAdded={(name) => {
+          setNotice(`${name} is added.`);
+          setVersion((count) => count + 1);
+        }}
+      />
       {configuring && (
         <Configure
           key={configuring.id}

@@ -1,5 +1,5 @@
-import { useRoute } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
+import { useRoute } from 'preact-iso';
 import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
 import type { SyncScreenQuery } from '../../gql/graphql';
