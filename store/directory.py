@@ -71,6 +71,7 @@ class DirectoryRecords:
                     "activity_count": 1,
                     "linked_user_id": user_id,
                     "linked_at": now,
+                    "linked": True,
                     "email": profile.email,
                     "display_name": profile.display_name,
                     "first_name": profile.first_name,
@@ -102,7 +103,7 @@ class DirectoryRecords:
                     "external_id": external_id,
                     "linked_user_id": None,
                 },
-                {"$set": {"linked_user_id": user_id, "linked_at": now}},
+                {"$set": {"linked_user_id": user_id, "linked_at": now, "linked": True}},
                 # The planner would pick the (integration, linked user) index, where every
                 # unlinked account shares the key: a scan per update.
                 hint="org_integration_external_unique",

@@ -185,15 +185,25 @@ INDEXES: dict[str, list[IndexModel]] = {
             ],
             name="org_integration_linked_order",
         ),
+        # The Linked tab's pages: the stored `linked` flag, then _id (the cursor's order).
+        IndexModel(
+            [
+                ("org_id", ASCENDING),
+                ("integration_id", ASCENDING),
+                ("linked", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="org_integration_linked_id",
+        ),
         IndexModel(
             [
                 ("org_id", ASCENDING),
                 ("integration_id", ASCENDING),
                 ("search_prefixes", ASCENDING),
-                ("linked_user_id", ASCENDING),
+                ("linked", ASCENDING),
                 ("_id", ASCENDING),
             ],
-            name="org_integration_search_prefixes",
+            name="org_integration_search_linked",
         ),
         IndexModel([("org_id", ASCENDING), ("linked_user_id", ASCENDING)], name="org_linked_user"),
         # By id, also for the conditional link and unlink (the planner wants every field).
@@ -331,7 +341,7 @@ INDEXES: dict[str, list[IndexModel]] = {
 # Indexes replaced by others: dropped where an older database still has them.
 RETIRED: dict[str, list[str]] = {
     "users": ["org_search"],
-    "integration_accounts": ["org_integration_search"],
+    "integration_accounts": ["org_integration_search", "org_integration_search_prefixes"],
 }
 
 
@@ -345,11 +355,13 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
                 await db[collection].drop_index(name)
     await run_once(db, NAME_KEYS, partial(_key_names, db))
     await run_once(db, SEARCH_PREFIXES, partial(_backfill_prefixes, db))
+    await run_once(db, LINKED_FLAG, partial(_backfill_linked, db))
 
 
 # The one-time migrations (store.migrations) that ensure_indexes runs.
 NAME_KEYS = "name_keys"
 SEARCH_PREFIXES = "search_prefixes"
+LINKED_FLAG = "integration_accounts_linked"
 
 
 async def _key_names(db: AsyncDatabase[Document]) -> None:
@@ -362,3 +374,11 @@ async def _backfill_prefixes(db: AsyncDatabase[Document]) -> None:
     """Users and accounts stored before their search prefixes were, get them."""
     await backfill_prefixes(db["users"])
     await backfill_prefixes(db["integration_accounts"])
+
+
+async def _backfill_linked(db: AsyncDatabase[Document]) -> None:
+    """Accounts stored before the `linked` flag get it, from their linked user."""
+    await db["integration_accounts"].update_many(
+        {"linked": {"$exists": False}},
+        [{"$set": {"linked": {"$gt": [{"$ifNull": ["$linked_user_id", None]}, None]}}}],
+    )

@@ -125,6 +125,7 @@ def _upsert(org_id: str, integration_id: str, activity: Activity, now: datetime)
             ]
         },
         "linked_user_id": {"$ifNull": ["$linked_user_id", None]},
+        "linked": {"$gt": [{"$ifNull": ["$linked_user_id", None]}, None]},
     }
     parts: list[Any] = ["$$ROOT"]
     if activity.profile is None:
@@ -157,21 +158,20 @@ class UnlinkedFilter:
     linked: bool = False
 
     def query(self, org_id: str, after: ObjectId | None = None) -> Document:
-        """What an index answers (org_integration_search_prefixes or
-        org_integration_linked_order); keep() applies the rest."""
+        """What an index answers (org_integration_search_linked or org_integration_linked_id);
+        keep() applies the rest."""
         query: Document = {"org_id": org_id, "integration_id": self.integration_id}
         if self.search_prefix:
             query.update(prefix_match(self.search_prefix))
-        # A range over the strings (every user id), so the index answers it.
-        query["linked_user_id"] = {"$gt": ""} if self.linked else None
-        if after is not None and not self.linked:
+        # The stored flag, not a range over the user ids: then a page after a cursor is a
+        # range of the index, not a scan from its start.
+        query["linked"] = self.linked
+        if after is not None:
             query["_id"] = {"$gt": after}
         return query
 
     def filters_after_query(self, after: ObjectId | None = None) -> bool:
-        long_search = bool(self.search_prefix and len(self.search_prefix) > PREFIX_LENGTH)
-        # The embedded planner takes one range per query: the linked range holds it.
-        return long_search or (self.linked and after is not None)
+        return bool(self.search_prefix and len(self.search_prefix) > PREFIX_LENGTH)
 
     def keeper(self, after: ObjectId | None = None) -> Callable[[Document], bool]:
         def keep(doc: Document) -> bool:
@@ -295,7 +295,7 @@ class IntegrationAccounts:
         try:
             doc = await self._collection.find_one_and_update(
                 {"_id": oid, "org_id": org_id, "linked_user_id": None},
-                {"$set": {"linked_user_id": user_id, "linked_at": now}},
+                {"$set": {"linked_user_id": user_id, "linked_at": now, "linked": True}},
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError as error:
@@ -309,7 +309,7 @@ class IntegrationAccounts:
             return None
         doc = await self._collection.find_one_and_update(
             {"_id": oid, "org_id": org_id, "linked_user_id": {"$gt": ""}},
-            {"$set": {"linked_user_id": None, "linked_at": None}},
+            {"$set": {"linked_user_id": None, "linked_at": None, "linked": False}},
             return_document=ReturnDocument.BEFORE,
         )
         return _record(doc) if doc else None
@@ -320,6 +320,6 @@ class IntegrationAccounts:
         if accounts:
             await self._collection.update_many(
                 {"org_id": org_id, "linked_user_id": user_id},
-                {"$set": {"linked_user_id": None, "linked_at": None}},
+                {"$set": {"linked_user_id": None, "linked_at": None, "linked": False}},
             )
         return accounts

@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import ObjectId
 from pymongo.errors import BulkWriteError
 
+from store.indexes import LINKED_FLAG, ensure_indexes
+from store.integration_accounts import UnlinkedFilter
+from store.migrations import COLLECTION as MIGRATIONS
 from tests.integration import documents as doc
 from tests.integration import integration_docs as idoc
 from tests.integration.conftest import ADMIN_PASSWORD, Api
@@ -384,10 +388,15 @@ async def test_unlinked_listing_uses_an_index(api: Api) -> None:
         api, admin, "bullhorn", [entry(f"e{i}", email=f"u{i}@x.example") for i in range(20)]
     )
     collection = api.deps.store.db["integration_accounts"]
-    base = {"org_id": org_id, "integration_id": integration_id, "linked_user_id": None}
-    for query in (base, {**base, "search_prefixes": "u1"}):
-        plan = str((await collection.find(query).sort("_id", 1).explain())["queryPlanner"])
-        assert "IXSCAN" in plan and "COLLSCAN" not in plan, plan
+    after = ObjectId()
+    for where in (
+        UnlinkedFilter(integration_id),
+        UnlinkedFilter(integration_id, search_prefix="u1"),
+        UnlinkedFilter(integration_id, linked=True),
+    ):
+        for query in (where.query(org_id), where.query(org_id, after)):
+            plan = str((await collection.find(query).sort("_id", 1).explain())["queryPlanner"])
+            assert "IXSCAN" in plan and "COLLSCAN" not in plan, plan
 
 
 async def test_guess_name(api: Api) -> None:
@@ -398,3 +407,45 @@ async def test_guess_name(api: Api) -> None:
     assert none["data"]["guessName"] == {"firstName": None, "lastName": None}
     anonymous = await api.gql(api.browser(), idoc.GUESS, {"email": "a.b@c.example"})
     assert anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_linked_page_after_a_cursor_reads_from_the_cursor_on(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    integration_id = await idoc.add_integration(api, admin, "bullhorn")
+    await idoc.record(
+        api, admin, "bullhorn", [entry(f"e{i}", email=f"u{i}@x.example") for i in range(20)]
+    )
+    accounts = api.deps.store.integration_accounts
+    ids = [
+        a.id for a in await accounts.page_unlinked(org_id, UnlinkedFilter(integration_id), None, 50)
+    ]
+    now = datetime.now(UTC)
+    for number, account_id in enumerate(ids):
+        assert await accounts.link(org_id, account_id, f"user-{number}", now) is not None
+    linked = UnlinkedFilter(integration_id, linked=True)
+    last_page = await accounts.page_unlinked(org_id, linked, ids[16], 10)
+    assert [a.id for a in last_page] == ids[17:]
+    query = linked.query(org_id, ObjectId(ids[16]))
+    plan = await api.deps.store.db["integration_accounts"].find(query).sort("_id", 1).explain()
+    # The three accounts after the cursor (and the key that ends the range), not all twenty.
+    assert plan["executionStats"]["totalKeysExamined"] <= 4, plan["executionStats"]
+
+
+async def test_accounts_stored_before_the_linked_flag_get_it_at_start_up(api: Api) -> None:
+    admin, org_id = await api.admin_of("acme")
+    integration_id = await idoc.add_integration(api, admin, "bullhorn")
+    await idoc.record(api, admin, "bullhorn", [entry(f"e{i}") for i in range(3)])
+    accounts = api.deps.store.integration_accounts
+    unlinked = UnlinkedFilter(integration_id)
+    first = (await accounts.page_unlinked(org_id, unlinked, None, 1))[0]
+    await accounts.link(org_id, first.id, "user-1", datetime.now(UTC))
+    db = api.deps.store.db
+    await db["integration_accounts"].update_many({}, {"$unset": {"linked": ""}})
+    # A database from before the flag has no record of its migration.
+    await db[MIGRATIONS].delete_one({"_id": LINKED_FLAG})
+    await ensure_indexes(db)
+    linked = await accounts.page_unlinked(
+        org_id, UnlinkedFilter(integration_id, linked=True), None, 9
+    )
+    assert [a.id for a in linked] == [first.id]
+    assert len(await accounts.page_unlinked(org_id, unlinked, None, 9)) == 2
