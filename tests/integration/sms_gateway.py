@@ -47,7 +47,14 @@ async def running_gateway() -> AsyncIterator[SmsGateway]:
     app = Starlette(routes=[Route("/messages", gateway.endpoint, methods=["POST"])])
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=gateway.port, log_level="warning", lifespan="off"
+            app,
+            host="127.0.0.1",
+            port=gateway.port,
+            log_level="warning",
+            lifespan="off",
+            # It runs on the tests' event loop: its shutdown must never wait without end for
+            # a connection the app under test left open (uvicorn waits forever by default).
+            timeout_graceful_shutdown=5,
         )
     )
     task = asyncio.create_task(server.serve())
