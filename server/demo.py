@@ -16,6 +16,8 @@ from pathlib import Path
 from provisioning.admins import create_admin
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
+from provisioning.integrations.accounts import ActivityEntry, record_activity
+from provisioning.integrations.integrations import create_integration
 from provisioning.sso.providers import ProviderDraft, configure_provider
 from provisioning.users.write import FULL
 from server.embedded import free_port
@@ -50,9 +52,42 @@ DEMO_PEOPLE = {
 }
 
 
+# A CRM whose accounts the demo's people are seen in, so that the Integrations screens and
+# "Create users -> From unlinked integration accounts" have something to show: Ada's and
+# Grace's accounts match the users their first SSO sign-in creates; the others match nobody.
+DEMO_INTEGRATION = ("crm", "Demo CRM")
+DEMO_ACCOUNTS = [
+    ("crm-ada", "ada@demo.example", "Ada", "Lovelace"),
+    ("crm-grace", "grace@demo.example", "Grace", "Hopper"),
+    ("crm-katherine", "katherine.johnson@demo.example", "Katherine", "Johnson"),
+    ("crm-dorothy", "dorothy.vaughan@demo.example", "Dorothy", "Vaughan"),
+    ("crm-mary", "mary.jackson@partner.example", "Mary", "Jackson"),
+    ("crm-alan", "alan.turing@demo.example", "Alan", "Turing"),
+]
+
+
 @dataclass(frozen=True)
 class Demo:
     login_url: str
+
+
+async def _seed_integration(deps: Dependencies, caller: Caller, org_id: str) -> None:
+    key, name = DEMO_INTEGRATION
+    if await deps.store.integrations.get_by_key(org_id, key) is not None:
+        return  # started before: the admin's links and users stay as they left them
+    await create_integration(deps, caller, key, name, "ACTIVITY")
+    now = deps.clock()
+    entries = [
+        ActivityEntry(
+            external_id=external_id,
+            occurred_at=now,
+            email=email,
+            first_name=first,
+            last_name=last,
+        )
+        for external_id, email, first, last in DEMO_ACCOUNTS
+    ]
+    await record_activity(deps, caller, key, entries)
 
 
 PORT_FILE = "demo-provider.json"
@@ -140,6 +175,7 @@ async def seed_demo(deps: Dependencies, issuer: str, public_url: str) -> Demo:
         ),
         provider_id=existing[0].id if existing else None,
     )
+    await _seed_integration(deps, caller, organization.id)
     return Demo(
         login_url=(
             f"{public_url}/auth/{ORGANIZATION}/login?provider={provider.id}&return_to={LANDING}"

@@ -59,8 +59,12 @@ def running_demo(port: int, data_dir: Path, log_path: Path) -> Iterator[str]:
     assert "Traceback" not in log_path.read_text()
 
 
-def sign_in(login_url: str, port: int, person: str) -> tuple[dict[str, Any], str]:
-    """One SSO sign-in through the demo provider's form: (me, the provider's origin)."""
+ME = "{ me { id email source roles } }"
+
+
+def sign_in(login_url: str, port: int, person: str, query: str = ME) -> tuple[dict[str, Any], str]:
+    """One SSO sign-in through the demo provider's form, then `query` as that person:
+    (its data, the provider's origin)."""
     with httpx.Client(timeout=10) as browser, httpx.Client(timeout=10) as at_provider:
         start = browser.get(login_url)
         assert start.status_code == 303
@@ -74,20 +78,36 @@ def sign_in(login_url: str, port: int, person: str) -> tuple[dict[str, Any], str
         assert browser.cookies, "no session after the SSO sign-in"
         me = browser.post(
             f"http://127.0.0.1:{port}/graphql",
-            json={"query": "{ me { id email source roles } }"},
+            json={"query": query},
             headers={"X-Roster-Request": "1"},
         ).json()
     parts = urlsplit(authorize)
-    return me["data"]["me"], f"{parts.scheme}://{parts.netloc}"
+    return me["data"], f"{parts.scheme}://{parts.netloc}"
+
+
+ADMIN_VIEW = (
+    "{ me { id email source roles }"
+    ' integration(key: "crm") { name unlinkedAccounts { totalCount }'
+    ' grace: unlinkedAccounts(search: "grace") { edges { node { matchingUser { email } } } } } }'
+)
 
 
 def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
     port = free_port()
     with running_demo(port, tmp_path / "d", tmp_path / "demo.log") as login_url:
         assert login_url.startswith(f"http://127.0.0.1:{port}/auth/demo/login?provider=")
-        me, _ = sign_in(login_url, port, "grace")
-        admin, _ = sign_in(login_url, port, "admin")
+        me = sign_in(login_url, port, "grace")[0]["me"]
+        admin_sees = sign_in(login_url, port, "admin", ADMIN_VIEW)[0]
+    admin = admin_sees["me"]
     assert (me["email"], me["source"]) == ("grace@demo.example", "SSO")
+    # The demo CRM's accounts, for the Integrations screens: all six wait for an admin, and
+    # Grace's matches the user her first sign-in made, so the Unlinked tab offers Link.
+    crm = admin_sees["integration"]
+    assert crm["name"] == "Demo CRM"
+    assert crm["unlinkedAccounts"]["totalCount"] == 6
+    assert [edge["node"]["matchingUser"] for edge in crm["grace"]["edges"]] == [
+        {"email": "grace@demo.example"}
+    ]
     # The demo's admin signs in through SSO too, onto its own user: the admin pages are theirs.
     assert admin["email"] == "admin@demo.example"
     assert "ADMIN" in admin["roles"]
@@ -96,17 +116,20 @@ def test_demo_signs_in_through_its_own_provider(tmp_path: Path) -> None:
 def test_the_demo_started_again_signs_the_same_people_in(tmp_path: Path) -> None:
     data_dir, port = tmp_path / "d", free_port()
     with running_demo(port, data_dir, tmp_path / "first.log") as login_url:
-        first, provider = sign_in(login_url, port, "ada")
+        first_data, provider = sign_in(login_url, port, "ada")
+        first = first_data["me"]
 
     # Started again: the provider comes back on its port, so its issuer is the same.
     with running_demo(port, data_dir, tmp_path / "second.log") as login_url:
-        again, provider_again = sign_in(login_url, port, "ada")
+        again_data, provider_again = sign_in(login_url, port, "ada")
+        again = again_data["me"]
     assert (again["id"], provider_again) == (first["id"], provider)
 
     # Its port taken meanwhile: the provider moves, and ada is still ada.
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", urlsplit(provider).port or 0))
         with running_demo(port, data_dir, tmp_path / "third.log") as login_url:
-            moved, provider_moved = sign_in(login_url, port, "ada")
+            moved_data, provider_moved = sign_in(login_url, port, "ada")
+            moved = moved_data["me"]
     assert provider_moved != provider
     assert moved["id"] == first["id"]
