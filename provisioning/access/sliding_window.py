@@ -9,6 +9,7 @@ after a boundary the previous window counts in full, so the burst is refused.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ class SlidingWindow:
     async def add(self, counters: WindowCounters, key: str, now: datetime, amount: int = 1) -> int:
         """Counts `amount` events of `key` now; the sliding estimate including them."""
         start = self.start(now)
-        current = await counters.add(key, start, amount, now, self.span)
-        previous = await counters.get(key, start - 1)
+        current, previous = await asyncio.gather(
+            counters.add(key, start, amount, now, self.span), counters.get(key, start - 1)
+        )
         return self.estimate(now, current, previous)
