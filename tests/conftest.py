@@ -45,7 +45,13 @@ def settings(mongodb_uri: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient[Document]]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongodb_uri, tz_aware=True)
+    # Polling, not streaming: between async tests the session's loop stands still (a
+    # browser story is a sync test that can take a minute), and a streaming heartbeat
+    # parked across that pause times out on the next tick, which makes pymongo interrupt
+    # the connections of whichever test runs then (with pytest-xdist, any file's).
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongodb_uri, tz_aware=True, serverMonitoringMode="poll"
+    )
     try:
         yield client
     finally:
