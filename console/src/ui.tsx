@@ -51,12 +51,21 @@ export function Field(props: {
   );
 }
 
-/** An error or notice, announced by screen readers when it appears, and focused. */
-export function Alert({ message, tone = 'error' }: { message: string | null; tone?: 'error' | 'info' }) {
+/** An error or notice, announced by screen readers when it appears, and focused unless the
+ * screen puts the focus somewhere itself (`focus={false}`: it is still announced). */
+export function Alert({
+  message,
+  tone = 'error',
+  focus = true,
+}: {
+  message: string | null;
+  tone?: 'error' | 'info';
+  focus?: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (message) ref.current?.focus();
-  }, [message]);
+    if (message && focus) ref.current?.focus();
+  }, [message, focus]);
   return (
     <div
       ref={ref}

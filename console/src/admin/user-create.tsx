@@ -48,7 +48,7 @@ export function UserCreate({ onCreated, onClose }: { onCreated: (user: Created) 
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // Bumped when the form is cleared for another user: focus goes back to the first field
-  // (after the notice's own focus, which runs first as a child's effect).
+  // (the notice is announced, not focused, so nothing races it for the focus).
   const [round, setRound] = useState(0);
   const catalogs = useCatalogs(setError);
 
@@ -98,7 +98,7 @@ export function UserCreate({ onCreated, onClose }: { onCreated: (user: Created) 
       <h2 id="user-create-title">Create a user</h2>
       <p class="lead">An email, or a username with a phone number.</p>
       <Alert message={error} />
-      <Alert message={notice} tone="info" />
+      <Alert message={notice} tone="info" focus={false} />
       <form
         noValidate
         onSubmit={(event) => {

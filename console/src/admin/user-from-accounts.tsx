@@ -230,7 +230,7 @@ export function UserFromAccounts({ onCreated, onClose }: { onCreated: (user: Cre
       <h2 id="from-accounts-title">Create a user from integration accounts</h2>
       <p class="lead">Type an email (or 3 letters of it or of a name) to see the unlinked accounts that may be theirs.</p>
       <Alert message={error} />
-      <Alert message={notice} tone="info" />
+      <Alert message={notice} tone="info" focus={false} />
       <form
         noValidate
         onSubmit={(event) => {
