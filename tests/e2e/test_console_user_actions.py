@@ -75,8 +75,10 @@ def test_an_admin_manages_a_user_from_the_users_list(tmp_path: Path) -> None:
                 {"click": "Save"},
                 {"waitText": "Finn Example's details are saved."},
                 {"press": "Escape"},
-                # Focus goes back to the row's button (the story fails if it never does).
-                {"waitFocus": f"Manage {FINN}"},
+                # Focus goes back to the row's button; Finn, now active, then leaves the
+                # Pending list, and the focus goes to its tab (never to nowhere).
+                {"waitGone": FINN},
+                {"waitFocus": "Pending"},
                 {"click": f"Manage {OLGA}"},
                 {"click": "Make full user"},
                 {"waitText": "A full seat is billable"},

@@ -85,6 +85,15 @@ export function Users() {
     }
   }, [acting]);
 
+  // A user acted on may leave this tab (made full, activated, disabled): if their Manage
+  // button has the focus when the list comes back without them, the focus goes to the tab
+  // rather than to nowhere.
+  function leaveRowsGoing(ids: string[], tabKey: string) {
+    const focused = document.activeElement;
+    const manages = focused instanceof HTMLElement ? focused.dataset.manage : undefined;
+    if (manages && !ids.includes(manages)) document.getElementById(`tab-${tabKey}`)?.focus();
+  }
+
   function created(user: Created) {
     // Show the tab the new user is on, so the list has them.
     const home = TABS.find((candidate) =>
@@ -104,6 +113,7 @@ export function Users() {
     request(UsersList, { search: term || null, status: tab.status, seat: tab.seat, first: PAGE_SIZE, after })
       .then((data) => {
         if (!live) return;
+        leaveRowsGoing(data.users.edges.map(({ node }) => node.id), tab.key);
         setResult(data.users);
         setError(null);
       })
