@@ -135,7 +135,7 @@ class ImportJobs:
         oid = object_id(job_id)
         if oid is None:
             return None
-        doc = await self._collection.find_one({"org_id": org_id, "_id": oid})
+        doc = await self._collection.find_one({"_id": oid, "org_id": org_id})
         return _record(doc) if doc else None
 
     async def page(self, org_id: str, before_id: str | None, limit: int) -> list[ImportJobRecord]:
@@ -180,7 +180,7 @@ class ImportJobs:
         self, org_id: str, job_id: str, owner: str, now: datetime, lease_until: datetime
     ) -> ImportJobRecord | None:
         """Take this job if it is queued or its runner's lease has expired."""
-        query = {"org_id": org_id, "_id": object_id(job_id), **self._claimable(now)}
+        query = {"_id": object_id(job_id), "org_id": org_id, **self._claimable(now)}
         return await self._claim(query, owner, now, lease_until)
 
     async def claim_next(
@@ -203,7 +203,7 @@ class ImportJobs:
         if total_rows is not None:
             changes["total_rows"] = total_rows
         result = await self._collection.update_one(
-            {"org_id": org_id, "_id": object_id(job_id), "status": RUNNING, "lease_owner": owner},
+            {"_id": object_id(job_id), "org_id": org_id, "status": RUNNING, "lease_owner": owner},
             {"$set": changes},
         )
         return result.matched_count == 1
@@ -213,7 +213,7 @@ class ImportJobs:
         its lease already over, so that any instance takes it up and resumeImport accepts it
         at once. False if this runner no longer held it."""
         result = await self._collection.update_one(
-            {"org_id": org_id, "_id": object_id(job_id), "status": RUNNING, "lease_owner": owner},
+            {"_id": object_id(job_id), "org_id": org_id, "status": RUNNING, "lease_owner": owner},
             {"$set": {"lease_owner": None, "lease_expires_at": now - timedelta(seconds=1)}},
         )
         return result.matched_count == 1
@@ -228,7 +228,7 @@ class ImportJobs:
         error: str | None = None,
         total_rows: int | None = None,
     ) -> ImportJobRecord | None:
-        query: Document = {"org_id": org_id, "_id": object_id(job_id)}
+        query: Document = {"_id": object_id(job_id), "org_id": org_id}
         if owner is not None:
             query.update(status=RUNNING, lease_owner=owner)
         changes: Document = {
@@ -249,8 +249,8 @@ class ImportJobs:
         """A failed job, or one whose runner stopped (lease expired), queued to go on; never
         one whose file has been released."""
         query = {
-            "org_id": org_id,
             "_id": object_id(job_id),
+            "org_id": org_id,
             "file_deleted_at": None,
             "$or": [{"status": FAILED}, {"status": RUNNING, "lease_expires_at": {"$lt": now}}],
         }
@@ -281,7 +281,7 @@ class ImportJobs:
     ) -> ImportJobRecord | None:
         """Marks the job's file deleted if it is still due (see `_releasable`); the job as it
         is now, or None if it was not due or another instance released it first."""
-        query = {"org_id": org_id, "_id": object_id(job_id), **self._releasable(failed_before)}
+        query = {"_id": object_id(job_id), "org_id": org_id, **self._releasable(failed_before)}
         doc = await self._collection.find_one_and_update(
             query, {"$set": {"file_deleted_at": now}}, return_document=ReturnDocument.AFTER
         )

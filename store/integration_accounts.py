@@ -223,7 +223,7 @@ class IntegrationAccounts:
         oids = [oid for oid in (object_id(i) for i in ids) if oid is not None]
         if not oids:
             return {}
-        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}})
+        cursor = self._collection.find({"_id": {"$in": oids}, "org_id": org_id})
         return {str(doc["_id"]): _record(doc) async for doc in cursor}
 
     async def get_by_external_ids(

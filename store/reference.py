@@ -97,14 +97,14 @@ class ReferenceData:
         oids = [oid for oid in (object_id(i) for i in ids) if oid is not None]
         if not oids:
             return {}
-        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}})
+        cursor = self._collection.find({"_id": {"$in": oids}, "org_id": org_id})
         return {str(doc["_id"]): _record(doc) async for doc in cursor}
 
     async def get(self, org_id: str, item_id: str) -> ReferenceRecord | None:
         oid = object_id(item_id)
         if oid is None:
             return None
-        doc = await self._collection.find_one({"org_id": org_id, "_id": oid})
+        doc = await self._collection.find_one({"_id": oid, "org_id": org_id})
         return _record(doc) if doc else None
 
     async def change(
@@ -119,7 +119,7 @@ class ReferenceData:
             stored["name_key"] = name_key(stored["name"])
         try:
             before = await self._collection.find_one_and_update(
-                {"org_id": org_id, "_id": oid},
+                {"_id": oid, "org_id": org_id},
                 {"$set": stored},
                 return_document=ReturnDocument.BEFORE,
             )
@@ -134,7 +134,7 @@ class ReferenceData:
         if oid is None:
             return False
         return (
-            await self._collection.find_one({"org_id": org_id, "_id": oid}, {"_id": 1}) is not None
+            await self._collection.find_one({"_id": oid, "org_id": org_id}, {"_id": 1}) is not None
         )
 
 

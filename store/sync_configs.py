@@ -145,7 +145,7 @@ class SyncConfigs:
 
     async def cursors(self, org_id: str, integration_ids: list[str]) -> dict[str, datetime | None]:
         oids = [oid for oid in (object_id(i) for i in integration_ids) if oid is not None]
-        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}}, {"cursor": 1})
+        cursor = self._collection.find({"_id": {"$in": oids}, "org_id": org_id}, {"cursor": 1})
         return {str(doc["_id"]): doc.get("cursor") async for doc in cursor}
 
     async def take_lease(

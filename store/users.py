@@ -181,7 +181,7 @@ class Users:
 
     async def get_many(self, org_id: str, user_ids: list[str]) -> dict[str, UserRecord]:
         oids = [oid for oid in (object_id(i) for i in user_ids) if oid is not None]
-        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}})
+        cursor = self._collection.find({"_id": {"$in": oids}, "org_id": org_id})
         return {str(doc["_id"]): _record(doc) async for doc in cursor}
 
     async def find_by_email(self, org_id: str, email: str) -> UserRecord | None:
@@ -330,7 +330,7 @@ class Users:
         oids = [oid for oid in (object_id(i) for i in user_ids) if oid is not None]
         if not oids:
             return set()
-        cursor = self._collection.find({"org_id": org_id, "_id": {"$in": oids}}, {"_id": 1})
+        cursor = self._collection.find({"_id": {"$in": oids}, "org_id": org_id}, {"_id": 1})
         return {str(doc["_id"]) async for doc in cursor}
 
     async def taken(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,31 @@ from tests.integration.moving_clock import clock, timed  # noqa: F401 - fixtures
 ADMIN_PASSWORD = "correct horse battery staple"
 
 
+def filters_of(command_name: str, command: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The query filters a command carries (find, count, findAndModify, update, delete)."""
+    if command_name == "find":
+        return [command.get("filter") or {}]
+    if command_name in ("count", "findAndModify"):
+        return [command.get("query") or {}]
+    if command_name == "update":
+        return [u.get("q") or {} for u in command.get("updates", ())]
+    if command_name == "delete":
+        return [d.get("q") or {} for d in command.get("deletes", ())]
+    return []
+
+
+def led_by_id(query: Mapping[str, Any]) -> bool:
+    """Whether a filter that looks documents up by _id (a value or $in) names _id first.
+    SecantusDB's planner serves a filter that no compound index covers by its first
+    clause that has an index: {org_id, _id} walks every document of the organization
+    (41 ms at 2,000 documents) where {_id, org_id} is a point lookup (0.5 ms)."""
+    clause = query.get("_id")
+    if clause is None or len(query) == 1:
+        return True
+    point = not isinstance(clause, Mapping) or set(clause) <= {"$in", "$eq"}
+    return not point or next(iter(query)) == "_id"
+
+
 class CommandCounter(monitoring.CommandListener):
     """Counts the commands the app sends to MongoDB (pymongo's command monitoring)."""
 
@@ -37,8 +62,15 @@ class CommandCounter(monitoring.CommandListener):
         self.commands: list[str] = []
         self.collections: list[str] = []
         self.finds: list[tuple[str, dict[str, Any]]] = []  # (collection, filter), for explain
+        # Filters that look a document up by _id but name another field first.
+        self.misordered: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.misordered.extend(
+            f"{event.command_name} {event.command.get(event.command_name)}: {query}"
+            for query in filters_of(event.command_name, event.command)
+            if not led_by_id(query)
+        )
         collection = event.command.get(event.command_name)
         if isinstance(collection, str) and collection in self.BACKGROUND:
             return
@@ -163,3 +195,5 @@ async def api(settings: Settings, fast_hasher: PasswordHasher) -> AsyncIterator[
         finally:
             with contextlib.suppress(Exception):
                 await api.deps.store.db.client.drop_database(settings.database_name)
+        # Every test through the app also checks the store's lookups by _id.
+        assert api.counter.misordered == [], "\n".join(api.counter.misordered)
