@@ -47,7 +47,11 @@ export function Integrations() {
   const [rows, setRows] = useState<readonly IntegrationRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [configuring, setConfiguring] = useState<IntegrationRow | null>(null);
+  // The integration being configured, with which opening of the dialog this is: a closed
+  // dialog's close event can arrive after a click has opened the next one, and must not
+  // close that one (seen with Escape then Enter at once).
+  const [configuring, setConfiguring] = useState<{ row: IntegrationRow; opening: number } | null>(null);
+  const openings = useRef(0);
   const [version, setVersion] = useState(0);
   // Where focus goes back when the Configure dialog closes: the button that opened it.
   const opener = useRef<HTMLButtonElement | null>(null);
@@ -120,7 +124,8 @@ export function Integrations() {
                       onClick={(event) => {
                         opener.current = event.currentTarget;
                         setNotice(null);
-                        setConfiguring(row);
+                        openings.current += 1;
+                        setConfiguring({ row, opening: openings.current });
                       }}
                     >
                       Configure
@@ -146,9 +151,10 @@ export function Integrations() {
       />
       {configuring && (
         <Configure
-          key={configuring.id}
-          integration={configuring}
+          key={configuring.opening}
+          integration={configuring.row}
           onClose={(saved) => {
+            if (configuring.opening !== openings.current) return; // a dialog already replaced
             setConfiguring(null);
             if (saved) {
               setNotice(saved);
