@@ -93,14 +93,35 @@ class AuditEvents:
             if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
                 raise
 
-    def _query(
-        self, org_id: str, target_id: str | None, action: str | None, actor_id: str | None
-    ) -> Document:
-        query: Document = {"org_id": org_id}
-        for name, value in (("target_id", target_id), ("action", action), ("actor_id", actor_id)):
-            if value is not None:
-                query[name] = value
-        return query
+    def _stages(
+        self,
+        org_id: str,
+        target_id: str | None,
+        action: str | None,
+        actor_id: str | None,
+        before_id: str | None = None,
+    ) -> list[Document]:
+        """The $match stages of a page or count. One filter (with the cursor) is exactly an
+        index's fields; the others, if any, are a second stage applied to what it found: with
+        them in one filter the embedded database's planner would serve it by org_id alone
+        and read every event of the organization."""
+        filters = [
+            (name, value)
+            for name, value in (
+                ("target_id", target_id),
+                ("actor_id", actor_id),
+                ("action", action),
+            )
+            if value is not None
+        ]
+        first: Document = {"org_id": org_id, **dict(filters[:1])}
+        before = object_id(before_id)
+        if before is not None:
+            first["_id"] = {"$lt": before}
+        stages: list[Document] = [{"$match": first}]
+        if filters[1:]:
+            stages.append({"$match": dict(filters[1:])})
+        return stages
 
     async def page(
         self,
@@ -114,12 +135,12 @@ class AuditEvents:
     ) -> list[AuditRecord]:
         """Newest first; `before_id` is the cursor of the last event already seen. Each filter
         given (target, action, actor) must match."""
-        query = self._query(org_id, target_id, action, actor_id)
-        before = object_id(before_id)
-        if before is not None:
-            query["_id"] = {"$lt": before}
-        cursor = self._collection.find(query).sort("_id", -1).limit(limit)
-        return [_record(doc) async for doc in cursor]
+        stages = self._stages(org_id, target_id, action, actor_id, before_id)
+        if len(stages) == 1:
+            cursor = self._collection.find(stages[0]["$match"]).sort("_id", -1).limit(limit)
+            return [_record(doc) async for doc in cursor]
+        pipeline = [*stages, {"$sort": {"_id": -1}}, {"$limit": limit}]
+        return [_record(doc) async for doc in await self._collection.aggregate(pipeline)]
 
     async def count(
         self,
@@ -129,8 +150,12 @@ class AuditEvents:
         action: str | None = None,
         actor_id: str | None = None,
     ) -> int:
-        query = self._query(org_id, target_id, action, actor_id)
-        return await self._collection.count_documents(query)
+        stages = self._stages(org_id, target_id, action, actor_id)
+        if len(stages) == 1:
+            return await self._collection.count_documents(stages[0]["$match"])
+        pipeline = [*stages, {"$count": "n"}]
+        counted = [doc async for doc in await self._collection.aggregate(pipeline)]
+        return int(counted[0]["n"]) if counted else 0
 
     async def redact_target(self, org_id: str, target_id: str, fields: list[str]) -> None:
         """Replace personal values in a deleted target's history; the events stay."""

@@ -116,14 +116,17 @@ class DirectoryRecords:
     async def disabled_by(self, org_id: str, directory: str) -> set[str]:
         """Users whose last change was their disabling by this directory (so that it may
         enable them again): any later write moves updated_at past `directory_disabled_at`."""
+        # Index org_status's fields exactly, the directory checked here: with a third
+        # clause the embedded database's planner would walk every user of the organization.
         cursor = self._users.find(
-            {"org_id": org_id, "disabled_by": directory, "status": "DISABLED"},
-            {"updated_at": 1, "directory_disabled_at": 1},
+            {"org_id": org_id, "status": "DISABLED"},
+            {"updated_at": 1, "directory_disabled_at": 1, "disabled_by": 1},
         )
         return {
             str(doc["_id"])
             async for doc in cursor
-            if doc.get("directory_disabled_at") == doc.get("updated_at")
+            if doc.get("disabled_by") == directory
+            and doc.get("directory_disabled_at") == doc.get("updated_at")
         }
 
     async def companies_by_name(self, org_id: str) -> dict[str, tuple[str, str]]:

@@ -148,46 +148,48 @@ class ImportJobs:
         return [_record(doc) async for doc in cursor]
 
     @staticmethod
-    def _claimable(now: datetime) -> Document:
-        return {
-            "$or": [
-                {"status": QUEUED},
-                {"status": RUNNING, "lease_expires_at": {"$lt": now}},
-            ]
-        }
+    def _claimable(now: datetime) -> list[Document]:
+        """A job whose runner's lease has expired, or a queued one: two filters tried in
+        turn rather than one `$or`, which the embedded database's planner serves by reading
+        every job there is. An abandoned job goes first: it was queued before the others."""
+        return [{"status": RUNNING, "lease_expires_at": {"$lt": now}}, {"status": QUEUED}]
 
     async def _claim(
-        self, query: Document, owner: str, now: datetime, lease_until: datetime
+        self, scope: Document, owner: str, now: datetime, lease_until: datetime
     ) -> ImportJobRecord | None:
-        doc = await self._collection.find_one_and_update(
-            query,
-            [
-                {
-                    "$set": {
-                        "status": RUNNING,
-                        "lease_owner": owner,
-                        "lease_expires_at": lease_until,
-                        "started_at": {"$ifNull": ["$started_at", now]},
+        for claimable in self._claimable(now):
+            doc = await self._collection.find_one_and_update(
+                {**scope, **claimable},
+                [
+                    {
+                        "$set": {
+                            "status": RUNNING,
+                            "lease_owner": owner,
+                            "lease_expires_at": lease_until,
+                            "started_at": {"$ifNull": ["$started_at", now]},
+                        }
                     }
-                }
-            ],
-            sort=[("_id", 1)],
-            return_document=ReturnDocument.AFTER,
-        )
-        return _record(doc) if doc else None
+                ],
+                sort=[("_id", 1)],
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return _record(doc)
+        return None
 
     async def claim(
         self, org_id: str, job_id: str, owner: str, now: datetime, lease_until: datetime
     ) -> ImportJobRecord | None:
         """Take this job if it is queued or its runner's lease has expired."""
-        query = {"_id": object_id(job_id), "org_id": org_id, **self._claimable(now)}
-        return await self._claim(query, owner, now, lease_until)
+        return await self._claim(
+            {"_id": object_id(job_id), "org_id": org_id}, owner, now, lease_until
+        )
 
     async def claim_next(
         self, owner: str, now: datetime, lease_until: datetime
     ) -> ImportJobRecord | None:
         """The oldest claimable job of any organization: the background runner's work."""
-        return await self._claim(self._claimable(now), owner, now, lease_until)
+        return await self._claim({}, owner, now, lease_until)
 
     async def checkpoint(
         self,
@@ -248,49 +250,64 @@ class ImportJobs:
     async def requeue(self, org_id: str, job_id: str, now: datetime) -> ImportJobRecord | None:
         """A failed job, or one whose runner stopped (lease expired), queued to go on; never
         one whose file has been released."""
-        query = {
-            "_id": object_id(job_id),
-            "org_id": org_id,
-            "file_deleted_at": None,
-            "$or": [{"status": FAILED}, {"status": RUNNING, "lease_expires_at": {"$lt": now}}],
-        }
-        doc = await self._collection.find_one_and_update(
-            query,
-            {"$set": {"status": QUEUED, "error": None, "finished_at": None, "lease_owner": None}},
-            return_document=ReturnDocument.AFTER,
-        )
-        return _record(doc) if doc else None
+        job = {"_id": object_id(job_id), "org_id": org_id, "file_deleted_at": None}
+        for stopped in ({"status": FAILED}, {"status": RUNNING, "lease_expires_at": {"$lt": now}}):
+            doc = await self._collection.find_one_and_update(
+                {**job, **stopped},
+                {
+                    "$set": {
+                        "status": QUEUED,
+                        "error": None,
+                        "finished_at": None,
+                        "lease_owner": None,
+                    }
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return _record(doc)
+        return None
 
     @staticmethod
-    def _releasable(failed_before: datetime | None) -> Document:
+    def _releasable(failed_before: datetime | None) -> list[Document]:
         """Jobs whose file may go: every DONE job, and FAILED ones that ended before
-        `failed_before` (None: no FAILED job)."""
-        done: Document = {"status": DONE, "file_deleted_at": None}
+        `failed_before` (None: no FAILED job). Separate filters, each served by index
+        file_kept, rather than one `$or` that reads every job."""
+        done: Document = {"file_deleted_at": None, "status": DONE}
         if failed_before is None:
-            return done
-        failed = {"status": FAILED, "file_deleted_at": None, "finished_at": {"$lt": failed_before}}
-        return {"$or": [done, failed]}
+            return [done]
+        failed = {"file_deleted_at": None, "status": FAILED, "finished_at": {"$lt": failed_before}}
+        return [done, failed]
 
     async def holding_files(self, failed_before: datetime, limit: int) -> list[ImportJobRecord]:
         """Jobs of any organization whose file is due for deletion, oldest first."""
-        cursor = self._collection.find(self._releasable(failed_before)).sort("_id", 1).limit(limit)
-        return [_record(doc) async for doc in cursor]
+        due: list[ImportJobRecord] = []
+        for releasable in self._releasable(failed_before):
+            cursor = self._collection.find(releasable).sort("_id", 1).limit(limit)
+            due.extend([_record(doc) async for doc in cursor])
+        return sorted(due, key=lambda job: ObjectId(job.id))[:limit]
 
     async def release_file(
         self, org_id: str, job_id: str, now: datetime, failed_before: datetime | None
     ) -> ImportJobRecord | None:
         """Marks the job's file deleted if it is still due (see `_releasable`); the job as it
         is now, or None if it was not due or another instance released it first."""
-        query = {"_id": object_id(job_id), "org_id": org_id, **self._releasable(failed_before)}
-        doc = await self._collection.find_one_and_update(
-            query, {"$set": {"file_deleted_at": now}}, return_document=ReturnDocument.AFTER
-        )
-        return _record(doc) if doc else None
+        for releasable in self._releasable(failed_before):
+            doc = await self._collection.find_one_and_update(
+                {"_id": object_id(job_id), "org_id": org_id, **releasable},
+                {"$set": {"file_deleted_at": now}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return _record(doc)
+        return None
 
     async def files_in_use(self, org_id: str, file_ids: Sequence[str]) -> set[str]:
-        """Those of `file_ids` that a job of the organization still holds."""
+        """Those of `file_ids` that a job of the organization still holds. Index org_file's
+        fields exactly, the deletion checked here (a third clause would walk every job of
+        the organization)."""
         cursor = self._collection.find(
-            {"org_id": org_id, "file_id": {"$in": list(file_ids)}, "file_deleted_at": None},
-            {"file_id": 1},
+            {"org_id": org_id, "file_id": {"$in": list(file_ids)}},
+            {"file_id": 1, "file_deleted_at": 1},
         )
-        return {doc["file_id"] async for doc in cursor}
+        return {doc["file_id"] async for doc in cursor if doc.get("file_deleted_at") is None}

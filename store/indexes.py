@@ -112,7 +112,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_id", ASCENDING), ("name_key", ASCENDING)], name="org_name_key_lookup"),
     ],
     "sessions": [
-        IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),
+        # A user's sessions, and those opened with one of their identities.
+        IndexModel(
+            [("org_id", ASCENDING), ("user_id", ASCENDING), ("identity_key", ASCENDING)],
+            name="org_user_identity",
+        ),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
     ],
     "audit_events": [
@@ -254,14 +258,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "invitation_tokens": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry"),
+        # Voiding a user's unused links (of one purpose, or all): either filter is its
+        # leading fields, as the embedded database's planner needs.
         IndexModel(
             [
                 ("org_id", ASCENDING),
                 ("user_id", ASCENDING),
-                ("purpose", ASCENDING),
                 ("used_at", ASCENDING),
+                ("purpose", ASCENDING),
             ],
-            name="org_user_purpose_unused",
+            name="org_user_unused_purpose",
         ),
     ],
     "licence_pools": [
@@ -280,6 +286,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="org_product_user_unique",
         ),
         IndexModel([("org_id", ASCENDING), ("user_id", ASCENDING)], name="org_user"),
+        # The conditional writes of one claim (store/licences.py's _claimed).
+        IndexModel([("claim", ASCENDING)], name="claim"),
+        # A pool's confirmed assignments: counted, and paged with a user-id cursor.
+        IndexModel(
+            [("org_id", ASCENDING), ("product_key", ASCENDING), ("state", ASCENDING)],
+            name="org_product_state",
+        ),
     ],
     # The outbound-provisioning worker's queue: unprocessed first, oldest first.
     "licence_events": [
@@ -342,6 +355,8 @@ INDEXES: dict[str, list[IndexModel]] = {
 RETIRED: dict[str, list[str]] = {
     "users": ["org_search"],
     "integration_accounts": ["org_integration_search", "org_integration_search_prefixes"],
+    "invitation_tokens": ["org_user_purpose_unused"],
+    "sessions": ["org_user"],
 }
 
 

@@ -41,8 +41,11 @@ from store.types import Document
 ASSIGNED, REVOKED = "assigned", "revoked"
 # The state of an assignment document (an absent state is ASSIGNED_STATE).
 PENDING, ASSIGNED_STATE = "PENDING", "ASSIGNED"
-# Assignments a user holds, not claims still being made: every reader filters by it.
-CONFIRMED: Document = {"state": {"$ne": PENDING}}
+# Assignments a user holds, not claims still being made: every reader filters by it. An
+# $in rather than `$ne: PENDING`, so that index org_product_state serves it.
+CONFIRMED: Document = {"state": {"$in": [ASSIGNED_STATE, None]}}
+# Tries of `reserve`: each further one follows a pool seen resized or its seat taken.
+_RESERVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,13 @@ def _mine(org_id: str, product_key: str, user_id: str) -> Document:
     return {"org_id": org_id, "product_key": product_key, "user_id": user_id}
 
 
+def _claimed(org_id: str, product_key: str, user_id: str, claim: str | None) -> Document:
+    """The assignment of one claim, looked up by the claim first (index claim): the
+    embedded database's planner serves a filter no index covers by its first clause that
+    has one, and (org, product, user) with more clauses would be served by org_id alone."""
+    return {"claim": claim, **_mine(org_id, product_key, user_id)}
+
+
 class Licences:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._pools = db["licence_pools"]
@@ -160,19 +170,29 @@ class Licences:
     async def reserve(
         self, org_id: str, product_key: str, user_id: str, claim: str, now: datetime
     ) -> bool:
-        """Takes one seat for the claim if one is free; one conditional update, race-free."""
-        result = await self._pools.update_one(
-            {
-                "org_id": org_id,
-                "product_key": product_key,
-                "$expr": {"$lt": ["$used", "$seats"]},
-            },
-            {
-                "$inc": {"used": 1},
-                "$push": {"claims": {"id": claim, "user_id": user_id, "at": now}},
-            },
-        )
-        return result.modified_count == 1
+        """Takes one seat for the claim if one is free; race-free, each try one conditional
+        update on the pool's size as read. (Not `$expr: used < seats`: with an operator at
+        the top of its filter the embedded database's planner reads every pool there is.)"""
+        pool = await self.get_pool(org_id, product_key)
+        for _attempt in range(_RESERVE_ATTEMPTS):
+            if pool is None or pool.used >= pool.seats:
+                return False
+            result = await self._pools.update_one(
+                {
+                    "org_id": org_id,
+                    "product_key": product_key,
+                    "seats": pool.seats,
+                    "used": {"$lt": pool.seats},
+                },
+                {
+                    "$inc": {"used": 1},
+                    "$push": {"claims": {"id": claim, "user_id": user_id, "at": now}},
+                },
+            )
+            if result.modified_count == 1:
+                return True
+            pool = await self.get_pool(org_id, product_key)  # resized, or its last seat taken
+        return False
 
     async def keep_seat(self, org_id: str, product_key: str, claim: str) -> None:
         """The claim's seat now belongs to its confirmed assignment: no longer listed."""
@@ -218,7 +238,7 @@ class Licences:
     ) -> bool:
         """PENDING to ASSIGNED; False if the claim is gone (abandoned as stale meanwhile)."""
         result = await self._assignments.update_one(
-            {**_mine(org_id, product_key, user_id), "claim": claim, "state": PENDING},
+            {**_claimed(org_id, product_key, user_id, claim), "state": PENDING},
             {"$set": {"state": ASSIGNED_STATE, "assigned_at": now}, "$unset": {"claimed_at": ""}},
         )
         return result.modified_count == 1
@@ -226,7 +246,7 @@ class Licences:
     async def abandon(self, org_id: str, product_key: str, user_id: str, claim: str) -> bool:
         """Removes the PENDING claim; True for the one call that removed it."""
         result = await self._assignments.delete_one(
-            {**_mine(org_id, product_key, user_id), "claim": claim, "state": PENDING}
+            {**_claimed(org_id, product_key, user_id, claim), "state": PENDING}
         )
         return result.deleted_count == 1
 
@@ -246,7 +266,7 @@ class Licences:
         """True if this call removed the confirmed assignment of that claim (so it, and only
         it, frees the seat); a PENDING claim is not an assignment and stays."""
         result = await self._assignments.delete_one(
-            {**_mine(org_id, product_key, user_id), "claim": claim, **CONFIRMED}
+            {**_claimed(org_id, product_key, user_id, claim), **CONFIRMED}
         )
         return result.deleted_count == 1
 
@@ -262,13 +282,23 @@ class Licences:
     async def holders(
         self, org_id: str, product_key: str, after_user_id: str | None, limit: int
     ) -> list[AssignmentRecord]:
-        """A page of the pool's assignments in user id order (index org_product_user_unique)."""
+        """A page of the pool's assignments in user id order (index org_product_user_unique).
+        The few PENDING claims are skipped here: a state clause beside the user-id range
+        would make the planner walk every assignment of the organization."""
         query: Document = {"org_id": org_id, "product_key": product_key}
         if after_user_id is not None:
             query["user_id"] = {"$gt": after_user_id}
-        query.update(CONFIRMED)
-        cursor = self._assignments.find(query).sort("user_id", 1).limit(limit)
-        return [_assignment(doc) async for doc in cursor]
+        page: list[AssignmentRecord] = []
+        if limit <= 0:
+            return page
+        cursor = self._assignments.find(query).sort("user_id", 1).batch_size(limit + 1)
+        async with cursor:
+            async for doc in cursor:
+                if doc.get("state") != PENDING:
+                    page.append(_assignment(doc))
+                    if len(page) == limit:
+                        break
+        return page
 
     async def count_holders(self, org_id: str, product_key: str) -> int:
         return await self._assignments.count_documents(

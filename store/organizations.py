@@ -41,6 +41,10 @@ class OrganizationRecord:
     default_permission_type_id: str | None = None
 
 
+# Tries of reserve_full_seats: each further one follows a seat limit changed meanwhile.
+_SEAT_ATTEMPTS = 3
+
+
 class SlugTaken(Exception):
     pass
 
@@ -126,25 +130,36 @@ class Organizations:
         if before:
             was: Document = {"roles": [{"name": n, "retired": r} for n, r in before]}
         else:
-            was = {"$or": [{"roles": {"$exists": False}}, {"roles": []}]}
+            # Missing or empty, without a top-level $or (which reads every organization).
+            was = {"roles": {"$in": [None, []]}}
         result = await self._collection.update_one(
             {"_id": object_id(org_id), **was}, {"$set": {"roles": stored}}
         )
         return result.modified_count == 1
 
     async def reserve_full_seats(self, org_id: str, count: int = 1) -> bool:
-        """Take `count` full seats if the limit allows; one conditional update, race-free."""
-        result = await self._collection.update_one(
-            {
-                "_id": object_id(org_id),
-                "$or": [
-                    {"seat_limit": None},
-                    {"$expr": {"$lte": [{"$add": ["$full_seats_used", count]}, "$seat_limit"]}},
-                ],
-            },
-            {"$inc": {"full_seats_used": count}},
-        )
-        return result.modified_count == 1
+        """Take `count` full seats if the limit allows; race-free, each try one conditional
+        update on the limit it saw. No `$or` or `$expr` in the filter: with an operator at
+        its top the embedded database's planner reads every organization."""
+        oid = object_id(org_id)
+        inc = {"$inc": {"full_seats_used": count}}
+        limit: int | None = None
+        for _attempt in range(_SEAT_ATTEMPTS):
+            taken = (
+                {"_id": oid, "seat_limit": None}
+                if limit is None
+                else {"_id": oid, "seat_limit": limit, "full_seats_used": {"$lte": limit - count}}
+            )
+            if (await self._collection.update_one(taken, inc)).modified_count == 1:
+                return True
+            doc = await self._collection.find_one({"_id": oid}, {"seat_limit": 1})
+            if doc is None:
+                return False
+            seen = doc.get("seat_limit")
+            if seen == limit:
+                return False  # the limit that refused it is still the limit
+            limit = seen
+        return False
 
     async def release_seat_of(self, org_id: str, user_id: str) -> None:
         """Give back the full seat of a user being deleted, once however often it is called:

@@ -128,15 +128,23 @@ class ScimStore:
     ) -> list[UserRecord]:
         if limit <= 0:
             return []
-        cursor = (
-            self._users.find(_scoped(org_id, query))
-            .sort([*sort, ("_id", 1)])
-            .skip(skip)
-            .limit(limit)
-        )
+        order = [*sort, ("_id", 1)]
+        if _logical(query):
+            pipeline = [
+                *_scoped_stages(org_id, query),
+                {"$sort": dict(order)},
+                {"$skip": skip},
+                {"$limit": limit},
+            ]
+            return [user_record(doc) async for doc in await self._users.aggregate(pipeline)]
+        cursor = self._users.find(_scoped(org_id, query)).sort(order).skip(skip).limit(limit)
         return [user_record(doc) async for doc in cursor]
 
     async def count_users(self, org_id: str, query: Document) -> int:
+        if _logical(query):
+            pipeline = [*_scoped_stages(org_id, query), {"$count": "n"}]
+            counted = [doc async for doc in await self._users.aggregate(pipeline)]
+            return int(counted[0]["n"]) if counted else 0
         return await self._users.count_documents(_scoped(org_id, query))
 
     async def users_in_department(self, org_id: str, department_id: str) -> list[UserRecord]:
@@ -246,6 +254,19 @@ def _scoped(org_id: str, query: Document) -> Document:
     # A lookup by id names _id first: the embedded database's planner serves the first
     # clause that has an index, and org_id's would walk the whole organization.
     return {"_id": query["_id"], **scoped} if "_id" in query else scoped
+
+
+def _logical(query: Document) -> bool:
+    """Whether a translated filter has an operator at its top (`$and`, `$or`, `$nor`)."""
+    return any(key.startswith("$") for key in query)
+
+
+def _scoped_stages(org_id: str, query: Document) -> list[Document]:
+    """A filter with an operator at its top, kept to the organization: the embedded
+    database's planner reads every document of the collection for such a filter, so the
+    organization's visible users are matched first (the stage it plans) and the filter
+    applied to them."""
+    return [{"$match": {"org_id": org_id, **_VISIBLE}}, {"$match": query}]
 
 
 def _at(revision: int) -> Document:

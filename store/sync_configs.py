@@ -87,7 +87,9 @@ def _record(doc: Document) -> SyncConfigRecord:
 
 
 def _free(now: datetime) -> Document:
-    return {"$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
+    """No lease, or one that has run out; not an `$or`, with which the embedded database's
+    planner would read every organization's configuration."""
+    return {"lease_until": {"$not": {"$gte": now}}}
 
 
 class SyncConfigs:

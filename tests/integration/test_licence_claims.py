@@ -41,9 +41,8 @@ async def holdings(api: Api, org_id: str, user_id: str) -> list[dict[str, Any]]:
 
 
 async def events(api: Api, org_id: str, user_id: str, kind: str) -> int:
-    return await api.deps.store.db["licence_events"].count_documents(
-        {"org_id": org_id, "user_id": user_id, "kind": kind}
-    )
+    cursor = api.deps.store.db["licence_events"].find({"org_id": org_id, "user_id": user_id})
+    return sum([1 async for event in cursor if event["kind"] == kind])
 
 
 async def pool_of(api: Api, admin: httpx.AsyncClient, key: str, seats: int, taken: int) -> str:
@@ -263,8 +262,10 @@ async def crash_after_reserving(api: Api, org_id: str, key: str, user_id: str, c
     """What a request that died between taking a seat and confirming leaves behind."""
     db = api.deps.store.db
     await db["licence_assignments"].insert_one(pending(org_id, key, user_id, claim))
+    free = await db["licence_pools"].find_one({"org_id": org_id, "product_key": key})
+    assert free is not None and free["used"] < free["seats"]
     taken = await db["licence_pools"].update_one(
-        {"org_id": org_id, "product_key": key, "$expr": {"$lt": ["$used", "$seats"]}},
+        {"org_id": org_id, "product_key": key, "used": free["used"]},
         {
             "$inc": {"used": 1},
             "$push": {"claims": {"id": claim, "user_id": user_id, "at": LONG_AGO}},

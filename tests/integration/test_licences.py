@@ -166,10 +166,9 @@ async def test_deleting_a_user_frees_their_licences(api: Api) -> None:
     assert deleted["data"]["deleteUser"]["userErrors"] == []
     assert {k: p["used"] for k, p in (await pools(api, admin)).items()} == {"crm": 0, "dialer": 0}
     assert codes(await assign(api, admin, b, "crm")) == []
-    revoked = api.deps.store.db["licence_events"].find(
-        {"org_id": org_id, "user_id": a, "kind": "revoked"}
-    )
-    assert sorted([e["product_key"] async for e in revoked]) == ["crm", "dialer"]
+    events = api.deps.store.db["licence_events"].find({"org_id": org_id, "user_id": a})
+    revoked = [e["product_key"] async for e in events if e["kind"] == "revoked"]
+    assert sorted(revoked) == ["crm", "dialer"]
 
 
 async def test_another_organizations_users_and_pools_are_unknown(api: Api) -> None:
