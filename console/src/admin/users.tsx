@@ -4,6 +4,7 @@ import { messageOf, request } from '../api';
 import { useDebounced } from '../debounce';
 import { graphql } from '../gql';
 import type { Seat, UsersQuery, UserStatus } from '../gql/graphql';
+import { useOpenings } from '../openings';
 import { Alert } from '../ui';
 import { UserActions } from './user-actions';
 import { type Created, UserCreate } from './user-create';
@@ -57,12 +58,16 @@ export function Users() {
   const [error, setError] = useState<string | null>(null);
   const after = cursors[cursors.length - 1] ?? null;
   type Row = UsersQuery['users']['edges'][number]['node'];
-  const [acting, setActing] = useState<Row | null>(null);
+  // The user whose dialog is open, and the create dialog (a late close event of an earlier
+  // dialog is ignored: src/openings.ts).
+  const act = useOpenings<Row>();
+  const acting = act.opened?.value ?? null;
   // Bumped after an action changed a user, so the list is fetched again.
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
-  const [creating, setCreating] = useState<false | 'manually' | 'accounts'>(false);
+  const create = useOpenings<'manually' | 'accounts'>();
+  const creating = create.opened?.value ?? false;
   const createButton = useRef<HTMLButtonElement>(null);
   const createOpened = useRef(false);
   // Once the create dialog has closed, focus goes back to its button (after the page's notice
@@ -93,6 +98,16 @@ export function Users() {
     const manages = focused instanceof HTMLElement ? focused.dataset.manage : undefined;
     if (manages && !ids.includes(manages)) document.getElementById(`tab-${tabKey}`)?.focus();
   }
+
+  // Each dialog's close, for its own opening only (a replaced dialog's is ignored).
+  const closeCreate = (opening: number) => () => {
+    if (create.close(opening)) createButton.current?.focus();
+  };
+  const closeActions = (opening: number) => (changed: boolean, message: string | null) => {
+    if (!act.close(opening)) return;
+    setNotice(message);
+    if (changed) setVersion((count) => count + 1);
+  };
 
   function created(user: Created) {
     // Show the tab the new user is on, so the list has them.
@@ -157,7 +172,7 @@ export function Users() {
                   type="button"
                   onClick={() => {
                     setMenuOpen(false);
-                    setCreating('manually');
+                    create.open('manually');
                   }}
                 >
                   Manually
@@ -168,7 +183,7 @@ export function Users() {
                   type="button"
                   onClick={() => {
                     setMenuOpen(false);
-                    setCreating('accounts');
+                    create.open('accounts');
                   }}
                 >
                   From unlinked integration accounts
@@ -238,7 +253,7 @@ export function Users() {
                 <td>{user.roles.join(', ').toLowerCase()}</td>
                 <td>{user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString() : 'never'}</td>
                 <td>
-                  <button type="button" data-manage={user.id} aria-label={`Manage ${user.email ?? user.username}`} onClick={() => setActing(user)}>
+                  <button type="button" data-manage={user.id} aria-label={`Manage ${user.email ?? user.username}`} onClick={() => act.open(user)}>
                     Manage
                   </button>
                 </td>
@@ -261,33 +276,25 @@ export function Users() {
           </button>
         </nav>
       </section>
-      {creating === 'manually' && (
+      {create.opened?.value === 'manually' && (
         <UserCreate
+          key={create.opened.opening}
           onCreated={created}
-          onClose={() => {
-            createButton.current?.focus();
-            setCreating(false);
-          }}
+          onClose={closeCreate(create.opened.opening)}
         />
       )}
-      {creating === 'accounts' && (
+      {create.opened?.value === 'accounts' && (
         <UserFromAccounts
+          key={create.opened.opening}
           onCreated={created}
-          onClose={() => {
-            createButton.current?.focus();
-            setCreating(false);
-          }}
+          onClose={closeCreate(create.opened.opening)}
         />
       )}
-      {acting && (
+      {act.opened && (
         <UserActions
-          key={acting.id}
-          user={acting}
-          onClose={(changed, message) => {
-            setActing(null);
-            setNotice(message);
-            if (changed) setVersion((count) => count + 1);
-          }}
+          key={act.opened.opening}
+          user={act.opened.value}
+          onClose={closeActions(act.opened.opening)}
         />
       )}
     </main>

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, request } from '../../api';
 import { graphql } from '../../gql';
 import type { IntegrationsQuery } from '../../gql/graphql';
+import { useOpenings } from '../../openings';
 import { Alert } from '../../ui';
 import { AddIntegration } from './add';
 import { Configure } from './configure';
@@ -47,11 +48,9 @@ export function Integrations() {
   const [rows, setRows] = useState<readonly IntegrationRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  // The integration being configured, with which opening of the dialog this is: a closed
-  // dialog's close event can arrive after a click has opened the next one, and must not
-  // close that one (seen with Escape then Enter at once).
-  const [configuring, setConfiguring] = useState<{ row: IntegrationRow; opening: number } | null>(null);
-  const openings = useRef(0);
+  // The integration being configured (a late close event of an earlier dialog is ignored).
+  const configure = useOpenings<IntegrationRow>();
+  const configuring = configure.opened;
   const [version, setVersion] = useState(0);
   // Where focus goes back when the Configure dialog closes: the button that opened it.
   const opener = useRef<HTMLButtonElement | null>(null);
@@ -124,8 +123,7 @@ export function Integrations() {
                       onClick={(event) => {
                         opener.current = event.currentTarget;
                         setNotice(null);
-                        openings.current += 1;
-                        setConfiguring({ row, opening: openings.current });
+                        configure.open(row);
                       }}
                     >
                       Configure
@@ -152,10 +150,10 @@ export function Integrations() {
       {configuring && (
         <Configure
           key={configuring.opening}
-          integration={configuring.row}
+          integration={configuring.value}
           onClose={(saved) => {
-            if (configuring.opening !== openings.current) return; // a dialog already replaced
-            setConfiguring(null);
+            if (!configure.close(configuring.opening)) return; // a dialog already replaced
+
             if (saved) {
               setNotice(saved);
               setVersion((count) => count + 1);
