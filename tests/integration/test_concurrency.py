@@ -92,3 +92,46 @@ async def test_concurrent_full_creates_respect_the_limit_and_free_seats_on_confl
     seats = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]["seats"]
     full_users = await api.gql(admin, doc.USERS, {"seat": "FULL"})
     assert seats["full"] == full_users["data"]["users"]["totalCount"] == 1 + created
+
+
+async def test_promotions_racing_a_lower_seat_limit_never_exceed_the_limit_in_force(
+    api: Api,
+) -> None:
+    """A promotion reads the limit, then takes a seat only while that limit is still the
+    limit: one that read the old, higher limit must not take a seat the lower one forbids."""
+    admin, _ = await api.admin_of("acme")  # holds one full seat
+    await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 8}})
+    ids = []
+    for i in range(10):
+        body = await api.gql(
+            admin,
+            doc.CREATE_USER,
+            {
+                "input": {
+                    "firstName": f"O{i}",
+                    "lastName": "Observer",
+                    "email": f"o{i}@acme.example",
+                }
+            },
+        )
+        ids.append(body["data"]["createUser"]["user"]["id"])
+
+    async def promote(user_id: str) -> list[str]:
+        body = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": user_id, "seat": "FULL"}})
+        return [e["code"] for e in body["data"]["setUserSeat"]["userErrors"]]
+
+    async def lower() -> list[str]:
+        await asyncio.sleep(0)
+        body = await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 3}})
+        return [e["code"] for e in body["data"]["updateOrganizationSettings"]["userErrors"]]
+
+    *outcomes, lowered = await asyncio.gather(*(promote(i) for i in ids), lower())
+    assert all(codes in ([], ["SEAT_LIMIT"]) for codes in outcomes)
+    organization = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]
+    seats, limit = organization["seats"], organization["settings"]["seatLimit"]
+    full_users = await api.gql(admin, doc.USERS, {"seat": "FULL"})
+    assert seats["full"] == full_users["data"]["users"]["totalCount"]
+    assert seats["full"] == 1 + sum(1 for codes in outcomes if codes == [])
+    # Lowered only while no more than 3 seats were in use, and then never exceeded.
+    assert (limit, lowered == []) in ((3, True), (8, False))
+    assert seats["full"] <= limit
