@@ -46,45 +46,32 @@ def _record(doc: Document) -> AuditRecord:
     )
 
 
+def _document(record: AuditRecord) -> Document:
+    return {
+        "_id": ObjectId(record.id),
+        "org_id": record.org_id,
+        "actor_type": record.actor_type,
+        "actor_id": record.actor_id,
+        "action": record.action,
+        "target_type": record.target_type,
+        "target_id": record.target_id,
+        "changes": record.changes,
+        "at": record.at,
+        "request_id": record.request_id,
+        "metadata": record.metadata,
+    }
+
+
 class AuditEvents:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection = db["audit_events"]
 
     async def insert(self, record: AuditRecord) -> None:
-        await self._collection.insert_one(
-            {
-                "_id": ObjectId(record.id),
-                "org_id": record.org_id,
-                "actor_type": record.actor_type,
-                "actor_id": record.actor_id,
-                "action": record.action,
-                "target_type": record.target_type,
-                "target_id": record.target_id,
-                "changes": record.changes,
-                "at": record.at,
-                "request_id": record.request_id,
-                "metadata": record.metadata,
-            }
-        )
+        await self._collection.insert_one(_document(record))
 
     async def insert_many(self, records: Sequence[AuditRecord]) -> None:
         """Events with deterministic ids (a replayed import batch): each is written once."""
-        docs = [
-            {
-                "_id": ObjectId(r.id),
-                "org_id": r.org_id,
-                "actor_type": r.actor_type,
-                "actor_id": r.actor_id,
-                "action": r.action,
-                "target_type": r.target_type,
-                "target_id": r.target_id,
-                "changes": r.changes,
-                "at": r.at,
-                "request_id": r.request_id,
-                "metadata": r.metadata,
-            }
-            for r in records
-        ]
+        docs = [_document(r) for r in records]
         if not docs:
             return
         try:
