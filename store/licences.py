@@ -179,8 +179,8 @@ class Licences:
                 return False
             result = await self._pools.update_one(
                 {
+                    "_id": ObjectId(pool.id),  # first: a point lookup
                     "org_id": org_id,
-                    "product_key": product_key,
                     "seats": pool.seats,
                     "used": {"$lt": pool.seats},
                 },
