@@ -236,14 +236,19 @@ async def _reserve(
     A refused reservation reads the pool: if the seats of crashed claims came back, or a
     seat was freed since the refusal, it tries again; it answers SEAT_LIMIT as soon as a
     reservation is refused and the pool read after it is full of live claims and
-    assignments. Another try follows a seat seen free, never a timer.
+    assignments. Another try follows a seat seen free, never a timer. A reservation is made
+    against the pool's size as read, so a pool resized meanwhile refuses it too, and the
+    pool read after it tells which.
     """
     licences = deps.store.licences
+    pool = await licences.get_pool(org_id, key)
     for _attempt in range(_ATTEMPTS):
-        if await licences.reserve(org_id, key, user_id, claim, now):
+        if pool is None:  # pools are never deleted; here only if one was removed by hand
+            raise _pool_not_found(key)
+        if await licences.reserve(pool, user_id, claim, now):
             return None
         pool = await licences.get_pool(org_id, key)
-        if pool is None:  # pools are never deleted; here only if one was removed by hand
+        if pool is None:
             raise _pool_not_found(key)
         freed = await _reclaim_stale(deps, pool, now)
         if not freed and pool.used >= pool.seats:

@@ -44,8 +44,6 @@ PENDING, ASSIGNED_STATE = "PENDING", "ASSIGNED"
 # Assignments a user holds, not claims still being made: every reader filters by it. An
 # $in rather than `$ne: PENDING`, so that index org_product_state serves it.
 CONFIRMED: Document = {"state": {"$in": [ASSIGNED_STATE, None]}}
-# Tries of `reserve`: each further one follows a pool seen resized or its seat taken.
-_RESERVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -119,6 +117,11 @@ def _mine(org_id: str, product_key: str, user_id: str) -> Document:
     return {"org_id": org_id, "product_key": product_key, "user_id": user_id}
 
 
+def _confirmed(doc: Document) -> bool:
+    """CONFIRMED, checked on a document read by a filter without it."""
+    return doc.get("state") != PENDING
+
+
 def _claimed(org_id: str, product_key: str, user_id: str, claim: str | None) -> Document:
     """The assignment of one claim, looked up by the claim first (index claim): the
     embedded database's planner serves a filter no index covers by its first clause that
@@ -167,32 +170,24 @@ class Licences:
         assert after is not None  # just written; pools are never deleted
         return (_pool(before) if before else None), after
 
-    async def reserve(
-        self, org_id: str, product_key: str, user_id: str, claim: str, now: datetime
-    ) -> bool:
-        """Takes one seat for the claim if one is free; race-free, each try one conditional
-        update on the pool's size as read. (Not `$expr: used < seats`: with an operator at
-        the top of its filter the embedded database's planner reads every pool there is.)"""
-        pool = await self.get_pool(org_id, product_key)
-        for _attempt in range(_RESERVE_ATTEMPTS):
-            if pool is None or pool.used >= pool.seats:
-                return False
-            result = await self._pools.update_one(
-                {
-                    "_id": ObjectId(pool.id),  # first: a point lookup
-                    "org_id": org_id,
-                    "seats": pool.seats,
-                    "used": {"$lt": pool.seats},
-                },
-                {
-                    "$inc": {"used": 1},
-                    "$push": {"claims": {"id": claim, "user_id": user_id, "at": now}},
-                },
-            )
-            if result.modified_count == 1:
-                return True
-            pool = await self.get_pool(org_id, product_key)  # resized, or its last seat taken
-        return False
+    async def reserve(self, pool: PoolRecord, user_id: str, claim: str, now: datetime) -> bool:
+        """Takes one seat of `pool` for the claim if one is free and the pool still has the
+        size it was read with; one conditional update, race-free. (Not `$expr: used <
+        seats`: with an operator at its top the embedded database's planner reads every
+        pool there is.)"""
+        result = await self._pools.update_one(
+            {
+                "_id": ObjectId(pool.id),  # first: a point lookup
+                "org_id": pool.org_id,
+                "seats": pool.seats,
+                "used": {"$lt": pool.seats},
+            },
+            {
+                "$inc": {"used": 1},
+                "$push": {"claims": {"id": claim, "user_id": user_id, "at": now}},
+            },
+        )
+        return result.modified_count == 1
 
     async def keep_seat(self, org_id: str, product_key: str, claim: str) -> None:
         """The claim's seat now belongs to its confirmed assignment: no longer listed."""
@@ -277,7 +272,7 @@ class Licences:
         # here: with a third clause the embedded database's planner would walk every
         # assignment of the organization (for each page of the Users list).
         cursor = self._assignments.find({"org_id": org_id, "user_id": {"$in": list(user_ids)}})
-        return [_assignment(doc) async for doc in cursor if doc.get("state") != PENDING]
+        return [_assignment(doc) async for doc in cursor if _confirmed(doc)]
 
     async def holders(
         self, org_id: str, product_key: str, after_user_id: str | None, limit: int
@@ -294,7 +289,7 @@ class Licences:
         cursor = self._assignments.find(query).sort("user_id", 1).batch_size(limit + 1)
         async with cursor:
             async for doc in cursor:
-                if doc.get("state") != PENDING:
+                if _confirmed(doc):
                     page.append(_assignment(doc))
                     if len(page) == limit:
                         break
