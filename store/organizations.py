@@ -137,13 +137,15 @@ class Organizations:
         )
         return result.modified_count == 1
 
-    async def reserve_full_seats(self, org_id: str, count: int = 1) -> bool:
+    async def reserve_full_seats(
+        self, org_id: str, count: int = 1, limit: int | None = None
+    ) -> bool:
         """Take `count` full seats if the limit allows; race-free, each try one conditional
-        update on the limit it saw. No `$or` or `$expr` in the filter: with an operator at
-        its top the embedded database's planner reads every organization."""
+        update on the seat limit it believes (first `limit`, the caller's last sight of it;
+        then the one read after a refusal). No `$or` or `$expr` in the filter: with an
+        operator at its top the embedded database's planner reads every organization."""
         oid = object_id(org_id)
         inc = {"$inc": {"full_seats_used": count}}
-        limit: int | None = None
         for _attempt in range(_SEAT_ATTEMPTS):
             taken = (
                 {"_id": oid, "seat_limit": None}

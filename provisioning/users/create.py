@@ -181,13 +181,16 @@ def prepare(
     return Prepared(record, search_terms(record), created_event(record, actor, metadata))
 
 
-async def _reserve_seats(deps: Dependencies, org_id: str, wanted: int) -> int:
-    """As many FULL seats as the limit allows, up to `wanted`."""
+async def _reserve_seats(
+    deps: Dependencies, org_id: str, wanted: int, seat_limit: int | None
+) -> int:
+    """As many FULL seats as the limit allows, up to `wanted` (`seat_limit`: the limit as
+    the caller last read it, so that the first try usually fits)."""
     organizations = deps.store.organizations
-    if wanted == 0 or await organizations.reserve_full_seats(org_id, wanted):
+    if wanted == 0 or await organizations.reserve_full_seats(org_id, wanted, seat_limit):
         return wanted
     granted = 0
-    while granted < wanted and await organizations.reserve_full_seats(org_id, 1):
+    while granted < wanted and await organizations.reserve_full_seats(org_id, 1, seat_limit):
         granted += 1
     return granted
 
@@ -203,7 +206,7 @@ async def write_users(
     written by an earlier attempt of the same batch: it counts as created."""
     records = [p.record for p in prepared]
     full = [i for i, r in enumerate(records) if r.seat == FULL]
-    granted = await _reserve_seats(deps, org_id, len(full))
+    granted = await _reserve_seats(deps, org_id, len(full), seat_limit)
     no_seat = set(full[granted:])
     kept = [i for i in range(len(records)) if i not in no_seat]
     try:
