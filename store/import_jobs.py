@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -154,28 +155,34 @@ class ImportJobs:
         every job there is. An abandoned job goes first: it was queued before the others."""
         return [{"status": RUNNING, "lease_expires_at": {"$lt": now}}, {"status": QUEUED}]
 
-    async def _claim(
-        self, scope: Document, owner: str, now: datetime, lease_until: datetime
+    async def _update_first(
+        self, scope: Document, alternatives: list[Document], update: Any, **options: Any
     ) -> ImportJobRecord | None:
-        for claimable in self._claimable(now):
+        """Updates the first job in `scope` that one of `alternatives` (tried in turn)
+        matches; the job as updated, or None."""
+        for alternative in alternatives:
             doc = await self._collection.find_one_and_update(
-                {**scope, **claimable},
-                [
-                    {
-                        "$set": {
-                            "status": RUNNING,
-                            "lease_owner": owner,
-                            "lease_expires_at": lease_until,
-                            "started_at": {"$ifNull": ["$started_at", now]},
-                        }
-                    }
-                ],
-                sort=[("_id", 1)],
+                {**scope, **alternative},
+                update,
                 return_document=ReturnDocument.AFTER,
+                **options,
             )
             if doc is not None:
                 return _record(doc)
         return None
+
+    async def _claim(
+        self, scope: Document, owner: str, now: datetime, lease_until: datetime
+    ) -> ImportJobRecord | None:
+        taken = {
+            "status": RUNNING,
+            "lease_owner": owner,
+            "lease_expires_at": lease_until,
+            "started_at": {"$ifNull": ["$started_at", now]},
+        }
+        return await self._update_first(
+            scope, self._claimable(now), [{"$set": taken}], sort=[("_id", 1)]
+        )
 
     async def claim(
         self, org_id: str, job_id: str, owner: str, now: datetime, lease_until: datetime
@@ -251,22 +258,12 @@ class ImportJobs:
         """A failed job, or one whose runner stopped (lease expired), queued to go on; never
         one whose file has been released."""
         job = {"_id": object_id(job_id), "org_id": org_id, "file_deleted_at": None}
-        for stopped in ({"status": FAILED}, {"status": RUNNING, "lease_expires_at": {"$lt": now}}):
-            doc = await self._collection.find_one_and_update(
-                {**job, **stopped},
-                {
-                    "$set": {
-                        "status": QUEUED,
-                        "error": None,
-                        "finished_at": None,
-                        "lease_owner": None,
-                    }
-                },
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc is not None:
-                return _record(doc)
-        return None
+        stopped: list[Document] = [
+            {"status": FAILED},
+            {"status": RUNNING, "lease_expires_at": {"$lt": now}},
+        ]
+        queued = {"status": QUEUED, "error": None, "finished_at": None, "lease_owner": None}
+        return await self._update_first(job, stopped, {"$set": queued})
 
     @staticmethod
     def _releasable(failed_before: datetime | None) -> list[Document]:
@@ -292,15 +289,11 @@ class ImportJobs:
     ) -> ImportJobRecord | None:
         """Marks the job's file deleted if it is still due (see `_releasable`); the job as it
         is now, or None if it was not due or another instance released it first."""
-        for releasable in self._releasable(failed_before):
-            doc = await self._collection.find_one_and_update(
-                {"_id": object_id(job_id), "org_id": org_id, **releasable},
-                {"$set": {"file_deleted_at": now}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc is not None:
-                return _record(doc)
-        return None
+        return await self._update_first(
+            {"_id": object_id(job_id), "org_id": org_id},
+            self._releasable(failed_before),
+            {"$set": {"file_deleted_at": now}},
+        )
 
     async def files_in_use(self, org_id: str, file_ids: Sequence[str]) -> set[str]:
         """Those of `file_ids` that a job of the organization still holds. Index org_file's
