@@ -87,8 +87,8 @@ def _single(field: str, clause: Any, indexes: Sequence[Index]) -> bool:
 
 
 def serving_clause(query: Mapping[str, Any], indexes: Sequence[Index]) -> str | None:
-    """The field whose clause alone the planner serves `query` by, or None when the whole
-    filter is served by one index (or nothing narrows it: see `reads_collection`)."""
+    """The field whose clause alone the planner serves `query` by, or None when one index
+    serves the whole filter, or when no index serves any of it."""
     if not query or any(str(f).startswith("$") for f in query) or len(query) == 1:
         return None
     if all(not isinstance(c, Mapping) for c in query.values()) and _equalities(query, indexes):
@@ -99,21 +99,6 @@ def serving_clause(query: Mapping[str, Any], indexes: Sequence[Index]) -> str | 
         if _single(field, clause, indexes):
             return field
     return None
-
-
-def reads_collection(query: Mapping[str, Any], indexes: Sequence[Index]) -> bool:
-    """Whether no index narrows `query` at all: every document is read."""
-    if not query:
-        return False  # asked for everything: reading everything is the point
-    if any(str(f).startswith("$") for f in query):
-        return True
-    if serving_clause(query, indexes) is not None:
-        return False
-    if len(query) == 1:
-        ((field, clause),) = query.items()
-        return not _single(field, clause, indexes)
-    whole = all(not isinstance(c, Mapping) for c in query.values()) and _equalities(query, indexes)
-    return not whole and not _range(query, indexes)
 
 
 def walks_organization(collection: str, query: Mapping[str, Any]) -> bool:

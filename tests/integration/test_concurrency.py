@@ -5,8 +5,35 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
+
 from tests.integration import documents as doc
 from tests.integration.conftest import Api
+
+
+async def observers(api: Api, admin: httpx.AsyncClient, count: int) -> list[str]:
+    """The ids of `count` new observers of acme."""
+    ids = []
+    for i in range(count):
+        body = await api.gql(
+            admin,
+            doc.CREATE_USER,
+            {
+                "input": {
+                    "firstName": f"O{i}",
+                    "lastName": "Observer",
+                    "email": f"o{i}@acme.example",
+                }
+            },
+        )
+        ids.append(body["data"]["createUser"]["user"]["id"])
+    return ids
+
+
+async def promote(api: Api, admin: httpx.AsyncClient, user_id: str) -> list[str]:
+    """setUserSeat FULL: its error codes."""
+    body = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": user_id, "seat": "FULL"}})
+    return [e["code"] for e in body["data"]["setUserSeat"]["userErrors"]]
 
 
 async def test_twenty_concurrent_creates_with_one_email_make_one_user(api: Api) -> None:
@@ -39,26 +66,11 @@ async def test_twenty_concurrent_creates_with_one_email_make_one_user(api: Api) 
 async def test_concurrent_promotions_never_exceed_the_seat_limit(api: Api) -> None:
     admin, _ = await api.admin_of("acme")  # holds one full seat
     await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 3}})
-    ids = []
-    for i in range(8):
-        body = await api.gql(
-            admin,
-            doc.CREATE_USER,
-            {
-                "input": {
-                    "firstName": f"O{i}",
-                    "lastName": "Observer",
-                    "email": f"o{i}@acme.example",
-                }
-            },
-        )
-        ids.append(body["data"]["createUser"]["user"]["id"])
+    ids = await observers(api, admin, 8)
 
-    async def promote(user_id: str) -> list[str]:
-        body = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": user_id, "seat": "FULL"}})
-        return [e["code"] for e in body["data"]["setUserSeat"]["userErrors"]]
-
-    outcomes = await asyncio.gather(*(promote(i) for i in ids), *(promote(i) for i in ids[:2]))
+    outcomes = await asyncio.gather(
+        *(promote(api, admin, i) for i in ids), *(promote(api, admin, i) for i in ids[:2])
+    )
     # A duplicate promotion holds a seat for a moment before its conditional update finds
     # the user promoted already, so a concurrent one may see the limit: never above it.
     assert 1 <= sum(1 for codes in outcomes[:8] if codes == []) <= 2
@@ -101,31 +113,14 @@ async def test_promotions_racing_a_lower_seat_limit_never_exceed_the_limit_in_fo
     limit: one that read the old, higher limit must not take a seat the lower one forbids."""
     admin, _ = await api.admin_of("acme")  # holds one full seat
     await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 8}})
-    ids = []
-    for i in range(10):
-        body = await api.gql(
-            admin,
-            doc.CREATE_USER,
-            {
-                "input": {
-                    "firstName": f"O{i}",
-                    "lastName": "Observer",
-                    "email": f"o{i}@acme.example",
-                }
-            },
-        )
-        ids.append(body["data"]["createUser"]["user"]["id"])
-
-    async def promote(user_id: str) -> list[str]:
-        body = await api.gql(admin, doc.SET_SEAT, {"input": {"userId": user_id, "seat": "FULL"}})
-        return [e["code"] for e in body["data"]["setUserSeat"]["userErrors"]]
+    ids = await observers(api, admin, 10)
 
     async def lower() -> list[str]:
         await asyncio.sleep(0)
         body = await api.gql(admin, doc.ORG_SETTINGS, {"input": {"seatLimit": 3}})
         return [e["code"] for e in body["data"]["updateOrganizationSettings"]["userErrors"]]
 
-    *outcomes, lowered = await asyncio.gather(*(promote(i) for i in ids), lower())
+    *outcomes, lowered = await asyncio.gather(*(promote(api, admin, i) for i in ids), lower())
     assert all(codes in ([], ["SEAT_LIMIT"]) for codes in outcomes)
     organization = (await api.gql(admin, doc.ORGANIZATION))["data"]["organization"]
     seats, limit = organization["seats"], organization["settings"]["seatLimit"]
