@@ -203,11 +203,11 @@ class ImportRunner:
                     job,
                     self.deps.clock,
                 )
-                # Three batches are in flight: the next one is read and checked (in a
-                # thread) and the last one committed (its events, row errors and
-                # checkpoint) while this one's users are written.
+                # The next batch is read and checked (in a thread) while this one is
+                # written. The writes themselves go one after another: overlapping a
+                # batch's users with the last batch's events made the embedded database
+                # slower and costlier than writing them in turn (bench/bulk_import.py).
                 pending = asyncio.ensure_future(asyncio.to_thread(read))
-                committing: asyncio.Future[bool] | None = None
                 try:
                     batches = 0
                     while True:
@@ -221,8 +221,6 @@ class ImportRunner:
                             raise JobFailed(f"The file has more than {max_rows} rows.")
                         pending = asyncio.ensure_future(asyncio.to_thread(read))
                         outcome = await self._batch(job, organization, reader, batch, dry)
-                        if committing is not None and not await committing:
-                            return None
                         counts = Counts(
                             processed_rows=counts.processed_rows + len(batch.rows),
                             created=counts.created + outcome.created,
@@ -231,23 +229,17 @@ class ImportRunner:
                             last_row=batch.rows[-1].number,
                         )
                         total = max(total, counts.processed_rows)
-                        committing = asyncio.ensure_future(
-                            self._commit(job, outcome, counts, total)
-                        )
+                        if not await self._commit(job, outcome, counts, total):
+                            return None
                         if on_progress is not None:
                             on_progress(counts, total)
                         batches += 1
                         if stop_after is not None and batches >= stop_after:
-                            await committing
                             return None
-                    if committing is not None and not await committing:
-                        return None
                 finally:
                     # The reader is closed next: its thread must be done with it first.
-                    for task in (pending, committing):
-                        if task is not None:
-                            with contextlib.suppress(BaseException):
-                                await task
+                    with contextlib.suppress(BaseException):
+                        await pending
         return await self._finish(job, DONE, None, counts.processed_rows)
 
     async def _batch(
@@ -283,10 +275,8 @@ class ImportRunner:
         """A written batch's events and row errors, then the checkpoint that counts it;
         False if this runner has lost the job's lease."""
         store = self.deps.store
-        await asyncio.gather(
-            store.import_row_errors.insert_many(job.org_id, job.id, outcome.errors),
-            store.audit.insert_many(outcome.events),
-        )
+        await store.audit.insert_many(outcome.events)
+        await store.import_row_errors.insert_many(job.org_id, job.id, outcome.errors)
         now = self.deps.clock()
         if await store.import_jobs.checkpoint(
             job.org_id, job.id, self.owner, counts, now + self.lease, total
