@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -116,3 +117,16 @@ def understated(data: bytes, name: str, size: int) -> bytes:
             struct.pack_into("<I", patched, at + 24, size)
         at += 4
     return bytes(patched)
+
+
+def row_renumbered(data: bytes, row: int, number: str) -> bytes:
+    """The workbook with its sheet's row `row` numbered `number` (its r attribute, and its
+    cells' references), as a hand-edited file can say."""
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read(name).decode()
+    start = sheet.index(f'<row r="{row}"')
+    end = sheet.index("</row>", start)
+    renumbered = sheet[start:end].replace(f'r="{row}"', f'r="{number}"', 1)
+    renumbered = re.sub(rf'r="([A-Z]+){row}"', rf'r="\g<1>{number}"', renumbered)
+    return with_member(data, name, (sheet[:start] + renumbered + sheet[end:]).encode())

@@ -28,6 +28,9 @@ XLSX, CSV = "XLSX", "CSV"
 FILE_FIELD = ("input", "file")
 _SNIFF_BYTES = 64 * 1024
 DEFAULT_MAX_ROWS = 100_000
+# A spreadsheet's last row (Excel's and LibreOffice's). A workbook's rows say their own
+# numbers, and the reader walks every number skipped; a file numbered past this is refused.
+MAX_SHEET_ROWS = 1_048_576
 # The longest cell a row may have (a longer one is a row error on its column): the
 # longest legal value of any column (an email, a one-time password) is well below it.
 MAX_CELL_CHARS = 1024
@@ -43,6 +46,8 @@ MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # read-only mode still loads these 
 # escaped, as &quot; is), plus its markup: a longer run between tags is refused unread.
 MAX_CELL_XML_BYTES = MAX_CELL_CHARS * 6 + 512
 _CHUNK = 1024 * 1024
+# What openpyxl raises on a malformed sheet, met while its rows are read.
+_UNREADABLE_SHEET = (ValueError, KeyError, TypeError, SyntaxError, zipfile.BadZipFile, zlib.error)
 # A row element's start tag (with or without a namespace prefix). Counted while the sheets
 # are inflated for the expansion check: a sheet cannot give more non-blank rows than it
 # has row elements, so the count bounds the rows without parsing the sheet.
@@ -334,11 +339,19 @@ class SheetReader:
         try:
             for raw in self._rows:
                 number += 1
+                if number > MAX_SHEET_ROWS:
+                    raise refused(
+                        f"This file has rows past row {MAX_SHEET_ROWS:,}, the last row a"
+                        " spreadsheet has."
+                    )
                 values = tuple(cell_text(v) for v in raw[:width])
                 if any(v is not None for v in values):
                     yield SheetRow(number, values + (None,) * (width - len(values)))
         except (UnicodeDecodeError, csv.Error) as error:
             raise refused(f"Row {number + 1} of this CSV file cannot be read: {error}") from error
+        except _UNREADABLE_SHEET as error:
+            # openpyxl reads the sheet as it goes: a malformed row shows only here.
+            raise refused(f"This workbook cannot be read after row {number}: {error}") from error
 
 
 class _Detach:

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from config.settings import Settings
-from provisioning.imports.reader import MAX_CELL_CHARS, expansion_limit
-from tests.import_files import person, understated, with_member, xlsx_bytes
+from provisioning.imports.reader import MAX_CELL_CHARS, MAX_SHEET_ROWS, expansion_limit
+from tests.import_files import person, row_renumbered, understated, with_member, xlsx_bytes
 from tests.integration.conftest import Api
 from tests.integration.test_imports_api import MAX_BYTES, finished, started, upload
 
@@ -75,3 +75,24 @@ async def test_a_long_cell_is_a_row_error_on_its_column(api: Api) -> None:
     job = await finished(api, admin, payload["importJob"]["id"])
     rows = [e["node"] for e in job["rowErrors"]["edges"]]
     assert [(r["row"], r["field"], r["code"]) for r in rows] == [(3, "department", "INVALID")]
+
+
+@pytest.mark.parametrize(
+    ("number", "told"),
+    [
+        ("1000000000000", f"rows past row {MAX_SHEET_ROWS:,}, the last row a spreadsheet has"),
+        ("1e15", "cannot be read after row 2"),
+    ],
+)
+async def test_a_row_numbered_past_a_spreadsheets_last_row_fails_its_job_at_once(
+    api: Api, number: str, told: str
+) -> None:
+    # A few KB whose one row claims to be row 10^12: read as it is, the rows between would
+    # be walked one by one for days, on every instance that takes the job over.
+    admin, _ = await api.admin_of("acme")
+    data = row_renumbered(xlsx_bytes([person(1), person(2)]), 3, number)
+    payload = await started(await upload(admin, data, dry_run=True))
+    assert payload["userErrors"] == [], payload
+    job = await finished(api, admin, payload["importJob"]["id"])
+    assert (job["status"], job["processedRows"]) == ("FAILED", 0)
+    assert told in job["error"], job["error"]

@@ -14,6 +14,7 @@ from provisioning.audit import diff
 from provisioning.errors import ValidationFailed
 from provisioning.imports.reader import (
     MAX_SHARED_STRINGS_BYTES,
+    MAX_SHEET_ROWS,
     SheetReader,
     cell_text,
     inspect,
@@ -296,3 +297,15 @@ def test_inspect_bounds_a_workbook_without_a_recorded_size_by_its_rows() -> None
 def test_blank_rows_past_the_limit_are_counted_out_not_refused() -> None:
     data = streamed_workbook([[f"p{i}@example.com", "Ada", "L"] for i in range(3)], 10)
     assert inspect(io.BytesIO(data), 5).estimated_rows == 3
+
+
+def test_a_csv_whose_rows_go_past_a_spreadsheets_last_row_is_refused() -> None:
+    # Blank lines are left out of the rows, but each is walked: the count is bounded.
+    first, last = csv_bytes([person(1)]), csv_bytes([person(2)]).split(b"\n", 1)[1]
+
+    def ending_at(row: int) -> bytes:  # the header is row 1 and person 1 row 2
+        return first + b"\n" * (row - 3) + last
+
+    with pytest.raises(ValidationFailed, match="past row 1,048,576"):
+        inspect(io.BytesIO(ending_at(MAX_SHEET_ROWS + 1)), 100)
+    assert inspect(io.BytesIO(ending_at(MAX_SHEET_ROWS)), 100).estimated_rows == 2
