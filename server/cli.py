@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from config.settings import Settings, SettingsError
 from provisioning.admins import create_admin
@@ -184,8 +185,17 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM does what Ctrl-C does: the current SIGINT handler runs. Inside asyncio.run
+    that is the runner's, which cancels the command's task where it waits, so that the task
+    hands back what it holds (an import job, a sync lease); a second signal stops at once.
+    A KeyboardInterrupt raised here would end the task wherever it happened to be running,
+    past its handlers for a cancellation."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
