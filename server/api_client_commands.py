@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from provisioning.access.principal import SCOPES
 from provisioning.api_clients import create_api_client, list_api_clients, revoke_api_client
 from provisioning.caller import Caller
 from provisioning.dependencies import Dependencies
+from server.interruptible import run_interruptible
 from server.runtime import add_org_arguments, database_uri, opened_dependencies, org_command
 
 
@@ -52,7 +52,7 @@ def register(commands: Any) -> None:
 
 def _rotate_command(args: argparse.Namespace, settings: Settings) -> int:
     with database_uri(settings) as uri:
-        kid: str = asyncio.run(_rotate(settings, uri))
+        kid: str = run_interruptible(_rotate(settings, uri))
     print(f"new signing key {kid}; older keys stay published until their tokens expire")
     return 0
 

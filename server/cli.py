@@ -12,7 +12,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from config.settings import Settings, SettingsError
 from provisioning.admins import create_admin
@@ -31,6 +30,7 @@ from server.demo import ADMIN_EMAIL as DEMO_ADMIN_EMAIL
 from server.demo import ADMIN_PASSWORD as DEMO_ADMIN_PASSWORD
 from server.demo import Demo, demo_provider, seed_demo
 from server.embedded import EmbeddedDatabase, EmbeddedDatabaseError
+from server.interruptible import run_interruptible
 from server.runtime import (
     database_uri,
     opened_dependencies,
@@ -145,7 +145,7 @@ async def _create_admin(settings: Settings, uri: str, args: argparse.Namespace) 
 
 def create_admin_command(args: argparse.Namespace, settings: Settings) -> int:
     with database_uri(settings) as uri:
-        return asyncio.run(_create_admin(settings, uri, args))
+        return run_interruptible(_create_admin(settings, uri, args))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -185,17 +185,8 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM does what Ctrl-C does: the current SIGINT handler runs. Inside asyncio.run
-    that is the runner's, which cancels the command's task where it waits, so that the task
-    hands back what it holds (an import job, a sync lease); a second signal stops at once.
-    A KeyboardInterrupt raised here would end the task wherever it happened to be running,
-    past its handlers for a cancellation."""
-    handler = signal.getsignal(signal.SIGINT)
-    if callable(handler):
-        handler(signal.SIGINT, frame)
-    else:
-        raise KeyboardInterrupt
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.handler is not serve:
         settings = with_running_public_url(settings, environ)
-        # SIGTERM ends a command as Ctrl-C does: asyncio.run cancels the work, which hands
-        # back what it holds (an import job, a sync lease) instead of dying with it held.
+        # SIGTERM ends a command as Ctrl-C does. In its async work, run_interruptible
+        # cancels the work instead, which hands back what it holds (an import job, a sync
+        # lease) instead of dying with it held.
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         code: int = args.handler(args, settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import sys
@@ -22,6 +21,7 @@ from provisioning.errors import DomainError
 from provisioning.outbound import OutboundPolicy
 from server import running_server
 from server.embedded import EmbeddedDatabase
+from server.interruptible import run_interruptible
 from store.database import Store
 from store.indexes import ensure_indexes
 from store.types import Document
@@ -133,7 +133,7 @@ def org_command(action: OrgAction) -> Handler:
 
     def handler(args: argparse.Namespace, settings: Settings) -> int:
         with database_uri(settings) as uri:
-            return asyncio.run(_in_organization(action, settings, uri, args))
+            return run_interruptible(_in_organization(action, settings, uri, args))
 
     return handler
 
