@@ -6,6 +6,7 @@ licence event (store/licences.py) that outbound provisioning will act on.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from datetime import datetime, timedelta
@@ -152,6 +153,8 @@ CLAIM_LEASE = timedelta(seconds=30)
 # follows a change seen in the data (a claim gone, a stale claim cleared, a seat seen
 # free), never a timer.
 _ATTEMPTS = 3
+# How often a duplicate request looks again at a claim whose request has yet to settle.
+_SETTLE_POLL_SECONDS = 0.02
 
 
 class _Outcome(Enum):
@@ -199,33 +202,41 @@ async def _answer_duplicate(
     """The user and pool had an assignment document: HELD, RETRY or the full pool.
 
     An ASSIGNED one is HELD. A PENDING claim of another request is answered without
-    touching the counter: HELD if it holds a seat or may still take one of the free seats,
-    SEAT_LIMIT if the pool is full. For that the pool is read before the claim is read
-    again: a claim is unlisted only once it is confirmed, so a claim still PENDING after a
-    pool read that does not list it had no seat at that read. A claim gone meanwhile (its
-    request found the pool full) leaves a full pool SEAT_LIMIT too; otherwise claim again.
+    touching the counter: HELD once it holds a seat, SEAT_LIMIT if the pool is full. For
+    that the pool is read before the claim is read again: a claim is unlisted only once it
+    is confirmed, so a claim still PENDING after a pool read that does not list it had no
+    seat at that read. While such a claim may still take one of the free seats, its request
+    is waited for (it may lose the seat to a rival, and this answer must not say it won). A
+    claim gone meanwhile (its request found the pool full) leaves a full pool SEAT_LIMIT
+    too; otherwise claim again.
     """
     licences = deps.store.licences
-    held = await licences.get_claim(org_id, key, user_id)
-    if held is not None and held.state != PENDING:
-        return _Outcome.HELD
-    pool = await licences.get_pool(org_id, key)
-    if pool is None:  # pools are never deleted; here only if one was removed by hand
-        raise _pool_not_found(key)
-    held = await licences.get_claim(org_id, key, user_id)
-    if held is not None and held.state != PENDING:
-        return _Outcome.HELD
-    if held is not None and held.claim is not None:
-        if held.claimed_at is None or held.claimed_at <= now - CLAIM_LEASE:
-            # A crashed request's claim: treated as absent, its seat (if any) given back.
-            if await licences.abandon(org_id, key, user_id, held.claim):
-                await licences.release_claim(org_id, key, held.claim)
-            return _Outcome.RETRY
-        if any(c.id == held.claim for c in pool.claims):
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + CLAIM_LEASE.total_seconds()  # its request is crashed by then
+    while True:
+        now = deps.clock()
+        held = await licences.get_claim(org_id, key, user_id)
+        if held is not None and held.state != PENDING:
             return _Outcome.HELD
-    if pool.used < pool.seats or await _reclaim_stale(deps, pool, now):
-        return _Outcome.HELD if held is not None else _Outcome.RETRY
-    return pool
+        pool = await licences.get_pool(org_id, key)
+        if pool is None:  # pools are never deleted; here only if one was removed by hand
+            raise _pool_not_found(key)
+        held = await licences.get_claim(org_id, key, user_id)
+        if held is not None and held.state != PENDING:
+            return _Outcome.HELD
+        if held is not None and held.claim is not None:
+            if held.claimed_at is None or held.claimed_at <= now - CLAIM_LEASE:
+                # A crashed request's claim: treated as absent, its seat (if any) given back.
+                if await licences.abandon(org_id, key, user_id, held.claim):
+                    await licences.release_claim(org_id, key, held.claim)
+                return _Outcome.RETRY
+            if any(c.id == held.claim for c in pool.claims):
+                return _Outcome.HELD
+        if not (pool.used < pool.seats or await _reclaim_stale(deps, pool, now)):
+            return pool
+        if held is None or loop.time() >= give_up_at:
+            return _Outcome.RETRY
+        await asyncio.sleep(_SETTLE_POLL_SECONDS)
 
 
 async def _reserve(
