@@ -197,7 +197,7 @@ async def _reclaim_stale(deps: Dependencies, pool: PoolRecord, now: datetime) ->
 
 
 async def _answer_duplicate(
-    deps: Dependencies, org_id: str, key: str, user_id: str, now: datetime
+    deps: Dependencies, org_id: str, key: str, user_id: str
 ) -> _Outcome | PoolRecord:
     """The user and pool had an assignment document: HELD, RETRY or the full pool.
 
@@ -276,7 +276,7 @@ async def _try_assign(
     now = deps.clock()
     claim = await licences.claim(org_id, key, user_id, now)
     if claim is None:
-        return await _answer_duplicate(deps, org_id, key, user_id, now)
+        return await _answer_duplicate(deps, org_id, key, user_id)
     try:
         full = await _reserve(deps, org_id, key, user_id, claim, now)
         if full is not None:

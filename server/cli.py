@@ -203,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.handler is not serve:
         settings = with_running_public_url(settings, environ)
         # SIGTERM ends a command as Ctrl-C does. In its async work, run_interruptible
-        # cancels the work instead, which hands back what it holds (an import job, a sync
-        # lease) instead of dying with it held.
+        # cancels the work where it waits, so that it hands back what it holds (an import
+        # job, a sync lease) rather than dying with it held.
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         code: int = args.handler(args, settings)
